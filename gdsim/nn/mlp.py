@@ -1,0 +1,408 @@
+"""A multilayer perceptron written out by hand: forward pass, backward pass, losses, no autograd.
+
+A whole *population* of K independent networks lives in one set of arrays with a leading axis:
+layer ``l`` has weights ``W_l (K, fan_in, fan_out)`` and biases ``b_l (K, fan_out)``, and one
+``np.matmul`` pushes a batch through all K at once. Member ``k`` computes exactly what a lone
+network with the same weights would.
+
+Forward, for inputs ``a_0 = X`` and layers ``l = 1..L``::
+
+    z_l = a_{l-1} W_l + b_l          a_l = φ(z_l)   (hidden layers)      p = σ(z_L)   (output)
+
+Backward, from ``δ_L = ∂ℓ/∂z_L`` (given by the loss, below) down to the inputs::
+
+    ∂ℓ/∂W_l = a_{l-1}ᵀ δ_l        ∂ℓ/∂b_l = Σ_rows δ_l        δ_{l-1} = (δ_l W_lᵀ) ⊙ φ'(z_{l-1})
+
+with ``φ'`` read off the stored activation: relu ``[a > 0]``, leaky relu ``1`` or ``0.01``,
+tanh ``1 − a²``, sigmoid ``a(1 − a)``, linear ``1``. The loss ``ℓ`` of a batch is the mean of the
+per-row losses ``ℓ_i`` over its ``n`` rows, so every ``δ_L`` carries a ``1/n``.
+
+Losses, for one row with logits ``z``, target ``y`` and ``C`` outputs:
+
+* categorical cross-entropy (softmax output), from the logits with log-sum-exp so that no logit
+  overflows: ``ℓ_i = log Σ_c e^{z_c − m} − (y·z − m)`` with ``m = max_c z_c`` and ``Σ_c y_c = 1``;
+  ``∂ℓ_i/∂z = softmax(z) − y``.
+* binary cross-entropy (sigmoid output), per output, averaged over the ``C`` outputs:
+  ``ℓ_i = mean_c [max(z, 0) − z·y + log(1 + e^{−|z|})]``; ``∂ℓ_i/∂z = (σ(z) − y)/C``.
+* mean squared error (any output): ``ℓ_i = mean_c (p − y)²``; ``∂ℓ_i/∂p = 2(p − y)/C``, then
+  through the output: sigmoid ``⊙ p(1 − p)``, linear ``⊙ 1``, softmax ``p ⊙ (g − Σ_c g_c p_c)``.
+
+Defaults follow Keras where the seed tutorial relies on them: hidden layers ``he_uniform``, the
+output layer ``glorot_uniform``, zero biases.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import arguments
+
+LEAKY_SLOPE = 0.01  # PyTorch's default negative slope (Keras' LeakyReLU layer uses 0.3)
+
+
+def _sigmoid(z):
+    # the tanh form never overflows, unlike 1 / (1 + exp(-z)) for large negative z
+    return 0.5 + 0.5 * np.tanh(0.5 * z)
+
+
+def _sigmoid_inplace(z):
+    z *= 0.5
+    np.tanh(z, out=z)
+    z *= 0.5
+    z += 0.5
+    return z
+
+
+# name -> (φ, φ' written in terms of the activation's output a). φ may overwrite its input:
+# it only ever receives a freshly computed z, and skipping the copy matters in fit's inner loop.
+ACTIVATIONS = {
+    "relu": (lambda z: np.maximum(z, 0.0, out=z), lambda a: a > 0),
+    "tanh": (lambda z: np.tanh(z, out=z), lambda a: 1.0 - a * a),
+    "sigmoid": (_sigmoid_inplace, lambda a: a * (1.0 - a)),
+    "leaky_relu": (lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
+                   lambda a: np.where(a > 0, 1.0, LEAKY_SLOPE)),
+    "linear": (lambda z: z, lambda a: 1.0),
+}
+
+OUTPUTS = ("softmax", "sigmoid", "linear")
+
+LOSSES = {"categorical_crossentropy": "softmax", "binary_crossentropy": "sigmoid", "mse": None}
+_LOSS_ALIASES = {"mean_squared_error": "mse", "crossentropy": "categorical_crossentropy"}
+_DEFAULT_LOSS = {"softmax": "categorical_crossentropy", "sigmoid": "binary_crossentropy",
+                 "linear": "mse"}
+
+
+def _truncated_normal(rng, std, shape):
+    """Keras' truncated normal: N(0, std²) redrawn outside ±2 std."""
+    out = rng.standard_normal(shape)
+    while True:
+        bad = np.abs(out) > 2.0
+        if not bad.any():
+            return std * out
+        out[bad] = rng.standard_normal(int(bad.sum()))
+
+
+# Keras' VarianceScaling family: variance = scale / n, n = fan_in, fan_out or their mean.
+# Uniform draws use limit √(3·variance); truncated normals a std of √variance / 0.8796…
+# (the std of a unit normal truncated at ±2), so the variance is as named.
+_SCALING = {"he": (2.0, "fan_in"), "glorot": (1.0, "fan_avg"), "lecun": (1.0, "fan_in")}
+
+
+def _initialize(name, rng, fan_in, fan_out):
+    if name == "zeros":
+        return np.zeros((fan_in, fan_out))
+    family, distribution = name.split("_")
+    scale, mode = _SCALING[family]
+    n = {"fan_in": fan_in, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    variance = scale / n
+    if distribution == "uniform":
+        limit = np.sqrt(3.0 * variance)
+        return rng.uniform(-limit, limit, size=(fan_in, fan_out))
+    return _truncated_normal(rng, np.sqrt(variance) / 0.87962566103423978, (fan_in, fan_out))
+
+
+INITS = ("he_uniform", "he_normal", "glorot_uniform", "glorot_normal", "lecun_uniform",
+         "lecun_normal", "zeros")
+
+
+def member_seeds(seed, population):
+    """One integer seed per member: an int is shared by all (a population sweeping a hyperparameter
+    then differs only in it), a sequence gives one each, ``None`` draws fresh entropy."""
+    if seed is None:
+        return [int(s) for s in np.random.SeedSequence().generate_state(population, np.uint32)]
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        return [arguments.check_int("seed", seed, minimum=0)] * population
+    seeds = [arguments.check_int("seed", s, minimum=0) for s in np.asarray(seed).reshape(-1).tolist()]
+    if len(seeds) != population:
+        raise ValueError(f"seed must be an int or one seed per model ({population}), got {len(seeds)}")
+    return seeds
+
+
+def seed_streams(seed):
+    """The two independent streams a member draws from: its initial weights and its shuffles."""
+    init, shuffle = np.random.SeedSequence(seed).spawn(2)
+    return np.random.default_rng(init), np.random.default_rng(shuffle)
+
+
+class MLP:
+    """A fully connected network, or a population of K of them trained side by side.
+
+    ``MLP([2, 50, 3])`` is the seed tutorial's model: 2 inputs, a hidden layer of 50 relu units
+    (``he_uniform``), 3 softmax outputs (``glorot_uniform``), categorical cross-entropy.
+    ``population=K`` builds K networks with a leading axis on every array; ``seed`` is an int
+    (shared by all members), a sequence (one per member; it also sets K) or ``None``.
+    ``population=None`` is a single network whose results carry no population axis.
+    """
+
+    def __init__(self, layers, activation="relu", output="softmax", loss=None, init="he_uniform",
+                 output_init="glorot_uniform", population=None, seed=None):
+        if isinstance(layers, (str, bytes)) or not hasattr(layers, "__len__") or len(layers) < 2:
+            raise ValueError(f"layers must list at least 2 sizes (inputs, ..., outputs), got {layers!r}")
+        self.layers = [arguments.check_int(f"layer size layers[{i}]", n, minimum=1)
+                       for i, n in enumerate(layers)]
+        self.activation = arguments.check_choice("activation", activation, ACTIVATIONS)
+        self.output = arguments.check_choice("output", output, OUTPUTS)
+        loss = _DEFAULT_LOSS[output] if loss is None else _LOSS_ALIASES.get(loss, loss)
+        self.loss = arguments.check_choice("loss", loss, LOSSES)
+        if LOSSES[self.loss] not in (None, self.output):
+            raise ValueError(f"loss {self.loss!r} needs output={LOSSES[self.loss]!r}, got output={output!r}")
+        self.init = arguments.check_choice("init", init, INITS)
+        self.output_init = arguments.check_choice("output_init", output_init, INITS)
+        if population is None and seed is not None and np.ndim(seed) > 0:
+            population = len(np.asarray(seed).reshape(-1))
+        self.single = population is None
+        self.population = 1 if population is None else arguments.check_int("population", population, minimum=1)
+        self.seeds = member_seeds(seed, self.population)
+        self._phi, self._dphi = ACTIVATIONS[self.activation]
+        self._params = self._initial_params()
+
+    def _initial_params(self):
+        members = []
+        for seed in self.seeds:
+            rng, _ = seed_streams(seed)
+            params = []
+            for l, (fan_in, fan_out) in enumerate(zip(self.layers[:-1], self.layers[1:])):
+                name = self.output_init if l == len(self.layers) - 2 else self.init
+                params += [_initialize(name, rng, fan_in, fan_out), np.zeros(fan_out)]
+            members.append(params)
+        return [np.stack(p) for p in zip(*members)]
+
+    # -- introspection --------------------------------------------------------------------------
+    @property
+    def n_layers(self):
+        return len(self.layers) - 1
+
+    @property
+    def n_outputs(self):
+        return self.layers[-1]
+
+    @property
+    def n_params(self):
+        """Trainable numbers in one member."""
+        return sum(p[0].size for p in self._params)
+
+    def __repr__(self):
+        pop = "" if self.single else f", population={self.population}"
+        return (f"MLP({self.layers}, activation={self.activation!r}, output={self.output!r}, "
+                f"loss={self.loss!r}{pop})")
+
+    # -- weights -----------------------------------------------------------------------------------
+    def _shapes(self, with_population=True):
+        lead = (self.population,) if with_population else ()
+        shapes = []
+        for fan_in, fan_out in zip(self.layers[:-1], self.layers[1:]):
+            shapes += [lead + (fan_in, fan_out), lead + (fan_out,)]
+        return shapes
+
+    def get_weights(self):
+        """``[W0, b0, W1, b1, ...]`` as copies; ``W (K, fan_in, fan_out)``, ``b (K, fan_out)``
+        (no K axis for a single network), as Keras lists them."""
+        return [p[0].copy() if self.single else p.copy() for p in self._params]
+
+    def set_weights(self, weights):
+        """Replace every parameter. An array without the population axis is given to every member."""
+        weights = list(weights)
+        if len(weights) != len(self._params):
+            raise ValueError(f"set_weights expects {len(self._params)} arrays [W0, b0, ...], got {len(weights)}")
+        new = []
+        for i, (w, shape) in enumerate(zip(weights, self._shapes())):
+            w = np.asarray(w, dtype=float)
+            if w.shape not in (shape, shape[1:]):
+                raise ValueError(f"weights[{i}] must have shape {shape} or {shape[1:]}, got {w.shape}")
+            new.append(np.array(np.broadcast_to(w, shape)))
+        self._params = new
+
+    def save_weights(self, path):
+        """Write the weights and the architecture to an ``.npz`` file (no pickle)."""
+        config = dict(layers=np.array(self.layers), activation=np.array(self.activation),
+                      output=np.array(self.output), loss=np.array(self.loss),
+                      population=np.array(-1 if self.single else self.population))
+        np.savez(path, **config, **{f"p{i}": p for i, p in enumerate(self._params)})
+
+    def load_weights(self, path):
+        """Read weights written by :meth:`save_weights` into this (same-shaped) model, exactly."""
+        with np.load(path, allow_pickle=False) as data:
+            if data["layers"].tolist() != self.layers:
+                raise ValueError(f"{path} holds layers {data['layers'].tolist()}, this model has {self.layers}")
+            self.set_weights([data[f"p{i}"] for i in range(len(self._params))])
+
+    @classmethod
+    def load(cls, path):
+        """Rebuild a model saved with :meth:`save_weights`."""
+        with np.load(path, allow_pickle=False) as data:
+            population = int(data["population"])
+            model = cls(data["layers"].tolist(), activation=str(data["activation"]),
+                        output=str(data["output"]), loss=str(data["loss"]),
+                        population=None if population < 0 else population, seed=0)
+        model.load_weights(path)
+        return model
+
+    def copy(self):
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone._params = [p.copy() for p in self._params]
+        clone.seeds = list(self.seeds)
+        return clone
+
+    # -- checking data -------------------------------------------------------------------------
+    def check_X(self, X, name="X"):
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != self.layers[0]:
+            raise ValueError(f"{name} must have shape (n_samples, {self.layers[0]}), got {X.shape}")
+        arguments.check_finite(name, X)
+        return X
+
+    def targets(self, y, n_rows, name="y"):
+        """Targets as float rows ``(n, C)`` plus integer class labels ``(n,)`` for accuracy.
+
+        Integer labels are one-hot encoded; for cross-entropy they must lie in ``[0, C)``.
+        With a single output the label is ``y > 0.5``."""
+        C = self.n_outputs
+        y = np.asarray(y)
+        if len(y) != n_rows:
+            raise ValueError(f"X and {name} must have the same length, got {n_rows} and {len(y)}")
+        if y.dtype == bool or not np.issubdtype(y.dtype, np.number):
+            y = y.astype(float)
+        arguments.check_finite(name, y)
+        if y.ndim == 2 and y.shape[1] == C:
+            Y = y.astype(float)
+        elif y.ndim == 1 and C == 1:
+            Y = y.astype(float)[:, None]
+        elif y.ndim == 1:
+            if not np.all(np.mod(y, 1) == 0):
+                raise ValueError(f"{name} must hold integer class labels for {C} outputs")
+            arguments.check_in_range(f"labels in {name}", y, 0, C)
+            Y = np.zeros((n_rows, C))
+            Y[np.arange(n_rows), y.astype(np.int64)] = 1.0
+        else:
+            raise ValueError(f"{name} must be labels (n,) or rows (n, {C}), got shape {y.shape}")
+        if self.loss == "categorical_crossentropy" and (np.any(Y < 0) or not np.allclose(Y.sum(1), 1)):
+            raise ValueError(f"{name} rows must be one-hot or probabilities summing to 1 for cross-entropy")
+        if self.loss == "binary_crossentropy" and (np.any(Y < 0) or np.any(Y > 1)):
+            raise ValueError(f"{name} must lie in [0, 1] for binary cross-entropy")
+        labels = (Y[:, 0] > 0.5).astype(np.int64) if C == 1 else np.argmax(Y, axis=1)
+        return Y, labels
+
+    # -- the maths -----------------------------------------------------------------------------
+    def forward(self, X, params=None):
+        """Activations ``[a_0, ..., a_{L-1}]`` and the logits ``z_L (K, n, C)``.
+
+        ``X`` is ``(n, fan_in)`` (shared by every member) or ``(K, n, fan_in)`` (one batch each)."""
+        params = self._params if params is None else params
+        acts = [X]
+        a = X
+        for l in range(self.n_layers):
+            z = np.matmul(a, params[2 * l])
+            z += params[2 * l + 1][:, None, :]
+            if l == self.n_layers - 1:
+                return acts, z
+            a = self._phi(z)
+            acts.append(a)
+
+    def output_of(self, z):
+        """σ: the output activation applied to the logits."""
+        if self.output == "softmax":
+            e = np.exp(z - z.max(axis=-1, keepdims=True))
+            return e / e.sum(axis=-1, keepdims=True)
+        return _sigmoid(z) if self.output == "sigmoid" else z
+
+    def loss_head(self, z, Y, grad=True):
+        """Per-row losses ``ℓ_i (K, n)`` and ``∂ℓ_i/∂z (K, n, C)`` (formulas in the module doc)."""
+        C = z.shape[-1]
+        if self.loss == "categorical_crossentropy":
+            shifted = z - z.max(axis=-1, keepdims=True)
+            e = np.exp(shifted)
+            total = e.sum(axis=-1, keepdims=True)
+            losses = np.log(total[..., 0]) - (Y * shifted).sum(axis=-1)
+            if not grad:
+                return losses, None
+            e /= total
+            e -= Y
+            return losses, e
+        if self.loss == "binary_crossentropy":
+            losses = np.maximum(z, 0.0) - z * Y + np.log1p(np.exp(-np.abs(z)))
+            return losses.mean(axis=-1), (_sigmoid(z) - Y) / C if grad else None
+        p = self.output_of(z)
+        residual = p - Y
+        g = (2.0 / C) * residual
+        if self.output == "sigmoid":
+            g = g * p * (1.0 - p)
+        elif self.output == "softmax":
+            g = p * (g - (g * p).sum(axis=-1, keepdims=True))
+        return (residual * residual).mean(axis=-1), g
+
+    def backward(self, acts, delta, params=None):
+        """Gradients ``[∂W0, ∂b0, ...]`` from ``δ_L = ∂ℓ/∂z_L`` (already divided by n)."""
+        params = self._params if params is None else params
+        grads = [None] * len(params)
+        for l in reversed(range(self.n_layers)):
+            a = acts[l]
+            a_t = a.T if a.ndim == 2 else a.transpose(0, 2, 1)
+            grads[2 * l] = np.matmul(a_t, delta)
+            grads[2 * l + 1] = delta.sum(axis=-2)
+            if l:
+                delta = np.matmul(delta, params[2 * l].transpose(0, 2, 1))
+                delta *= self._dphi(a)
+        return grads
+
+    def batch(self, X, Y, labels, params=None):
+        """One training batch: summed row losses ``(K,)``, correct rows ``(K,)`` and the gradients
+        of the batch's mean loss. This is ``fit``'s inner loop, so it checks nothing."""
+        acts, z = self.forward(X, params)
+        losses, delta = self.loss_head(z, Y)
+        delta /= z.shape[-2]
+        return losses.sum(axis=-1), self._correct(z, labels).sum(axis=-1), self.backward(acts, delta, params)
+
+    def _correct(self, z, labels):
+        if z.shape[-1] == 1:
+            threshold = 0.0 if self.output == "sigmoid" else 0.5   # σ(z) > 0.5 ⇔ z > 0
+            return (z[..., 0] > threshold) == (labels == 1)
+        # a member whose logits went non-finite is wrong, not "right by argmax of NaN"
+        return (np.argmax(z, axis=-1) == labels) & np.isfinite(z).all(axis=-1)
+
+    # -- public predictions --------------------------------------------------------------------
+    def _out(self, value):
+        return value[0] if self.single else value
+
+    def loss_and_grads(self, X, y):
+        """Mean loss ``(K,)`` and its gradients ``[∂W0, ∂b0, ...]`` on data ``(X, y)``."""
+        X = self.check_X(X)
+        Y, labels = self.targets(y, len(X))
+        with np.errstate(all="ignore"):
+            total, _, grads = self.batch(X, Y, labels)
+        return self._out(total / len(X)), [self._out(g) for g in grads]
+
+    def logits(self, X):
+        with np.errstate(all="ignore"):
+            return self._out(self.forward(self.check_X(X))[1])
+
+    def predict_proba(self, X):
+        """Outputs after the output activation, ``(K, n, C)`` (``(n, C)`` for a single network)."""
+        with np.errstate(all="ignore"):
+            return self._out(self.output_of(self.forward(self.check_X(X))[1]))
+
+    def predict(self, X):
+        """Class labels ``(K, n)``: argmax of the outputs, or ``output > 0.5`` for a single output.
+        A linear output trained with MSE (regression) returns its raw outputs instead."""
+        with np.errstate(all="ignore"):
+            z = self.forward(self.check_X(X))[1]
+            if self.output == "linear" and self.loss == "mse" and self.n_outputs == 1:
+                return self._out(z)
+            if self.n_outputs == 1:
+                return self._out((z[..., 0] > (0.0 if self.output == "sigmoid" else 0.5)).astype(np.int64))
+            return self._out(np.argmax(z, axis=-1))
+
+    def evaluate(self, X, y, name="X"):
+        """``{"loss": (K,), "accuracy": (K,)}`` from one full-batch forward pass."""
+        X = self.check_X(X, name)
+        Y, labels = self.targets(y, len(X), name="y" if name == "X" else f"y of {name}")
+        loss, accuracy = self.evaluate_checked(X, Y, labels)
+        return {"loss": self._out(loss), "accuracy": self._out(accuracy)}
+
+    def evaluate_checked(self, X, Y, labels, params=None):
+        with np.errstate(all="ignore"):
+            _, z = self.forward(X, params)
+            losses, _ = self.loss_head(z, Y, grad=False)
+            return losses.mean(axis=-1), self._correct(z, labels).mean(axis=-1)
