@@ -94,7 +94,8 @@ class Run:
             reached=self.reached[index],
             settled_at=None if self.settled_at is None else self.settled_at[index],
             axes=tuple(a for a, i in zip(self.axes, index) if isinstance(i, slice)),
-            coords={a: self.coords[a] for a, i in zip(self.axes, index) if isinstance(i, slice)},
+            coords={a: self.coords[a] for a, i in zip(self.axes, index)
+                    if isinstance(i, slice) and a in self.coords},
         )
 
     def labels(self):
