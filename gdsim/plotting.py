@@ -1,0 +1,349 @@
+"""Static figures: where the runs went, how fast the loss fell, what the schedule did.
+
+Every function takes ``ax=None`` (a new figure when None) and returns what it drew as a
+:class:`Drawn` record (a dict with attribute access, always holding ``ax``), so a notebook can
+restyle an artist and a test can read the artists' data back.
+
+One style serves the whole package and lives at the top of this module: Okabe-Ito colours
+(distinguishable with every common colour-vision deficiency, and in greyscale print), a light
+grey background for the loss landscape so that coloured paths stay the brightest thing in view,
+and sizes that survive a projector.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import arguments
+
+# -- style: the one place colours and sizes are chosen -------------------------------------------
+
+# Okabe & Ito (2008), reordered so the first colours have the most contrast on the light-grey
+# landscape (yellow last: it nearly vanishes on white).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+NOT_CONVERGED_COLOR = "#BBBBBB"
+DIVERGED_COLOR = "#333333"
+LANDSCAPE_COLORS = ("#9E9E9E", "#FFFFFF")   # low loss darker: valleys read as valleys
+CONTOUR_LINE_COLOR = "#6E6E6E"
+MINIMUM_STYLE = dict(marker="*", markersize=15, markerfacecolor="white", markeredgecolor="black",
+                     markeredgewidth=1.2, linestyle="none", zorder=6)
+SADDLE_STYLE = dict(marker="x", markersize=8, color="black", markeredgewidth=1.5, linestyle="none", zorder=6)
+LINE_WIDTH = 2.0
+FONT_SIZE = 12
+FIGSIZE = (6.4, 5.2)
+
+# rcParams for lecture slides; figure builders apply them with ``matplotlib.rc_context(STYLE)``
+STYLE = {
+    "font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE + 2, "axes.labelsize": FONT_SIZE + 1,
+    "legend.fontsize": FONT_SIZE - 1, "xtick.labelsize": FONT_SIZE - 1, "ytick.labelsize": FONT_SIZE - 1,
+    "lines.linewidth": LINE_WIDTH, "axes.prop_cycle": None, "figure.dpi": 100, "savefig.dpi": 100,
+    "savefig.bbox": "tight", "axes.spines.top": False, "axes.spines.right": False,
+}
+
+
+def _style():
+    from cycler import cycler
+    style = dict(STYLE)
+    style["axes.prop_cycle"] = cycler(color=list(PALETTE))
+    return style
+
+
+def color(i):
+    """The i-th colour of the palette (cycling)."""
+    return PALETTE[i % len(PALETTE)]
+
+
+class Drawn(dict):
+    """What a plotting function drew: ``drawn.ax``, ``drawn.lines`` ... (also ``drawn["lines"]``)."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"nothing called {name!r} was drawn; have {sorted(self)}") from None
+
+
+def _axes(ax, projection=None, figsize=None):
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+    with plt.rc_context(_style()):
+        fig = plt.figure(figsize=figsize or FIGSIZE)
+        return fig.add_subplot(projection=projection)
+
+
+def _surface(surface):
+    from . import surfaces
+    if isinstance(surface, str):
+        return surfaces.get(surface)
+    if not (hasattr(surface, "value_xy") and hasattr(surface, "bounds")):
+        raise TypeError(f"surface must be a gdsim Surface or a surface name, got {surface!r}")
+    return surface
+
+
+# -- the landscape ---------------------------------------------------------------------------------
+
+def contour_levels(surface, n=15, resolution=200, log=True):
+    """Contour levels for ``surface``: geometrically spaced above its lowest value when ``log``.
+
+    Loss landscapes span decades (Rosenbrock: 0 to 2500), and linear levels put every line on
+    the walls and none in the valley where the interesting motion happens.
+    """
+    n = arguments.check_int("levels", n, minimum=2)
+    _, _, Z = _surface(surface).grid(resolution)
+    Z = Z[np.isfinite(Z)]
+    low, high = float(Z.min()), float(np.percentile(Z, 99))
+    if high <= low:
+        high = low + 1.0
+    if not log:
+        return np.linspace(low, high, n + 1)[1:]
+    span = high - low
+    # the first line sits at the 0.5th percentile of the gap, so the basin floor shows one ring
+    first = max(float(np.percentile(Z - low, 0.5)), span * 1e-4)
+    return low + np.geomspace(first, span, n)
+
+
+def contour(surface, *, ax=None, levels=15, log=True, resolution=200, filled=True, minima=True,
+            saddles=True, labels=False):
+    """The loss landscape seen from above: grey bands (darker is lower), thin level lines,
+    minima as white stars and saddles as crosses.
+
+    ``levels`` is a count or explicit values; with ``log`` (default) they are spaced
+    geometrically above the lowest value so valleys get as many lines as walls.
+    Returns ``Drawn(ax, filled, lines, minima, saddles)``.
+    """
+    import matplotlib.colors as mcolors
+
+    surface = _surface(surface)
+    ax = _axes(ax)
+    X, Y, Z = surface.grid(arguments.check_int("resolution", resolution, minimum=2))
+    if np.ndim(levels) == 0:
+        values = contour_levels(surface, levels, resolution, log)
+    else:
+        values = np.sort(np.asarray(levels, dtype=float))
+    drawn = Drawn(ax=ax, levels=values, filled=None, lines=None, minima=None, saddles=None)
+    Zc = np.where(np.isfinite(Z), Z, values[-1])
+    if filled:
+        cmap = mcolors.LinearSegmentedColormap.from_list("landscape", LANDSCAPE_COLORS)
+        bounds = np.concatenate(([min(Zc.min(), values[0]) - 1e-12], values, [max(Zc.max(), values[-1]) + 1e-12]))
+        norm = mcolors.BoundaryNorm(bounds, cmap.N)
+        drawn["filled"] = ax.contourf(X, Y, Zc, levels=bounds, cmap=cmap, norm=norm, zorder=0)
+    drawn["lines"] = ax.contour(X, Y, Zc, levels=values, colors=CONTOUR_LINE_COLOR, linewidths=0.6,
+                                linestyles="solid",
+                                alpha=0.7, zorder=1)
+    if labels:
+        ax.clabel(drawn["lines"], fmt="%.3g", fontsize=FONT_SIZE - 3)
+    if minima and len(surface.minima):
+        drawn["minima"] = ax.plot(surface.minima[:, 0], surface.minima[:, 1], **MINIMUM_STYLE)[0]
+    if saddles and len(getattr(surface, "saddles", ())):
+        drawn["saddles"] = ax.plot(surface.saddles[:, 0], surface.saddles[:, 1], **SADDLE_STYLE)[0]
+    (x0, x1), (y0, y1) = surface.bounds
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal" if 0.4 < (y1 - y0) / (x1 - x0) < 2.5 else "auto")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    if not ax.get_title():
+        ax.set_title(surface.name.replace("_", " "))
+    return drawn
+
+
+# -- runs ------------------------------------------------------------------------------------------
+
+_START_AXES = ("start", "y", "x")
+
+
+def _start_ndim(run):
+    """How many trailing batch axes are start axes (the rest are hyperparameter cells)."""
+    n = 0
+    for name in reversed(run.axes):
+        if name in _START_AXES or name.startswith("start"):
+            n += 1
+        else:
+            break
+    return n
+
+
+def groups(run):
+    """Split a Run into ``[(label, positions (T, n, 2), diverged (n,))]``, one per grid cell.
+
+    A sweep's cells (one per lr, momentum, ... combination) become groups; each group holds the
+    paths from every start. Used for colours and legends, so each cell keeps one colour.
+    """
+    n_start = _start_ndim(run)
+    grid_shape = run.batch_shape[:len(run.batch_shape) - n_start]
+    n_cells = int(np.prod(grid_shape))
+    positions = run.positions.reshape((run.positions.shape[0], n_cells, -1, 2))
+    diverged = run.diverged.reshape((n_cells, -1))
+    if n_cells == 1:
+        names = [_run_label(run)]
+    elif all(a in run.coords for a in run.axes[:len(grid_shape)]):
+        names = run.labels()
+    else:
+        names = [f"{_run_label(run)} #{i}" for i in range(n_cells)]
+    return [(names[i], positions[:, i], diverged[i]) for i in range(n_cells)]
+
+
+def _run_label(run):
+    opt = run.optimizer
+    if hasattr(opt, "label"):
+        return opt.label()
+    return getattr(opt, "__name__", repr(opt))
+
+
+def _as_groups(source, paths, labels):
+    """(surface, groups) from a Run, a list of Runs, or a surface and a (T, ..., 2) array."""
+    if hasattr(source, "positions"):
+        runs = [source]
+    elif isinstance(source, (list, tuple)) and source and all(hasattr(r, "positions") for r in source):
+        runs = list(source)
+    else:
+        runs = None
+    if runs is not None:
+        surface = runs[0].surface
+        found = []
+        for run in runs:
+            cells = groups(run)
+            found += cells if len(runs) == 1 or len(cells) > 1 else [(_run_label(run),) + cells[0][1:]]
+    else:
+        surface = _surface(source)
+        found = []
+        if paths is not None:
+            paths = np.asarray(paths, dtype=float)
+            if paths.ndim < 2 or paths.shape[-1] != 2:
+                raise ValueError(f"paths must be shaped (T, ..., 2), got shape {paths.shape}")
+            paths = paths.reshape(paths.shape[0], -1, 2)
+            found = [(None, paths, np.zeros(paths.shape[1], bool))]
+    if labels is not None:
+        labels = [labels] if isinstance(labels, str) else list(labels)
+        if len(labels) != len(found):
+            raise ValueError(f"labels must give one label per group ({len(found)}), got {len(labels)}")
+        found = [(label,) + g[1:] for label, g in zip(labels, found)]
+    return surface, found
+
+
+def trajectories(source, paths=None, *, ax=None, background=True, labels=None, colors=None,
+                 legend=None, markers=True, linewidth=None, alpha=0.9, every=1, **contour_options):
+    """The paths the runs took, drawn over the landscape: the picture of what an optimizer does.
+
+    ``source`` is a Run (a sweep's cells get one colour each), a list of Runs (one colour per
+    run, e.g. an optimizer race), or a surface with ``paths`` shaped ``(T, ..., 2)``. Starts are
+    hollow circles, ends filled dots (a cross for a run that diverged). ``every`` keeps every
+    k-th point. Returns ``Drawn(ax, lines, starts, ends, background, groups)`` where
+    ``lines[g][i]`` is path ``i`` of group ``g``.
+    """
+    surface, found = _as_groups(source, paths, labels)
+    every = arguments.check_int("every", every, minimum=1)
+    ax = _axes(ax)
+    drawn = Drawn(ax=ax, lines=[], starts=[], ends=[], background=None, groups=[g[0] for g in found])
+    if background:
+        drawn["background"] = contour(surface, ax=ax, **contour_options)
+    width = LINE_WIDTH if linewidth is None else linewidth
+    for g, (label, pos, diverged) in enumerate(found):
+        c = colors[g % len(colors)] if colors is not None else color(g)
+        keep = np.union1d(np.arange(0, len(pos), every), [len(pos) - 1])
+        lines = []
+        for i in range(pos.shape[1]):
+            line, = ax.plot(pos[keep, i, 0], pos[keep, i, 1], color=c, lw=width, alpha=alpha,
+                            label=label if i == 0 else None, zorder=3, solid_capstyle="round")
+            lines.append(line)
+        drawn["lines"].append(lines)
+        if markers:
+            drawn["starts"].append(ax.plot(pos[0, :, 0], pos[0, :, 1], "o", mfc="white", mec=c,
+                                           mew=1.5, ms=6, zorder=4)[0])
+            end = pos[-1]
+            ok = ~np.asarray(diverged, bool)
+            drawn["ends"].append(ax.plot(end[ok, 0], end[ok, 1], "o", color=c, ms=5, mec="white",
+                                         mew=0.8, zorder=5)[0])
+            if (~ok).any():
+                ax.plot(end[~ok, 0], end[~ok, 1], "X", color=c, ms=8, mec="black", mew=0.8, zorder=5)
+    if legend or (legend is None and any(label for label, *_ in found) and len(found) > 1):
+        ax.legend(loc="best", framealpha=0.9)
+    return drawn
+
+
+def _gap(losses, surface, gap):
+    """Loss minus the global minimum's value, so a log axis shows digits of progress."""
+    if not gap:
+        return losses, "loss"
+    fstar = float(surface.minima_values[0]) if len(getattr(surface, "minima_values", ())) else np.nanmin(losses)
+    return np.maximum(losses - fstar, np.finfo(float).tiny), "loss − f*  (gap to the global minimum)"
+
+
+def losses(source, *, ax=None, labels=None, colors=None, log=True, gap=True, legend=None, alpha=0.9):
+    """Loss against step for every run, one colour per run or sweep cell.
+
+    With ``gap`` the y axis is f − f* (f* the surface's global minimum) on a log scale, which
+    turns linear convergence into a straight line whose slope is the rate. Returns
+    ``Drawn(ax, lines)`` with ``lines[g][i]`` like :func:`trajectories`.
+    """
+    runs = [source] if hasattr(source, "positions") else list(source)
+    ax = _axes(ax)
+    drawn = Drawn(ax=ax, lines=[])
+    g = 0
+    names = None if labels is None else ([labels] if isinstance(labels, str) else list(labels))
+    for run in runs:
+        steps = run.recorded_steps
+        for label, pos, _ in groups(run) if len(runs) == 1 else [(_run_label(run),) + groups(run)[0][1:]]:
+            values = run.surface.value_xy(pos[..., 0], pos[..., 1])
+            values, ylabel = _gap(values, run.surface, gap)
+            c = colors[g % len(colors)] if colors is not None else color(g)
+            name = names[g] if names is not None else label
+            lines = [ax.plot(steps, values[:, i], color=c, alpha=alpha, label=name if i == 0 else None)[0]
+                     for i in range(values.shape[1])]
+            drawn["lines"].append(lines)
+            g += 1
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel if runs else "loss")
+    if legend or (legend is None and g > 1):
+        ax.legend(loc="best", framealpha=0.9)
+    return drawn
+
+
+# -- schedules -------------------------------------------------------------------------------------
+
+def _named(schedules):
+    if isinstance(schedules, dict):
+        return list(schedules.items())
+    if callable(schedules):
+        schedules = [schedules]
+    return [(repr(s) if not getattr(s, "__name__", None) else s.__name__, s) for s in schedules]
+
+
+def schedule_values(schedule, steps):
+    """``schedule(0..steps-1)`` as ``(curves, steps)``: one row per curve (a swept parameter
+    gives several)."""
+    values = np.asarray(schedule(np.arange(steps)), dtype=float)
+    if values.ndim == 0:
+        return np.full((1, steps), float(values))
+    axis = [i for i, s in enumerate(values.shape) if s == steps]
+    axis = axis[-1] if axis else values.ndim - 1
+    return np.moveaxis(values, axis, -1).reshape(-1, steps)
+
+
+def schedules(schedules, steps, *, ax=None, log=False, colors=None, legend=None):
+    """Learning rate against step for one or several schedules (a dict name -> schedule, a list
+    or a single one): how a schedule spends its step budget before a single run is made.
+
+    Returns ``Drawn(ax, lines)`` with one list of lines per schedule.
+    """
+    steps = arguments.check_int("steps", steps, minimum=1)
+    ax = _axes(ax)
+    drawn = Drawn(ax=ax, lines=[])
+    named = _named(schedules)
+    for g, (name, schedule) in enumerate(named):
+        c = colors[g % len(colors)] if colors is not None else color(g)
+        curves = schedule_values(schedule, steps)
+        # the lr is constant during a step, so draw it as steps, which also shows decay drops honestly
+        drawn["lines"].append([ax.plot(np.arange(steps), row, color=c, drawstyle="steps-post",
+                                       label=name if i == 0 else None)[0]
+                               for i, row in enumerate(curves)])
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("learning rate")
+    if legend or (legend is None and len(named) > 1):
+        ax.legend(loc="best", framealpha=0.9)
+    return drawn
