@@ -1,0 +1,257 @@
+"""Callbacks for ``fit``, Keras' semantics applied to each member of a population separately.
+
+A callback sees a ``TrainingRun`` (``run``): ``run.lr`` and ``run.set_lr(...)`` (one lr per member),
+``run.active`` and ``run.stop(mask)`` (stop some members; the rest train on), ``run.weights()`` and
+``run.set_member_weights(weights, mask)``. ``logs`` holds this epoch's metrics, one value per member.
+Hooks: ``on_train_begin(run)``, ``on_epoch_begin(epoch, run)``, ``on_epoch_end(epoch, logs, run)``,
+``on_train_end(run)``; epochs count from 0.
+
+The metric-driven lr rules of the core (``ReduceLROnPlateau``, ``Adaptive``) are passed to ``fit``
+as they are; ``fit`` wraps them in :class:`LRRule`.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from .. import arguments
+
+__all__ = ["Callback", "LRRule", "LearningRateScheduler", "EarlyStopping", "ModelCheckpoint",
+           "TerminateOnNaN"]
+
+
+class Callback:
+    """Base class: every hook does nothing. ``sets_lr`` marks callbacks that take over the lr."""
+
+    sets_lr = False
+
+    def on_train_begin(self, run):
+        pass
+
+    def on_epoch_begin(self, epoch, run):
+        pass
+
+    def on_epoch_end(self, epoch, logs, run):
+        pass
+
+    def on_train_end(self, run):
+        pass
+
+
+def _monitored(monitor, run):
+    if monitor not in run.metrics:
+        hint = " (pass validation_data to fit)" if monitor.startswith("val_") else ""
+        raise ValueError(f"monitor {monitor!r} is not recorded{hint}; available: {run.metrics}")
+
+
+def _maximize(monitor, mode):
+    """Keras' 'auto': accuracy-like metrics are maximized, everything else minimized."""
+    arguments.check_choice("mode", mode, ["auto", "min", "max"])
+    return mode == "max" or (mode == "auto" and "acc" in monitor)
+
+
+class _Best:
+    """Per-member 'best so far' bookkeeping: improved = m < best − min_delta (or > best + min_delta)."""
+
+    def __init__(self, monitor, mode, min_delta):
+        self.monitor = monitor
+        self.maximize = _maximize(monitor, mode)
+        self.min_delta = arguments.check_nonnegative("min_delta", min_delta)
+
+    def reset(self, K):
+        self.best = np.full(K, -np.inf if self.maximize else np.inf)
+        self.best_epoch = np.full(K, -1)
+
+    def better(self, value, reference):
+        # NaN compares False: a diverged member never improves
+        if self.maximize:
+            return value > reference + self.min_delta
+        return value < reference - self.min_delta
+
+
+class LRRule(Callback):
+    """Runs a metric-driven rule (``gdsim.ReduceLROnPlateau``, ``gdsim.Adaptive``) once per epoch.
+
+    ``state = rule.init(lr)`` at the start, ``state = rule.update(state, logs[monitor])`` at each
+    epoch's end, and ``state.lr`` (one per member) is used from the next epoch on. A rule whose
+    state has ``stopped`` (scikit-learn's adaptive, below its min_lr) stops those members.
+    """
+
+    sets_lr = True
+
+    def __init__(self, rule, monitor=None):
+        if not (hasattr(rule, "init") and hasattr(rule, "update")):
+            raise TypeError(f"rule must have init(lr) and update(state, metric), got {rule!r}")
+        self.rule = rule
+        self.monitor = monitor or getattr(rule, "monitor", "val_loss")
+        self.state = None
+
+    def on_train_begin(self, run):
+        _monitored(self.monitor, run)
+        self.state = self.rule.init(run.lr)
+        run.set_lr(self.state.lr)
+
+    def on_epoch_end(self, epoch, logs, run):
+        self.state = self.rule.update(self.state, logs[self.monitor])
+        run.set_lr(self.state.lr)
+        if hasattr(self.state, "stopped"):
+            run.stop(self.state.stopped)
+
+    def __repr__(self):
+        return f"LRRule({self.rule!r}, monitor={self.monitor!r})"
+
+
+class LearningRateScheduler(Callback):
+    """Keras' LearningRateScheduler: at each epoch's start ``lr = schedule(epoch, lr)``.
+
+    ``schedule`` takes ``(epoch, lr)`` (lr: one value per member) or just ``(epoch)`` — a gdsim
+    schedule works too. Its result is a number or one value per member.
+    """
+
+    sets_lr = True
+
+    def __init__(self, schedule, verbose=0):
+        if not callable(schedule):
+            raise TypeError(f"schedule must be callable, got {schedule!r}")
+        self.schedule = schedule
+        self.verbose = verbose
+        self._takes_lr = self._arity(schedule) >= 2
+
+    @staticmethod
+    def _arity(fn):
+        try:
+            parameters = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):
+            return 2
+        positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if any(p.kind == p.VAR_POSITIONAL for p in parameters):
+            return 2
+        return len(positional)
+
+    def on_epoch_begin(self, epoch, run):
+        lr = self.schedule(epoch, run.lr) if self._takes_lr else self.schedule(epoch)
+        lr = np.asarray(lr, dtype=float)
+        arguments.check_finite(f"lr from the schedule at epoch {epoch}", lr)
+        run.set_lr(lr)
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+
+
+class EarlyStopping(Callback):
+    """Keras' EarlyStopping, member by member: stop a member after ``patience`` epochs without
+    an improvement of more than ``min_delta`` in ``monitor``.
+
+    Per epoch (from ``start_from_epoch``): ``wait += 1``; if improved: ``best = m``, and ``wait = 0``
+    unless a ``baseline`` is given and not beaten; else if ``wait ≥ patience`` (and epoch > 0)
+    the member stops, its weights set back to its best epoch's if ``restore_best_weights``.
+    ``stopped_epoch`` and ``best_epoch`` are arrays, one per member (-1: never).
+    """
+
+    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
+                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+        self._best = _Best(monitor, mode, min_delta)
+        self.monitor = monitor
+        self.patience = arguments.check_int("patience", patience, minimum=0)
+        self.baseline = None if baseline is None else float(arguments.check_finite("baseline", baseline))
+        self.restore_best_weights = bool(restore_best_weights)
+        self.start_from_epoch = arguments.check_int("start_from_epoch", start_from_epoch, minimum=0)
+        self.verbose = verbose
+
+    def on_train_begin(self, run):
+        _monitored(self.monitor, run)
+        K = run.model.population
+        self._best.reset(K)
+        self.wait = np.zeros(K, dtype=np.int64)
+        self.stopped_epoch = np.full(K, -1)
+        self.best_weights = None
+
+    @property
+    def best(self):
+        return self._best.best
+
+    @property
+    def best_epoch(self):
+        return self._best.best_epoch
+
+    def on_epoch_end(self, epoch, logs, run):
+        if epoch < self.start_from_epoch:
+            return
+        current = logs[self.monitor]
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = run.weights()
+        self.wait += 1
+        improved = self._best.better(current, self._best.best) & run.active
+        self._best.best = np.where(improved, current, self._best.best)
+        self._best.best_epoch[improved] = epoch
+        if self.restore_best_weights and improved.any():
+            self.best_weights = [np.where(improved.reshape((-1,) + (1,) * (w.ndim - 1)), w, b)
+                                 for w, b in zip(run.weights(), self.best_weights)]
+        beats_baseline = np.ones_like(improved) if self.baseline is None else \
+            self._best.better(current, self.baseline)
+        self.wait[improved & beats_baseline] = 0
+        stop = ~improved & (self.wait >= self.patience) & run.active & (epoch > 0)
+        if stop.any():
+            self.stopped_epoch[stop] = epoch
+            run.stop(stop)
+            if self.restore_best_weights:
+                run.set_member_weights(self.best_weights, stop)
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: early stopping members {np.flatnonzero(stop).tolist()}")
+
+
+class ModelCheckpoint(Callback):
+    """Keep each member's best weights by ``monitor`` (in memory, and in ``filepath`` if given).
+
+    ``best_weights`` is ``[W0, b0, ...]`` with, for every member, its weights at the end of its best
+    epoch; ``best`` and ``best_epoch`` are per member. ``filepath`` (``.npz``, may contain
+    ``{epoch}``) is written whenever a member improves (every epoch with ``save_best_only=False``)
+    via ``MLP.save_weights``. ``restore_best=True`` loads each member's best weights when training
+    ends.
+    """
+
+    def __init__(self, filepath=None, monitor="val_loss", mode="auto", save_best_only=True,
+                 restore_best=False, min_delta=0.0):
+        self._best = _Best(monitor, mode, min_delta)
+        self.filepath = filepath
+        self.monitor = monitor
+        self.save_best_only = bool(save_best_only)
+        self.restore_best = bool(restore_best)
+
+    def on_train_begin(self, run):
+        _monitored(self.monitor, run)
+        self._best.reset(run.model.population)
+        self.best_weights = run.weights()
+
+    @property
+    def best(self):
+        return self._best.best
+
+    @property
+    def best_epoch(self):
+        return self._best.best_epoch
+
+    def on_epoch_end(self, epoch, logs, run):
+        improved = self._best.better(logs[self.monitor], self._best.best) & run.active
+        self._best.best = np.where(improved, logs[self.monitor], self._best.best)
+        self._best.best_epoch[improved] = epoch
+        if improved.any():
+            self.best_weights = [np.where(improved.reshape((-1,) + (1,) * (w.ndim - 1)), w, b)
+                                 for w, b in zip(run.weights(), self.best_weights)]
+        if self.filepath is not None and (improved.any() or not self.save_best_only):
+            model = run.model.copy()
+            model._params = self.best_weights if self.save_best_only else run.weights()
+            model.save_weights(str(self.filepath).format(epoch=epoch + 1))
+
+    def on_train_end(self, run):
+        if self.restore_best:
+            run.set_member_weights(self.best_weights, self._best.best_epoch >= 0)
+
+
+class TerminateOnNaN(Callback):
+    """Stop each member whose epoch loss is NaN or infinite (Keras checks every batch; a NaN batch
+    makes the epoch's mean loss NaN, so checking at the epoch's end stops the same members)."""
+
+    def on_epoch_end(self, epoch, logs, run):
+        run.stop(~np.isfinite(logs["loss"]))

@@ -1,0 +1,320 @@
+"""``fit``: mini-batch training of a whole MLP population at once, Keras style, and its History.
+
+One epoch, for every member ``k`` at once::
+
+    order_k = a permutation of the rows, drawn from member k's own seed
+    for each batch B (batch_size rows of order_k; the last one may be smaller):
+        ℓ_B, ∇ = the model's forward and backward pass on B
+        θ ← optimizer.update(θ, ∇, state, hyperparameters at this step)      (every tensor)
+    loss, accuracy   = means over the epoch's batches weighted by batch size (Keras' running
+                       metrics: each batch is scored with the weights it was trained from)
+    val_loss, val_accuracy = one full forward pass over validation_data at the epoch's end
+    callbacks see all of it, one value per member, and may change lrs or stop members
+
+Hyperparameters are the optimizer's own: numbers, arrays with one value per member (``lr`` of
+shape ``(K,)`` trains K learning rates side by side) or schedules of the step, where the step is
+the global update index (``schedule_per="batch"``, as Keras' ``iterations``) or the epoch index
+(``schedule_per="epoch"``). Each per-member array is reshaped to ``(K, 1, 1)`` for a weight
+``(K, fan_in, fan_out)`` and ``(K, 1)`` for a bias ``(K, fan_out)``, so one optimizer call updates
+every member.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import arguments
+from .callbacks import Callback, LRRule
+from .mlp import member_seeds, seed_streams
+
+__all__ = ["fit", "History"]
+
+METRICS = ("loss", "accuracy", "val_loss", "val_accuracy", "lr")
+
+
+class History:
+    """What ``fit`` recorded, one row per epoch and one column per member.
+
+    ``history["loss"]`` or ``history.loss`` is ``(epochs, K)`` (``(epochs,)`` for a single
+    network; ``(epochs, *shape)`` after :meth:`reshape`). Keys: ``loss``, ``accuracy``, and with
+    validation data ``val_loss``, ``val_accuracy``; ``lr`` is the learning rate of each epoch's
+    last update; ``batch_loss`` ``(updates, K)`` when ``fit(..., batch_loss=True)``.
+    A member stopped by a callback has NaN after its last epoch; ``stopped_at`` and
+    ``diverged_at`` give that epoch (-1 if never).
+    """
+
+    def __init__(self, history, epoch, diverged_at, stopped_at, params):
+        self.history = history
+        self.epoch = epoch
+        self.diverged_at = diverged_at
+        self.stopped_at = stopped_at
+        self.params = params
+
+    def __getitem__(self, name):
+        return self.history[name]
+
+    def __getattr__(self, name):
+        history = self.__dict__.get("history", {})
+        if name in history:
+            return history[name]
+        raise AttributeError(f"History has no {name!r}; it holds {sorted(history)}")
+
+    def keys(self):
+        return self.history.keys()
+
+    @property
+    def diverged(self):
+        return self.diverged_at >= 0
+
+    @property
+    def shape(self):
+        """The population's shape (``()`` for a single network)."""
+        return self.diverged_at.shape
+
+    def reshape(self, *shape):
+        """The same records with the population axis split, e.g. ``(epochs, n_conditions, n_seeds)``."""
+        return History({k: v.reshape(v.shape[:1] + shape) for k, v in self.history.items()},
+                       self.epoch, self.diverged_at.reshape(shape), self.stopped_at.reshape(shape),
+                       self.params)
+
+    def __repr__(self):
+        return (f"History(epochs={len(self.epoch)}, population shape={self.shape}, "
+                f"keys={list(self.history)})")
+
+
+class TrainingRun:
+    """The training state that callbacks may read and steer, one entry per member."""
+
+    def __init__(self, model, optimizer, metrics, epochs, lr_of_step):
+        self.model, self.optimizer, self.metrics, self.epochs = model, optimizer, metrics, epochs
+        K = model.population
+        self.active = np.ones(K, dtype=bool)
+        self.stopped_at = np.full(K, -1)
+        self.lr_override = None
+        self.epoch = 0
+        self._lr_of_step = lr_of_step
+        self.step = 0
+
+    @property
+    def lr(self):
+        """The lr each member will use next, ``(K,)``."""
+        if self.lr_override is not None:
+            return self.lr_override.copy()
+        return np.broadcast_to(self._lr_of_step(self.step), (self.model.population,)).astype(float)
+
+    def set_lr(self, lr):
+        """Use ``lr`` (a number or one per member) from the next update on, for active members."""
+        lr = np.broadcast_to(np.asarray(lr, dtype=float), (self.model.population,))
+        arguments.check_nonnegative("lr (set by a callback)", lr)
+        self.lr_override = np.where(self.active, lr, self.lr)
+
+    def stop(self, members):
+        """Stop training the members where ``members`` is True; their weights stay as they are."""
+        newly = np.asarray(members, dtype=bool) & self.active
+        self.stopped_at[newly] = self.epoch
+        self.active &= ~newly
+
+    def weights(self):
+        """Copies of every parameter, with the population axis."""
+        return [p.copy() for p in self.model._params]
+
+    def set_member_weights(self, weights, members):
+        """Give the members where ``members`` is True the matching entries of ``weights``."""
+        members = np.asarray(members, dtype=bool)
+        self.model._params = [np.where(members.reshape((-1,) + (1,) * (p.ndim - 1)), w, p)
+                              for w, p in zip(weights, self.model._params)]
+
+
+def _per_member(value, K, name, ndim):
+    """A hyperparameter value shaped to broadcast against a ``ndim``-D parameter ``(K, ...)``."""
+    if np.ndim(value) == 0:
+        return value
+    array = np.asarray(value, dtype=float)
+    if array.size == 1:
+        return float(array.reshape(()))
+    if array.shape != (K,):
+        raise ValueError(f"optimizer hyperparameter {name!r} has shape {array.shape}; with a "
+                         f"population of {K} it must be a number or have shape ({K},). "
+                         f"Build the model with MLP(..., population={array.size}) to train one model per value")
+    return array.reshape((K,) + (1,) * (ndim - 1))
+
+
+class _Hyperparameters:
+    """The optimizer's hyperparameters at each step, resolved once per fit, shaped per parameter."""
+
+    def __init__(self, optimizer, K, n_steps, callbacks_set_lr):
+        self.K = K
+        self.constant, self.tables = {}, {}
+        for name, value in optimizer.hyperparameters().items():
+            if callable(value):
+                if name == "lr" and callbacks_set_lr:
+                    raise TypeError("a callback that sets the lr (ReduceLROnPlateau, Adaptive, "
+                                    "LearningRateScheduler) needs a constant lr, not a schedule")
+                # a column of steps broadcasts against a schedule's per-member parameters (K,)
+                table = np.asarray(value(np.arange(max(n_steps, 1))[:, None]), dtype=float)
+                table = np.broadcast_to(table, (table.shape[0], table.shape[-1])).reshape(len(table), -1)
+                check = arguments.check_nonnegative if name == "lr" else type(optimizer)._hyper[name]
+                check(f"{name} (from its schedule)", table)
+                self.tables[name] = [table[t] for t in range(len(table))]
+            else:
+                self.constant[name] = value
+        self.base = [self._shaped(self.constant, 3), self._shaped(self.constant, 2)]
+
+    def _shaped(self, values, ndim):
+        return {name: _per_member(v, self.K, name, ndim) for name, v in values.items()}
+
+    def lr(self, step):
+        if "lr" in self.tables:
+            return self.tables["lr"][step]
+        return self.constant["lr"]
+
+    def at(self, step, lr_override):
+        """``(for weights, for biases)`` dicts at ``step``."""
+        if not self.tables and lr_override is None:
+            return self.base
+        scheduled = {name: table[step] for name, table in self.tables.items()}
+        if lr_override is not None:
+            scheduled["lr"] = lr_override
+        return [{**self.base[0], **self._shaped(scheduled, 3)},
+                {**self.base[1], **self._shaped(scheduled, 2)}]
+
+
+def _check_data(model, X, y, validation_data):
+    X = model.check_X(X)
+    Y, labels = model.targets(y, len(X))
+    if validation_data is None:
+        return X, Y, labels, None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise TypeError("validation_data must be a pair (X_val, y_val)")
+    X_val = np.asarray(validation_data[0], dtype=float)
+    if X_val.ndim != 2 or X_val.shape[1] != model.layers[0]:
+        raise ValueError(f"validation_data X_val must have shape (n_samples, {model.layers[0]}), "
+                         f"got {X_val.shape}")
+    X_val = model.check_X(X_val, "validation_data X_val")
+    Y_val, labels_val = model.targets(validation_data[1], len(X_val), name="validation_data y_val")
+    return X, Y, labels, (X_val, Y_val, labels_val)
+
+
+def _wrap(callback):
+    if isinstance(callback, Callback):
+        return callback
+    if hasattr(callback, "init") and hasattr(callback, "update"):
+        return LRRule(callback)  # a metric-driven rule from the core (ReduceLROnPlateau, Adaptive)
+    raise TypeError(f"callbacks must be gdsim.nn callbacks or lr rules, got {callback!r}")
+
+
+def _progress(verbose, epochs):
+    if verbose != 1:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=epochs, unit="epoch", leave=False)
+
+
+def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, shuffle=True,
+        callbacks=(), seed=None, verbose=1, schedule_per="batch", batch_loss=False):
+    """Train ``model`` (all of its members) in place and return a :class:`History`.
+
+    ``y`` holds integer labels (preferred) or one-hot rows. ``seed`` (an int shared by all members,
+    or one per member) fixes the shuffling; ``None`` continues each member's own shuffle stream,
+    derived from its seed, so member k shuffles the same way whatever the population size.
+    Each call starts the optimizer afresh (step 0, zero moments), as a new Keras optimizer would.
+    ``verbose``: 0 silent, 1 a progress bar (terminal or notebook), 2 one line per epoch.
+    Divergence is data: a member whose loss overflows is marked in ``history.diverged_at`` while
+    the others train on, and no RuntimeWarning escapes.
+    """
+    epochs = arguments.check_int("epochs", epochs, minimum=0)
+    batch_size = arguments.check_int("batch_size", batch_size, minimum=1)
+    arguments.check_choice("schedule_per", schedule_per, ["batch", "epoch"])
+    arguments.check_choice("verbose", verbose, [0, 1, 2])
+    X, Y, labels, validation = _check_data(model, X, y, validation_data)
+    callbacks = [_wrap(c) for c in callbacks]
+    K, n = model.population, len(X)
+    n_batches = -(-n // batch_size)
+    n_steps = epochs * n_batches if schedule_per == "batch" else epochs
+    hyper = _Hyperparameters(optimizer, K, n_steps, any(c.sets_lr for c in callbacks))
+    if shuffle:
+        rngs = ([seed_streams(s)[1] for s in member_seeds(seed, K)] if seed is not None
+                else model.shuffle_streams())
+    metrics = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validation else []) + ["lr"]
+    records = {name: np.full((epochs, K), np.nan) for name in metrics}
+    batch_losses = np.full((epochs * n_batches, K), np.nan) if batch_loss else None
+    diverged_at = np.full(K, -1)
+    run = TrainingRun(model, optimizer, metrics, epochs, hyper.lr)
+    states = [optimizer.init(p) for p in model._params]
+    progress = _progress(verbose, epochs)
+    last_epoch = -1
+    with np.errstate(all="ignore"):
+        for c in callbacks:
+            c.on_train_begin(run)
+        for epoch in range(epochs):
+            if not run.active.any():
+                break  # every member stopped (EarlyStopping, TerminateOnNaN, Adaptive)
+            run.epoch = epoch
+            for c in callbacks:
+                c.on_epoch_begin(epoch, run)
+            last_epoch = epoch
+            order = np.stack([rng.permutation(n) for rng in rngs]) if shuffle else None
+            all_active = run.active.all()
+            masks = None if all_active else [run.active.reshape((K,) + (1,) * (p.ndim - 1))
+                                             for p in model._params]
+            loss_sum, correct = np.zeros(K), np.zeros(K)
+            params = model._params
+            for b in range(n_batches):
+                rows = slice(b * batch_size, min((b + 1) * batch_size, n))
+                if shuffle:
+                    index = order[:, rows]
+                    Xb, Yb, lb = X.take(index, axis=0), Y.take(index, axis=0), labels.take(index)
+                else:
+                    Xb, Yb, lb = X[rows], Y[rows], labels[rows]
+                batch_total, batch_correct, grads = model.batch(Xb, Yb, lb, params)
+                loss_sum += batch_total
+                correct += batch_correct
+                if batch_losses is not None:
+                    batch_losses[epoch * n_batches + b] = batch_total / Xb.shape[-2]
+                step = epoch * n_batches + b if schedule_per == "batch" else epoch
+                run.step = step
+                hp = hyper.at(step, run.lr_override)
+                for i, p in enumerate(params):
+                    new, states[i] = optimizer.update(p, grads[i], states[i], hp[i % 2])
+                    params[i] = new if all_active else np.where(masks[i], new, p)
+            logs = {"loss": loss_sum / n, "accuracy": correct / n}
+            if validation:
+                logs["val_loss"], logs["val_accuracy"] = model.evaluate_checked(*validation, params)
+            logs["lr"] = run.lr_override if run.lr_override is not None else \
+                np.broadcast_to(hyper.lr(run.step), (K,))
+            for name in metrics:
+                records[name][epoch] = np.where(run.active, logs[name], np.nan)
+            diverged_at[(diverged_at < 0) & run.active & ~np.isfinite(logs["loss"])] = epoch
+            for c in callbacks:
+                c.on_epoch_end(epoch, logs, run)
+            if progress is not None:
+                progress.update(1)
+                progress.set_postfix(_summary(records, epoch), refresh=False)
+            elif verbose == 2:
+                print(f"epoch {epoch + 1}/{epochs} " + " ".join(f"{k}={v:.4g}" for k, v in
+                                                                _summary(records, epoch).items()))
+        for c in callbacks:
+            c.on_train_end(run)
+    if progress is not None:
+        progress.close()
+    done = last_epoch + 1
+    history = {name: records[name][:done] for name in metrics}
+    if batch_losses is not None:
+        history["batch_loss"] = batch_losses[:done * n_batches]
+    params = dict(epochs=epochs, batch_size=batch_size, steps=n_batches, population=K,
+                  samples=n, schedule_per=schedule_per)
+    if model.single:
+        history = {k: v[:, 0] for k, v in history.items()}
+        return History(history, np.arange(done), diverged_at[0], run.stopped_at[0], params)
+    return History(history, np.arange(done), diverged_at, run.stopped_at, params)
+
+
+def _summary(records, epoch):
+    """Population means for the progress bar (NaN-aware: diverged members are left out)."""
+    out = {}
+    for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        if name in records:
+            row = records[name][epoch]
+            finite = row[np.isfinite(row)]
+            out[name] = float(finite.mean()) if finite.size else float("nan")
+    return out
