@@ -76,6 +76,11 @@ class Surface:
     a minimum to count as having reached it, 1e-3 of the bounds' diagonal.
 
     ``value_xy`` / ``grad_xy`` are the fast path: arrays in, new arrays out, no shape checks.
+
+    A new surface subclasses this, sets ``name``, ``description`` and ``bounds``, writes
+    ``_value(x, y)`` and ``_grad(x, y)`` (returning new arrays; they may be modified in place),
+    and joins ``_CATALOGUE``; a surface with parameters stores ``self.params`` before
+    ``super().__init__()``, which finds the stationary points.
     """
 
     name = "surface"
@@ -125,7 +130,7 @@ class Surface:
     def nearest_minimum(self, points, tol=None):
         """Index into ``minima`` of the minimum within ``tol`` of each point, else -1.
 
-        ``tol`` (a distance, default ``default_tol``) ; NaN points give -1. Shape (...).
+        ``tol`` is a distance (default ``default_tol``); NaN points give -1. Returns shape (...).
         """
         p = _as_points(points)
         tol = self.default_tol if tol is None else check_nonnegative("tol", tol)
@@ -281,26 +286,26 @@ class Himmelblau(Surface):
     description = "four equal minima (f = 0), a local maximum and four saddles"
     bounds = ((-5.0, 5.0), (-5.0, 5.0))
 
-    # The benchmark's hot path: in-place updates keep it to one temporary per line.
-    def _value(self, x, y):
-        a = x * x
-        a += y
-        a -= 11.0
-        b = y * y
-        b += x
-        b -= 7.0
-        a *= a
-        b *= b
-        a += b
-        return a
-
-    def _grad(self, x, y):
+    # The benchmark's hot path: in-place updates make one temporary per array, not per operation.
+    @staticmethod
+    def _terms(x, y):
         a = x * x
         a += y
         a -= 11.0  # a = x² + y − 11
         b = y * y
         b += x
         b -= 7.0  # b = x + y² − 7
+        return a, b
+
+    def _value(self, x, y):
+        a, b = self._terms(x, y)
+        a *= a
+        b *= b
+        a += b
+        return a
+
+    def _grad(self, x, y):
+        a, b = self._terms(x, y)
         gx = x * a
         gx *= 2.0
         gx += b
