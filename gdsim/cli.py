@@ -1,0 +1,94 @@
+"""The ``gdsim`` command: ``gdsim list``, ``gdsim tour``, ``gdsim figure``, ``gdsim lessons``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _list(_args):
+    from . import optimizers, schedules, surfaces
+
+    for title, catalogue in (("Surfaces", surfaces.describe()), ("Optimizers", optimizers.describe()),
+                             ("Schedules", schedules.describe())):
+        print(f"{title}:")
+        width = max(map(len, catalogue))
+        for name, description in catalogue.items():
+            print(f"  {name:<{width}}  {description}")
+        print()
+    return 0
+
+
+def _tour(args):
+    import matplotlib
+
+    matplotlib.use("Agg")  # the tour only writes files; never open windows
+    from . import tour
+
+    out = Path(args.out)
+    written = tour.run(out, quick=args.quick)
+    print(f"\nWrote {len(written)} files to {out}/:")
+    for path, what in written:
+        print(f"  {path.name:<28} {what}")
+    return 0
+
+
+def _figure(args):
+    from . import experiments
+
+    path = experiments.write_figure(args.name, args.out, seeds=args.seeds)
+    print(f"Wrote {path}")
+    return 0
+
+
+def _lessons(args):
+    from . import lessons
+
+    folder = lessons.copy_to(args.dir)
+    print(f"Copied the lessons to {folder}/. Start them with:\n  jupyter lab {folder}")
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="gdsim",
+        description="See how learning rate, schedule, optimizer and starting point decide where "
+                    "gradient descent ends up.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    listing = commands.add_parser("list", help="the surfaces, optimizers and schedules, one line each")
+    listing.set_defaults(handler=_list)
+
+    tour = commands.add_parser("tour", help="write the headline figures and animations to a folder")
+    tour.add_argument("--out", default="gdsim-tour", help="folder to write into (default: gdsim-tour)")
+    tour.add_argument("--quick", action="store_true", help="smaller, faster versions (for tests)")
+    tour.set_defaults(handler=_tour)
+
+    figure = commands.add_parser("figure", help="one of the seed tutorial's experiments as a figure")
+    figure.add_argument("name", choices=["lr-sweep", "momentum", "decay", "plateau", "adaptive"])
+    figure.add_argument("--out", default=None, help="file to write (default: NAME.png)")
+    figure.add_argument("--seeds", type=int, default=1, help="independent repetitions to average")
+    figure.set_defaults(handler=_figure)
+
+    lessons = commands.add_parser("lessons", help="copy the lesson notebooks to a folder")
+    lessons.add_argument("dir", nargs="?", default="gdsim-lessons", help="destination (default: gdsim-lessons)")
+    lessons.set_defaults(handler=_lessons)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.handler(args)
+    except (ValueError, TypeError, FileExistsError) as error:
+        print(f"gdsim {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

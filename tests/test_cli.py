@@ -1,0 +1,49 @@
+"""The gdsim command: help, list, tour."""
+
+import subprocess
+import sys
+
+import pytest
+
+from gdsim import cli, optimizers, schedules, surfaces
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for command in ("list", "tour", "figure", "lessons"):
+        assert command in text
+
+
+def test_no_command_prints_help(capsys):
+    assert cli.main([]) == 0
+    assert "usage: gdsim" in capsys.readouterr().out
+
+
+def test_list_names_every_surface_optimizer_and_schedule(capsys):
+    assert cli.main(["list"]) == 0
+    text = capsys.readouterr().out
+    for name in surfaces.names() + optimizers.names() + schedules.names():
+        assert f"  {name} " in text
+    assert surfaces.describe()["himmelblau"] in text
+
+
+def test_tour_writes_its_files_and_the_table(tmp_path, capsys):
+    assert cli.main(["tour", "--quick", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert "optimizer_race.png" in written and "schedules.png" in written
+    for name in written:
+        assert name in text
+        assert (tmp_path / name).stat().st_size > 1000
+    # the table names every contender and at least one minimum it reached
+    for contender in ("SGD", "Momentum", "Adagrad", "RMSprop", "Adam"):
+        assert contender in text
+    assert "(+3.00, +2.00)" in text
+
+
+def test_the_installed_command_runs():
+    result = subprocess.run([sys.executable, "-m", "gdsim.cli", "list"], capture_output=True, text=True)
+    assert result.returncode == 0 and "himmelblau" in result.stdout
