@@ -1,0 +1,181 @@
+import numpy as np
+import pytest
+
+from gdsim import datasets
+from gdsim.nn import (MLP, Callback, EarlyStopping, LearningRateScheduler, LRRule, ModelCheckpoint,
+                      TerminateOnNaN, fit)
+from gdsim.optimizers import SGD
+from gdsim.plateau import Adaptive, ReduceLROnPlateau
+from gdsim.schedules import exponential, time_decay
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = datasets.blobs(200, centers=3, n_features=2, cluster_std=2, seed=2)
+    return datasets.train_test_split(X, y, test_size=0.5, shuffle=False)
+
+
+def population(K=4):
+    return MLP([2, 8, 3], population=K, seed=list(range(K)))
+
+
+def replay(rule, lr0, metric):
+    """The lr each epoch used, by running the rule by hand on the recorded metric."""
+    state = rule.init(lr0)
+    used = []
+    for row in metric:
+        used.append(state.lr.copy())
+        state = rule.update(state, row)
+    return np.array(used)
+
+
+def test_plateau_rule_acts_on_each_member(blobs):
+    X, X_val, y, y_val = blobs
+    rule = ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=2, min_delta=1e-7)
+    h = fit(population(), SGD(lr=[0.5, 0.1, 0.01, 0.001]), X, y, epochs=40,
+            validation_data=(X_val, y_val), callbacks=[rule], verbose=0)
+    expected = replay(rule, np.array([0.5, 0.1, 0.01, 0.001]), h.val_loss)
+    assert np.allclose(h.lr, expected, rtol=1e-15)
+    assert (h.lr[-1] < h.lr[0]).any()                  # some members dropped ...
+    assert len({tuple(col) for col in h.lr.T}) > 1     # ... each on its own clock
+
+
+def test_adaptive_rule_on_training_loss(blobs):
+    X, _, y, _ = blobs
+    rule = Adaptive(n_iter_no_change=2, tol=1e-2)
+    h = fit(population(3), SGD(lr=0.05), X, y, epochs=30, callbacks=[rule], verbose=0)
+    assert np.allclose(h.lr, replay(rule, np.full(3, 0.05), h.loss))
+    assert (h.lr[-1] < 0.05).all()
+
+
+def test_lr_rules_need_their_metric_and_a_constant_lr(blobs):
+    X, _, y, _ = blobs
+    with pytest.raises(ValueError, match="'val_loss' is not recorded.*validation_data"):
+        fit(population(), SGD(lr=0.1), X, y, callbacks=[ReduceLROnPlateau()], verbose=0)
+    with pytest.raises(TypeError, match="constant lr"):
+        fit(population(), SGD(lr=time_decay(0.1, 0.01)), X, y,
+            callbacks=[LRRule(ReduceLROnPlateau(monitor="loss"))], verbose=0)
+
+
+def test_learning_rate_scheduler_keras_signature(blobs):
+    X, _, y, _ = blobs
+    lrs = np.array([0.1, 0.01])
+    h = fit(population(2), SGD(lr=lrs), X, y, epochs=4, verbose=0,
+            callbacks=[LearningRateScheduler(lambda epoch, lr: lr * 0.5)])
+    assert np.allclose(h.lr, lrs * 0.5 ** np.arange(1, 5)[:, None])
+    h = fit(population(2), SGD(lr=0.1), X, y, epochs=4, verbose=0,
+            callbacks=[LearningRateScheduler(lambda epoch: 0.1 / (1 + epoch))])
+    assert np.allclose(h.lr, 0.1 / (1 + np.arange(4))[:, None] * np.ones(2))
+    schedule = exponential(0.2, 0.5)   # a gdsim schedule of the epoch
+    h = fit(population(2), SGD(lr=0.1), X, y, epochs=3, verbose=0,
+            callbacks=[LearningRateScheduler(schedule)])
+    assert np.allclose(h.lr[:, 0], [0.2, 0.1, 0.05])
+
+
+def test_learning_rate_scheduler_matches_a_per_epoch_schedule(blobs):
+    X, _, y, _ = blobs
+    a, b = population(2), population(2)
+    ha = fit(a, SGD(lr=exponential(0.1, 0.7)), X, y, epochs=3, schedule_per="epoch", verbose=0)
+    hb = fit(b, SGD(lr=0.1), X, y, epochs=3, verbose=0,
+             callbacks=[LearningRateScheduler(lambda epoch: 0.1 * 0.7 ** epoch)])
+    assert np.allclose(ha.lr, hb.lr)
+    assert np.allclose(a.get_weights()[0], b.get_weights()[0], atol=1e-14)
+
+
+def test_early_stopping_per_member_with_restore(blobs):
+    X, X_val, y, y_val = blobs
+    model = population(3)
+    stopper = EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
+    h = fit(model, SGD(lr=[2.0, 0.05, 1e-4]), X, y, epochs=60, validation_data=(X_val, y_val),
+            callbacks=[stopper], verbose=0)
+    stopped = h.stopped_at >= 0
+    assert stopped.any()
+    for k in np.flatnonzero(stopped):
+        e = h.stopped_at[k]
+        assert np.all(np.isnan(h.val_loss[e + 1:, k])) and np.isfinite(h.val_loss[e, k])
+        best = int(np.nanargmin(h.val_loss[:, k]))
+        assert stopper.best_epoch[k] == best and e - best == 3
+        restored = model.evaluate(X_val, y_val)["loss"][k]
+        assert restored == pytest.approx(h.val_loss[best, k], rel=1e-12)
+    assert np.array_equal(stopper.stopped_epoch, h.stopped_at)
+
+
+def test_training_ends_when_every_member_stopped(blobs):
+    X, X_val, y, y_val = blobs
+    h = fit(population(2), SGD(lr=1e-9), X, y, epochs=50, validation_data=(X_val, y_val),
+            callbacks=[EarlyStopping(monitor="val_loss", min_delta=1e-3, patience=2)], verbose=0)
+    assert len(h.epoch) == 3 and h.loss.shape == (3, 2)
+    assert h.stopped_at.tolist() == [2, 2]
+
+
+def test_early_stopping_baseline_and_mode(blobs):
+    X, X_val, y, y_val = blobs
+    # accuracy is maximized; a baseline of 1.01 can never be beaten, so wait (which counts
+    # from the first epoch, as in Keras) never resets: the stop comes at the first epoch >= 3
+    # that does not improve on the best accuracy
+    h = fit(population(2), SGD(lr=0.05), X, y, epochs=20, validation_data=(X_val, y_val),
+            callbacks=[EarlyStopping(monitor="val_accuracy", patience=4, baseline=1.01)], verbose=0)
+    for k in range(2):
+        e = h.stopped_at[k]
+        assert e >= 3 and h.val_accuracy[e, k] <= np.max(h.val_accuracy[:e, k])
+        assert all(h.val_accuracy[i, k] > np.max(h.val_accuracy[:i, k]) for i in range(3, e))
+    h = fit(population(2), SGD(lr=0.05), X, y, epochs=20, validation_data=(X_val, y_val),
+            callbacks=[EarlyStopping(monitor="val_accuracy", patience=4, mode="min")], verbose=0)
+    assert (h.stopped_at >= 0).all()    # minimizing an accuracy that rises stops early
+
+
+def test_model_checkpoint_keeps_each_members_best(blobs, tmp_path):
+    X, X_val, y, y_val = blobs
+    model = population(3)
+    path = tmp_path / "best.npz"
+    checkpoint = ModelCheckpoint(path, monitor="val_loss", restore_best=True)
+    h = fit(model, SGD(lr=[1.5, 0.05, 0.5]), X, y, epochs=25, validation_data=(X_val, y_val),
+            callbacks=[checkpoint], verbose=0)
+    best = np.nanargmin(h.val_loss, axis=0)
+    assert np.array_equal(checkpoint.best_epoch, best)
+    assert np.allclose(checkpoint.best, h.val_loss[best, np.arange(3)])
+    assert np.allclose(model.evaluate(X_val, y_val)["loss"], checkpoint.best, rtol=1e-12)
+    saved = MLP.load(path)
+    for a, b in zip(saved.get_weights(), checkpoint.best_weights):
+        assert np.array_equal(a, b)
+
+
+def test_model_checkpoint_every_epoch_with_epoch_in_name(blobs, tmp_path):
+    X, _, y, _ = blobs
+    fit(population(2), SGD(lr=0.1), X, y, epochs=3, verbose=0,
+        callbacks=[ModelCheckpoint(tmp_path / "w{epoch:02d}.npz", monitor="loss", save_best_only=False)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w01.npz", "w02.npz", "w03.npz"]
+
+
+def test_terminate_on_nan_stops_only_the_diverged(blobs):
+    X, X_val, y, y_val = blobs
+    model = MLP([2, 8, 3], activation="linear", population=2, seed=0)
+    h = fit(model, SGD(lr=[1e4, 0.05], momentum=0.9), X, y, epochs=30,
+            validation_data=(X_val, y_val), callbacks=[TerminateOnNaN()], verbose=0)
+    assert h.stopped_at[0] == h.diverged_at[0] >= 0
+    assert h.stopped_at[1] == -1 and len(h.epoch) == 30
+    assert np.all(np.isnan(h.loss[h.stopped_at[0] + 1:, 0]))
+
+
+def test_custom_callback_sees_every_hook(blobs):
+    X, X_val, y, y_val = blobs
+    calls = []
+
+    class Spy(Callback):
+        def on_train_begin(self, run):
+            calls.append("begin")
+
+        def on_epoch_begin(self, epoch, run):
+            calls.append(f"epoch {epoch}")
+
+        def on_epoch_end(self, epoch, logs, run):
+            assert set(logs) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
+            assert logs["loss"].shape == (2,)
+            calls.append(f"end {epoch}")
+
+        def on_train_end(self, run):
+            calls.append("end")
+
+    fit(population(2), SGD(lr=0.1), X, y, epochs=2, validation_data=(X_val, y_val),
+        callbacks=[Spy()], verbose=0)
+    assert calls == ["begin", "epoch 0", "end 0", "epoch 1", "end 1", "end"]
