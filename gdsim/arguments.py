@@ -16,7 +16,7 @@ import numpy as np
 
 def _as_checked_array(name, value):
     """Return ``value`` as a float array, or raise a TypeError naming ``name``."""
-    if isinstance(value, (bool, np.bool_)):
+    if value is None or isinstance(value, (bool, np.bool_, str)):
         raise TypeError(f"{name} must be a number, got {value!r}")
     try:
         array = np.asarray(value, dtype=float)
