@@ -263,13 +263,17 @@ class Adagrad(Optimizer):
     def init(self, params):
         params = np.asarray(params, dtype=float)
         initial = self.initial_accumulator_value
-        initial = initial(0) if callable(initial) else initial
-        return AdagradState(step=0, sum=np.zeros_like(params) + initial)
+        # A per-run array or a schedule cannot be laid out against params here (the caller
+        # shapes per-run values); the first update takes it from ``hp`` like every hyperparameter.
+        initial = initial if np.ndim(initial) == 0 and not callable(initial) else 0.0
+        return AdagradState(step=0, sum=np.full_like(params, initial))
 
     def update(self, params, grad, state, hp=None):
         hp = self.at(state.step) if hp is None else hp
         lr, eps, weight_decay = hp["lr"], hp["eps"], hp["weight_decay"]
         t = state.step + 1
+        if state.step == 0:  # the accumulator starts at initial_accumulator_value, run by run
+            state = state._replace(sum=np.zeros_like(state.sum) + hp["initial_accumulator_value"])
         if not _is_zero(hp["lr_decay"]):
             lr = lr / (1 + (t - 1) * hp["lr_decay"])
         if self.convention == "keras":
@@ -401,8 +405,10 @@ class Adam(Optimizer):
         if self.amsgrad:
             max_exp_avg_sq = np.maximum(state.max_exp_avg_sq, exp_avg_sq)
             second_moment = max_exp_avg_sq
-        bias_correction1 = 1 - beta1 ** t
-        bias_correction2 = 1 - beta2 ** t
+        # np.power even for a float: Python's pow and NumPy's differ in the last bit, and a
+        # per-run array of betas must give the same numbers as separate runs
+        bias_correction1 = 1 - np.power(np.asarray(beta1, dtype=float), t)
+        bias_correction2 = 1 - np.power(np.asarray(beta2, dtype=float), t)
         if self.convention == "keras":
             step_size = lr * np.sqrt(bias_correction2) / bias_correction1
             new_params = params - step_size * exp_avg / (np.sqrt(second_moment) + eps)
