@@ -71,6 +71,17 @@ class _Best:
         return value < reference - self.min_delta
 
 
+def _keep_best(improved, current, best):
+    """Per layer, the current ``θ`` for improved members and the stored one for the others."""
+    pick = improved[:, None, None]
+    return [np.where(pick, c, b) for c, b in zip(current, best)]
+
+
+def _keras_list(model, theta):
+    """``[W0, b0, ...]`` copies, shaped like ``model.get_weights()``."""
+    return [w[0].copy() if model.single else w.copy() for w in model.split(theta)]
+
+
 class LRRule(Callback):
     """Runs a metric-driven rule (``gdsim.ReduceLROnPlateau``, ``gdsim.Adaptive``) once per epoch.
 
@@ -165,7 +176,12 @@ class EarlyStopping(Callback):
         self._best.reset(K)
         self.wait = np.zeros(K, dtype=np.int64)
         self.stopped_epoch = np.full(K, -1)
-        self.best_weights = None
+        self._model, self._best_theta = run.model, None
+
+    @property
+    def best_weights(self):
+        """Each member's weights at its best epoch, ``[W0, b0, ...]`` (with restore_best_weights)."""
+        return None if self._best_theta is None else _keras_list(self._model, self._best_theta)
 
     @property
     def best(self):
@@ -179,15 +195,14 @@ class EarlyStopping(Callback):
         if epoch < self.start_from_epoch:
             return
         current = logs[self.monitor]
-        if self.restore_best_weights and self.best_weights is None:
-            self.best_weights = run.weights()
+        if self.restore_best_weights and self._best_theta is None:
+            self._best_theta = run.weights()
         self.wait += 1
         improved = self._best.better(current, self._best.best) & run.active
         self._best.best = np.where(improved, current, self._best.best)
         self._best.best_epoch[improved] = epoch
         if self.restore_best_weights and improved.any():
-            self.best_weights = [np.where(improved.reshape((-1,) + (1,) * (w.ndim - 1)), w, b)
-                                 for w, b in zip(run.weights(), self.best_weights)]
+            self._best_theta = _keep_best(improved, run.model.theta, self._best_theta)
         beats_baseline = np.ones_like(improved) if self.baseline is None else \
             self._best.better(current, self.baseline)
         self.wait[improved & beats_baseline] = 0
@@ -196,7 +211,7 @@ class EarlyStopping(Callback):
             self.stopped_epoch[stop] = epoch
             run.stop(stop)
             if self.restore_best_weights:
-                run.set_member_weights(self.best_weights, stop)
+                run.set_member_weights(self._best_theta, stop)
             if self.verbose:
                 print(f"Epoch {epoch + 1}: early stopping members {np.flatnonzero(stop).tolist()}")
 
@@ -222,7 +237,11 @@ class ModelCheckpoint(Callback):
     def on_train_begin(self, run):
         _monitored(self.monitor, run)
         self._best.reset(run.model.population)
-        self.best_weights = run.weights()
+        self._model, self._best_theta = run.model, run.weights()
+
+    @property
+    def best_weights(self):
+        return _keras_list(self._model, self._best_theta)
 
     @property
     def best(self):
@@ -237,16 +256,15 @@ class ModelCheckpoint(Callback):
         self._best.best = np.where(improved, logs[self.monitor], self._best.best)
         self._best.best_epoch[improved] = epoch
         if improved.any():
-            self.best_weights = [np.where(improved.reshape((-1,) + (1,) * (w.ndim - 1)), w, b)
-                                 for w, b in zip(run.weights(), self.best_weights)]
+            self._best_theta = _keep_best(improved, run.model.theta, self._best_theta)
         if self.filepath is not None and (improved.any() or not self.save_best_only):
             model = run.model.copy()
-            model._params = self.best_weights if self.save_best_only else run.weights()
+            model.theta = self._best_theta if self.save_best_only else run.weights()
             model.save_weights(str(self.filepath).format(epoch=epoch + 1))
 
     def on_train_end(self, run):
         if self.restore_best:
-            run.set_member_weights(self.best_weights, self._best.best_epoch >= 0)
+            run.set_member_weights(self._best_theta, self._best.best_epoch >= 0)
 
 
 class TerminateOnNaN(Callback):

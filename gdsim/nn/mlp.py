@@ -5,6 +5,13 @@ layer ``l`` has weights ``W_l (K, fan_in, fan_out)`` and biases ``b_l (K, fan_ou
 ``np.matmul`` pushes a batch through all K at once. Member ``k`` computes exactly what a lone
 network with the same weights would.
 
+Inside, each layer keeps its bias as one more row of its weight matrix, ``θ_l = [W_l; b_l]`` of
+shape ``(K, fan_in + 1, fan_out)``, and every layer input carries a constant 1 as its last column:
+``[a, 1] θ_l = a W_l + b_l``. The bias is just the weight of an input that is always 1, so one
+matmul gives ``z``, one matmul gives both ``∂W`` and ``∂b``, and one optimizer call updates both —
+the same numbers as separate tensors, because every optimizer acts element by element.
+``get_weights`` / ``set_weights`` speak Keras' separate ``[W0, b0, W1, b1, ...]``.
+
 Forward, for inputs ``a_0 = X`` and layers ``l = 1..L``::
 
     z_l = a_{l-1} W_l + b_l          a_l = φ(z_l)   (hidden layers)      p = σ(z_L)   (output)
@@ -47,23 +54,22 @@ def _sigmoid(z):
     return 0.5 + 0.5 * np.tanh(0.5 * z)
 
 
-def _sigmoid_inplace(z):
-    z *= 0.5
-    np.tanh(z, out=z)
-    z *= 0.5
-    z += 0.5
-    return z
+def _sigmoid_into(z, out):
+    np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
 
 
-# name -> (φ, φ' written in terms of the activation's output a). φ may overwrite its input:
-# it only ever receives a freshly computed z, and skipping the copy matters in fit's inner loop.
+# name -> (φ written into ``out``, φ' in terms of the activation's output a). Writing into
+# ``out`` fills the activation buffer (whose last column holds the constant 1) without a copy.
 ACTIVATIONS = {
-    "relu": (lambda z: np.maximum(z, 0.0, out=z), lambda a: a > 0),
-    "tanh": (lambda z: np.tanh(z, out=z), lambda a: 1.0 - a * a),
-    "sigmoid": (_sigmoid_inplace, lambda a: a * (1.0 - a)),
-    "leaky_relu": (lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
+    "relu": (lambda z, out: np.maximum(z, 0.0, out=out), lambda a: a > 0),
+    "tanh": (lambda z, out: np.tanh(z, out=out), lambda a: 1.0 - a * a),
+    "sigmoid": (_sigmoid_into, lambda a: a * (1.0 - a)),
+    "leaky_relu": (lambda z, out: np.copyto(out, np.where(z > 0, z, LEAKY_SLOPE * z)),
                    lambda a: np.where(a > 0, 1.0, LEAKY_SLOPE)),
-    "linear": (lambda z: z, lambda a: 1.0),
+    "linear": (lambda z, out: np.copyto(out, z), lambda a: 1.0),
 }
 
 OUTPUTS = ("softmax", "sigmoid", "linear")
@@ -179,7 +185,7 @@ class MLP:
         self.population = 1 if population is None else arguments.check_int("population", population, minimum=1)
         self.seeds = member_seeds(seed, self.population)
         self._phi, self._dphi = ACTIVATIONS[self.activation]
-        self._params = self._initial_params()
+        self.theta = self._initial_theta()
 
     def shuffle_streams(self):
         """Each member's shuffle generator, derived from its seed; ``fit`` continues them across
@@ -188,16 +194,27 @@ class MLP:
             self._shuffle_rngs = [seed_streams(seed)[1] for seed in self.seeds]
         return self._shuffle_rngs
 
-    def _initial_params(self):
+    def _initial_theta(self):
         members = []
         for seed in self.seeds:
             rng, _ = seed_streams(seed)
-            params = []
+            layers = []
             for l, (fan_in, fan_out) in enumerate(zip(self.layers[:-1], self.layers[1:])):
                 name = self.output_init if l == len(self.layers) - 2 else self.init
-                params += [_initialize(name, rng, fan_in, fan_out), np.zeros(fan_out)]
-            members.append(params)
-        return [np.stack(p) for p in zip(*members)]
+                layers.append(np.vstack([_initialize(name, rng, fan_in, fan_out), np.zeros(fan_out)]))
+            members.append(layers)
+        return [np.stack(layer) for layer in zip(*members)]
+
+    def split(self, theta=None):
+        """``[W0, b0, W1, b1, ...]`` (views, population axis kept) from per-layer ``θ``."""
+        out = []
+        for t in self.theta if theta is None else theta:
+            out += [t[:, :-1, :], t[:, -1, :]]
+        return out
+
+    def join(self, weights):
+        """Per-layer ``θ (K, fan_in + 1, fan_out)`` from ``[W0, b0, ...]`` (population axis kept)."""
+        return [np.concatenate([W, b[:, None, :]], axis=1) for W, b in zip(weights[::2], weights[1::2])]
 
     # -- introspection --------------------------------------------------------------------------
     @property
@@ -211,7 +228,7 @@ class MLP:
     @property
     def n_params(self):
         """Trainable numbers in one member."""
-        return sum(p[0].size for p in self._params)
+        return sum(t[0].size for t in self.theta)
 
     def __repr__(self):
         pop = "" if self.single else f", population={self.population}"
@@ -229,34 +246,34 @@ class MLP:
     def get_weights(self):
         """``[W0, b0, W1, b1, ...]`` as copies; ``W (K, fan_in, fan_out)``, ``b (K, fan_out)``
         (no K axis for a single network), as Keras lists them."""
-        return [p[0].copy() if self.single else p.copy() for p in self._params]
+        return [p[0].copy() if self.single else p.copy() for p in self.split()]
 
     def set_weights(self, weights):
         """Replace every parameter. An array without the population axis is given to every member."""
         weights = list(weights)
-        if len(weights) != len(self._params):
-            raise ValueError(f"set_weights expects {len(self._params)} arrays [W0, b0, ...], got {len(weights)}")
+        if len(weights) != 2 * self.n_layers:
+            raise ValueError(f"set_weights expects {2 * self.n_layers} arrays [W0, b0, ...], got {len(weights)}")
         new = []
         for i, (w, shape) in enumerate(zip(weights, self._shapes())):
             w = np.asarray(w, dtype=float)
             if w.shape not in (shape, shape[1:]):
                 raise ValueError(f"weights[{i}] must have shape {shape} or {shape[1:]}, got {w.shape}")
             new.append(np.array(np.broadcast_to(w, shape)))
-        self._params = new
+        self.theta = self.join(new)
 
     def save_weights(self, path):
         """Write the weights and the architecture to an ``.npz`` file (no pickle)."""
         config = dict(layers=np.array(self.layers), activation=np.array(self.activation),
                       output=np.array(self.output), loss=np.array(self.loss),
                       population=np.array(-1 if self.single else self.population))
-        np.savez(path, **config, **{f"p{i}": p for i, p in enumerate(self._params)})
+        np.savez(path, **config, **{f"p{i}": p for i, p in enumerate(self.split())})
 
     def load_weights(self, path):
         """Read weights written by :meth:`save_weights` into this (same-shaped) model, exactly."""
         with np.load(path, allow_pickle=False) as data:
             if data["layers"].tolist() != self.layers:
                 raise ValueError(f"{path} holds layers {data['layers'].tolist()}, this model has {self.layers}")
-            self.set_weights([data[f"p{i}"] for i in range(len(self._params))])
+            self.set_weights([data[f"p{i}"] for i in range(2 * self.n_layers)])
 
     @classmethod
     def load(cls, path):
@@ -272,7 +289,7 @@ class MLP:
     def copy(self):
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
-        clone._params = [p.copy() for p in self._params]
+        clone.theta = [t.copy() for t in self.theta]
         clone.seeds = list(self.seeds)
         clone._shuffle_rngs = None
         return clone
@@ -317,20 +334,25 @@ class MLP:
         return Y, labels
 
     # -- the maths -----------------------------------------------------------------------------
-    def forward(self, X, params=None):
-        """Activations ``[a_0, ..., a_{L-1}]`` and the logits ``z_L (K, n, C)``.
+    @staticmethod
+    def with_ones(X):
+        """``[X, 1]``: the inputs with the constant column that multiplies the biases."""
+        return np.concatenate([X, np.ones(X.shape[:-1] + (1,))], axis=-1)
 
-        ``X`` is ``(n, fan_in)`` (shared by every member) or ``(K, n, fan_in)`` (one batch each)."""
-        params = self._params if params is None else params
-        acts = [X]
-        a = X
-        for l in range(self.n_layers):
-            z = np.matmul(a, params[2 * l])
-            z += params[2 * l + 1][:, None, :]
-            if l == self.n_layers - 1:
-                return acts, z
-            a = self._phi(z)
+    def forward(self, A0, theta=None):
+        """Activations ``[a_0, ..., a_{L-1}]`` (each with its column of ones) and the logits
+        ``z_L (K, n, C)``. ``A0 = with_ones(X)`` is ``(n, fan_in + 1)`` (shared by every member)
+        or ``(K, n, fan_in + 1)`` (one batch per member)."""
+        theta = self.theta if theta is None else theta
+        acts = [A0]
+        a = A0
+        for t in theta[:-1]:
+            z = np.matmul(a, t)
+            a = np.empty(z.shape[:-1] + (z.shape[-1] + 1,))
+            a[..., -1] = 1.0
+            self._phi(z, a[..., :-1])
             acts.append(a)
+        return acts, np.matmul(a, theta[-1])
 
     def output_of(self, z):
         """σ: the output activation applied to the logits."""
@@ -364,28 +386,27 @@ class MLP:
             g = p * (g - _row_sum(g * p))
         return (residual * residual).mean(axis=-1), g
 
-    def backward(self, acts, delta, params=None):
-        """Gradients ``[∂W0, ∂b0, ...]`` from ``δ_L = ∂ℓ/∂z_L`` (already divided by n)."""
-        params = self._params if params is None else params
-        grads = [None] * len(params)
-        for l in reversed(range(self.n_layers)):
+    def backward(self, acts, delta, theta=None):
+        """Gradients per layer ``∂θ_l = [a_{l-1}, 1]ᵀ δ_l`` (rows: ``∂W_l``, then ``∂b_l``) from
+        ``δ_L = ∂ℓ/∂z_L`` (already divided by n)."""
+        theta = self.theta if theta is None else theta
+        grads = [None] * len(theta)
+        for l in reversed(range(len(theta))):
             a = acts[l]
-            a_t = a.T if a.ndim == 2 else a.transpose(0, 2, 1)
-            grads[2 * l] = np.matmul(a_t, delta)
-            grads[2 * l + 1] = _column_sum(delta)
+            grads[l] = np.matmul(a.T if a.ndim == 2 else a.transpose(0, 2, 1), delta)
             if l:
-                delta = np.matmul(delta, params[2 * l].transpose(0, 2, 1))
-                delta *= self._dphi(a)
+                delta = np.matmul(delta, theta[l][:, :-1, :].transpose(0, 2, 1))
+                delta *= self._dphi(acts[l][..., :-1])
         return grads
 
-    def batch(self, X, Y, labels, params=None):
+    def batch(self, A0, Y, labels, theta=None):
         """One training batch: summed row losses ``(K,)``, correct rows ``(K,)`` and the gradients
-        of the batch's mean loss. This is ``fit``'s inner loop, so it checks nothing."""
-        acts, z = self.forward(X, params)
+        ``∂θ_l`` of the batch's mean loss. This is ``fit``'s inner loop, so it checks nothing."""
+        acts, z = self.forward(A0, theta)
         losses, delta = self.loss_head(z, Y)
         delta /= z.shape[-2]
         return _row_sum(losses)[..., 0], _row_sum(self._correct(z, labels))[..., 0], \
-            self.backward(acts, delta, params)
+            self.backward(acts, delta, theta)
 
     def _correct(self, z, labels):
         if z.shape[-1] == 1:
@@ -405,23 +426,26 @@ class MLP:
         X = self.check_X(X)
         Y, labels = self.targets(y, len(X))
         with np.errstate(all="ignore"):
-            total, _, grads = self.batch(X, Y, labels)
-        return self._out(total / len(X)), [self._out(g) for g in grads]
+            total, _, grads = self.batch(self.with_ones(X), Y, labels)
+        return self._out(total / len(X)), [self._out(g) for g in self.split(grads)]
+
+    def _logits(self, X):
+        return self.forward(self.with_ones(self.check_X(X)))[1]
 
     def logits(self, X):
         with np.errstate(all="ignore"):
-            return self._out(self.forward(self.check_X(X))[1])
+            return self._out(self._logits(X))
 
     def predict_proba(self, X):
         """Outputs after the output activation, ``(K, n, C)`` (``(n, C)`` for a single network)."""
         with np.errstate(all="ignore"):
-            return self._out(self.output_of(self.forward(self.check_X(X))[1]))
+            return self._out(self.output_of(self._logits(X)))
 
     def predict(self, X):
         """Class labels ``(K, n)``: argmax of the outputs, or ``output > 0.5`` for a single output.
         A linear output trained with MSE (regression) returns its raw outputs instead."""
         with np.errstate(all="ignore"):
-            z = self.forward(self.check_X(X))[1]
+            z = self._logits(X)
             if self.output == "linear" and self.loss == "mse" and self.n_outputs == 1:
                 return self._out(z)
             if self.n_outputs == 1:
@@ -432,11 +456,25 @@ class MLP:
         """``{"loss": (K,), "accuracy": (K,)}`` from one full-batch forward pass."""
         X = self.check_X(X, name)
         Y, labels = self.targets(y, len(X), name="y" if name == "X" else f"y of {name}")
-        loss, accuracy = self.evaluate_checked(X, Y, labels)
+        loss, accuracy = self.evaluate_checked(self.with_ones(X), Y, labels)
         return {"loss": self._out(loss), "accuracy": self._out(accuracy)}
 
-    def evaluate_checked(self, X, Y, labels, params=None):
+    def evaluate_checked(self, A0, Y, labels, theta=None):
+        """``evaluate`` on inputs already checked and given their column of ones.
+
+        The rows go through in chunks small enough for the activations ``(K, rows, width)`` to
+        stay in the CPU cache: on 500 rows and 8 members that is 2-3x faster than one pass."""
+        theta = self.theta if theta is None else theta
+        rows = max(32, _CACHE_FRIENDLY // (self.population * max(self.layers)))
+        loss, correct = 0.0, 0.0
         with np.errstate(all="ignore"):
-            _, z = self.forward(X, params)
-            losses, _ = self.loss_head(z, Y, grad=False)
-            return losses.mean(axis=-1), self._correct(z, labels).mean(axis=-1)
+            for start in range(0, len(A0), rows):
+                part = slice(start, start + rows)
+                _, z = self.forward(A0[part], theta)
+                losses, _ = self.loss_head(z, Y[part], grad=False)
+                loss = loss + _row_sum(losses)[..., 0]
+                correct = correct + _row_sum(self._correct(z, labels[part]))[..., 0]
+        return loss / len(A0), correct / len(A0)
+
+
+_CACHE_FRIENDLY = 50_000  # activation elements per chunk (400 kB of float64)

@@ -14,9 +14,9 @@ One epoch, for every member ``k`` at once::
 Hyperparameters are the optimizer's own: numbers, arrays with one value per member (``lr`` of
 shape ``(K,)`` trains K learning rates side by side) or schedules of the step, where the step is
 the global update index (``schedule_per="batch"``, as Keras' ``iterations``) or the epoch index
-(``schedule_per="epoch"``). Each per-member array is reshaped to ``(K, 1, 1)`` for a weight
-``(K, fan_in, fan_out)`` and ``(K, 1)`` for a bias ``(K, fan_out)``, so one optimizer call updates
-every member.
+(``schedule_per="epoch"``). Each per-member array is reshaped to ``(K, 1, 1)`` so that it broadcasts
+against a layer's ``θ (K, fan_in + 1, fan_out)`` (weights and bias together, see ``mlp``), and one
+optimizer call per layer updates every member.
 """
 
 from __future__ import annotations
@@ -115,18 +115,18 @@ class TrainingRun:
         self.active &= ~newly
 
     def weights(self):
-        """Copies of every parameter, with the population axis."""
-        return [p.copy() for p in self.model._params]
+        """Copies of every layer's ``θ (K, fan_in + 1, fan_out)``; ``model.split`` gives
+        ``[W0, b0, ...]``."""
+        return [t.copy() for t in self.model.theta]
 
-    def set_member_weights(self, weights, members):
-        """Give the members where ``members`` is True the matching entries of ``weights``."""
-        members = np.asarray(members, dtype=bool)
-        self.model._params = [np.where(members.reshape((-1,) + (1,) * (p.ndim - 1)), w, p)
-                              for w, p in zip(weights, self.model._params)]
+    def set_member_weights(self, theta, members):
+        """Give the members where ``members`` is True the matching entries of ``theta``."""
+        members = np.asarray(members, dtype=bool)[:, None, None]
+        self.model.theta = [np.where(members, new, old) for new, old in zip(theta, self.model.theta)]
 
 
-def _per_member(value, K, name, ndim):
-    """A hyperparameter value shaped to broadcast against a ``ndim``-D parameter ``(K, ...)``."""
+def _per_member(value, K, name):
+    """A hyperparameter value shaped to broadcast against a layer's ``θ (K, fan_in + 1, fan_out)``."""
     if np.ndim(value) == 0:
         return value
     array = np.asarray(value, dtype=float)
@@ -136,7 +136,7 @@ def _per_member(value, K, name, ndim):
         raise ValueError(f"optimizer hyperparameter {name!r} has shape {array.shape}; with a "
                          f"population of {K} it must be a number or have shape ({K},). "
                          f"Build the model with MLP(..., population={array.size}) to train one model per value")
-    return array.reshape((K,) + (1,) * (ndim - 1))
+    return array.reshape(K, 1, 1)
 
 
 class _Hyperparameters:
@@ -158,10 +158,10 @@ class _Hyperparameters:
                 self.tables[name] = [table[t] for t in range(len(table))]
             else:
                 self.constant[name] = value
-        self.base = [self._shaped(self.constant, 3), self._shaped(self.constant, 2)]
+        self.base = self._shaped(self.constant)
 
-    def _shaped(self, values, ndim):
-        return {name: _per_member(v, self.K, name, ndim) for name, v in values.items()}
+    def _shaped(self, values):
+        return {name: _per_member(v, self.K, name) for name, v in values.items()}
 
     def lr(self, step):
         if "lr" in self.tables:
@@ -169,21 +169,20 @@ class _Hyperparameters:
         return self.constant["lr"]
 
     def at(self, step, lr_override):
-        """``(for weights, for biases)`` dicts at ``step``."""
+        """Every hyperparameter at ``step``, shaped for the layers."""
         if not self.tables and lr_override is None:
             return self.base
         scheduled = {name: table[step] for name, table in self.tables.items()}
         if lr_override is not None:
             scheduled["lr"] = lr_override
-        return [{**self.base[0], **self._shaped(scheduled, 3)},
-                {**self.base[1], **self._shaped(scheduled, 2)}]
+        return {**self.base, **self._shaped(scheduled)}
 
 
 def _check_data(model, X, y, validation_data):
     X = model.check_X(X)
     Y, labels = model.targets(y, len(X))
     if validation_data is None:
-        return X, Y, labels, None
+        return model.with_ones(X), Y, labels, None
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
         raise TypeError("validation_data must be a pair (X_val, y_val)")
     X_val = np.asarray(validation_data[0], dtype=float)
@@ -192,7 +191,7 @@ def _check_data(model, X, y, validation_data):
                          f"got {X_val.shape}")
     X_val = model.check_X(X_val, "validation_data X_val")
     Y_val, labels_val = model.targets(validation_data[1], len(X_val), name="validation_data y_val")
-    return X, Y, labels, (X_val, Y_val, labels_val)
+    return model.with_ones(X), Y, labels, (model.with_ones(X_val), Y_val, labels_val)
 
 
 def _wrap(callback):
@@ -240,7 +239,7 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
     batch_losses = np.full((epochs * n_batches, K), np.nan) if batch_loss else None
     diverged_at = np.full(K, -1)
     run = TrainingRun(model, optimizer, metrics, epochs, hyper.lr)
-    states = [optimizer.init(p) for p in model._params]
+    states = [optimizer.init(t) for t in model.theta]
     progress = _progress(verbose, epochs)
     last_epoch = -1
     with np.errstate(all="ignore"):
@@ -255,10 +254,9 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
             last_epoch = epoch
             order = np.stack([rng.permutation(n) for rng in rngs]) if shuffle else None
             all_active = run.active.all()
-            masks = None if all_active else [run.active.reshape((K,) + (1,) * (p.ndim - 1))
-                                             for p in model._params]
+            frozen = None if all_active else ~run.active[:, None, None]
             loss_sum, correct = np.zeros(K), np.zeros(K)
-            params = model._params
+            theta = model.theta
             for b in range(n_batches):
                 rows = slice(b * batch_size, min((b + 1) * batch_size, n))
                 if shuffle:
@@ -266,7 +264,7 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
                     Xb, Yb, lb = X.take(index, axis=0), Y.take(index, axis=0), labels.take(index)
                 else:
                     Xb, Yb, lb = X[rows], Y[rows], labels[rows]
-                batch_total, batch_correct, grads = model.batch(Xb, Yb, lb, params)
+                batch_total, batch_correct, grads = model.batch(Xb, Yb, lb, theta)
                 loss_sum += batch_total
                 correct += batch_correct
                 if batch_losses is not None:
@@ -274,12 +272,12 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
                 step = epoch * n_batches + b if schedule_per == "batch" else epoch
                 run.step = step
                 hp = hyper.at(step, run.lr_override)
-                for i, p in enumerate(params):
-                    new, states[i] = optimizer.update(p, grads[i], states[i], hp[i % 2])
-                    params[i] = new if all_active else np.where(masks[i], new, p)
+                for i, t in enumerate(theta):
+                    new, states[i] = optimizer.update(t, grads[i], states[i], hp)
+                    theta[i] = new if all_active else np.where(frozen, t, new)
             logs = {"loss": loss_sum / n, "accuracy": correct / n}
             if validation:
-                logs["val_loss"], logs["val_accuracy"] = model.evaluate_checked(*validation, params)
+                logs["val_loss"], logs["val_accuracy"] = model.evaluate_checked(*validation, theta)
             logs["lr"] = run.lr_override if run.lr_override is not None else \
                 np.broadcast_to(hyper.lr(run.step), (K,))
             for name in metrics:
