@@ -12,6 +12,8 @@ and sizes that survive a projector.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from . import arguments
@@ -51,6 +53,31 @@ def _style():
 def color(i):
     """The i-th colour of the palette (cycling)."""
     return PALETTE[i % len(PALETTE)]
+
+
+def basin_color(k):
+    """The colour of minimum ``k`` in basin maps and "colour by minimum" pictures; grey for
+    not converged (-1), near-black for diverged (-2). With more than eight minima colours repeat."""
+    if k == -1:
+        return NOT_CONVERGED_COLOR
+    if k == -2:
+        return DIVERGED_COLOR
+    return PALETTE[k % len(PALETTE)]
+
+
+def basin_label(k, surface=None):
+    """The legend entry for basin ``k``: the minimum's coordinates, or not converged / diverged."""
+    if k == -1:
+        return "not converged"
+    if k == -2:
+        return "diverged"
+    if surface is not None and k < len(surface.minima):
+        x, y = surface.minima[k]
+        values = np.asarray(surface.minima_values)
+        # "global" only helps when some minima are not: Himmelblau's four are all global
+        is_global = np.isclose(values[k], values.min()) and not np.allclose(values, values.min())
+        return f"minimum ({x:.2f}, {y:.2f})" + (", global" if is_global else "")
+    return f"minimum {k}"
 
 
 class Drawn(dict):
@@ -164,24 +191,51 @@ def _start_ndim(run):
     return n
 
 
-def groups(run):
-    """Split a Run into ``[(label, positions (T, n, 2), diverged (n,))]``, one per grid cell.
-
-    A sweep's cells (one per lr, momentum, ... combination) become groups; each group holds the
-    paths from every start. Used for colours and legends, so each cell keeps one colour.
+def groups(run, label=None):
+    """Split a Run into one :class:`Drawn` record per grid cell (one per lr, momentum, ...
+    combination), each holding the paths from every start of that cell: ``label``,
+    ``positions (T, n, 2)``, ``losses (T, n)``, ``diverged (n,)``, ``reached (n,)``,
+    ``lrs (steps, n)``, ``steps`` (recorded step of each row), ``optimizer`` and ``surface``.
+    Colours and legends go by cell, so each cell keeps one colour everywhere.
     """
     n_start = _start_ndim(run)
     grid_shape = run.batch_shape[:len(run.batch_shape) - n_start]
     n_cells = int(np.prod(grid_shape))
-    positions = run.positions.reshape((run.positions.shape[0], n_cells, -1, 2))
-    diverged = run.diverged.reshape((n_cells, -1))
+    T = run.positions.shape[0]
+    positions = run.positions.reshape((T, n_cells, -1, 2))
+    n = positions.shape[2]
+    lrs = np.broadcast_to(run.lrs.reshape(run.lrs.shape + (1,) * (1 + len(run.batch_shape) - run.lrs.ndim)),
+                          (len(run.lrs),) + run.batch_shape).reshape((len(run.lrs), n_cells, n))
+    grid_axes = run.axes[:len(grid_shape)]
     if n_cells == 1:
-        names = [_run_label(run)]
-    elif all(a in run.coords for a in run.axes[:len(grid_shape)]):
+        names = [label or _run_label(run)]
+        cells = [{}]
+    elif all(a in run.coords for a in grid_axes):
         names = run.labels()
+        cells = [dict(zip(grid_axes, c)) for c in itertools.product(*[run.coords[a] for a in grid_axes])]
     else:
         names = [f"{_run_label(run)} #{i}" for i in range(n_cells)]
-    return [(names[i], positions[:, i], diverged[i]) for i in range(n_cells)]
+        cells = [{} for _ in range(n_cells)]
+    return [Drawn(label=names[i], positions=positions[:, i], losses=run.losses.reshape((T, n_cells, n))[:, i],
+                  diverged=run.diverged.reshape((n_cells, n))[i], reached=run.reached.reshape((n_cells, n))[i],
+                  lrs=lrs[:, i], steps=run.recorded_steps, optimizer=_cell_optimizer(run.optimizer, cells[i]),
+                  surface=run.surface)
+            for i in range(n_cells)]
+
+
+def _cell_optimizer(optimizer, cell):
+    """The optimizer of one sweep cell (None when it cannot be rebuilt)."""
+    if not cell:
+        return optimizer
+    if hasattr(optimizer, "with_hyperparameters"):
+        try:
+            return optimizer.with_hyperparameters(**cell)
+        except (TypeError, ValueError):
+            return None
+    try:
+        return optimizer(**cell)
+    except Exception:   # a user's factory may need more than the grid's names
+        return None
 
 
 def _run_label(run):
@@ -191,8 +245,12 @@ def _run_label(run):
     return getattr(opt, "__name__", repr(opt))
 
 
-def _as_groups(source, paths, labels):
-    """(surface, groups) from a Run, a list of Runs, or a surface and a (T, ..., 2) array."""
+def _as_groups(source, paths=None, labels=None):
+    """(surface, groups) from a Run, a list of Runs, or a surface and a (T, ..., 2) array.
+
+    A single Run is split into its sweep cells; in a list, each Run is one group unless it is a
+    sweep itself.
+    """
     if hasattr(source, "positions"):
         runs = [source]
     elif isinstance(source, (list, tuple)) and source and all(hasattr(r, "positions") for r in source):
@@ -201,10 +259,7 @@ def _as_groups(source, paths, labels):
         runs = None
     if runs is not None:
         surface = runs[0].surface
-        found = []
-        for run in runs:
-            cells = groups(run)
-            found += cells if len(runs) == 1 or len(cells) > 1 else [(_run_label(run),) + cells[0][1:]]
+        found = [g for run in runs for g in groups(run)]
     else:
         surface = _surface(source)
         found = []
@@ -213,12 +268,16 @@ def _as_groups(source, paths, labels):
             if paths.ndim < 2 or paths.shape[-1] != 2:
                 raise ValueError(f"paths must be shaped (T, ..., 2), got shape {paths.shape}")
             paths = paths.reshape(paths.shape[0], -1, 2)
-            found = [(None, paths, np.zeros(paths.shape[1], bool))]
+            n = paths.shape[1]
+            found = [Drawn(label=None, positions=paths, losses=surface.value(paths),
+                           diverged=np.zeros(n, bool), reached=surface.nearest_minimum(paths[-1]),
+                           lrs=np.zeros((0, n)), steps=np.arange(len(paths)), optimizer=None, surface=surface)]
     if labels is not None:
         labels = [labels] if isinstance(labels, str) else list(labels)
         if len(labels) != len(found):
             raise ValueError(f"labels must give one label per group ({len(found)}), got {len(labels)}")
-        found = [(label,) + g[1:] for label, g in zip(labels, found)]
+        for label, g in zip(labels, found):
+            g["label"] = label
     return surface, found
 
 
@@ -235,11 +294,12 @@ def trajectories(source, paths=None, *, ax=None, background=True, labels=None, c
     surface, found = _as_groups(source, paths, labels)
     every = arguments.check_int("every", every, minimum=1)
     ax = _axes(ax)
-    drawn = Drawn(ax=ax, lines=[], starts=[], ends=[], background=None, groups=[g[0] for g in found])
+    drawn = Drawn(ax=ax, lines=[], starts=[], ends=[], background=None, groups=[g.label for g in found])
     if background:
         drawn["background"] = contour(surface, ax=ax, **contour_options)
     width = LINE_WIDTH if linewidth is None else linewidth
-    for g, (label, pos, diverged) in enumerate(found):
+    for g, group in enumerate(found):
+        label, pos, diverged = group.label, group.positions, group.diverged
         c = colors[g % len(colors)] if colors is not None else color(g)
         keep = np.union1d(np.arange(0, len(pos), every), [len(pos) - 1])
         lines = []
@@ -257,7 +317,7 @@ def trajectories(source, paths=None, *, ax=None, background=True, labels=None, c
                                          mew=0.8, zorder=5)[0])
             if (~ok).any():
                 ax.plot(end[~ok, 0], end[~ok, 1], "X", color=c, ms=8, mec="black", mew=0.8, zorder=5)
-    if legend or (legend is None and any(label for label, *_ in found) and len(found) > 1):
+    if legend or (legend is None and any(g.label for g in found) and len(found) > 1):
         ax.legend(loc="best", framealpha=0.9)
     return drawn
 
@@ -277,27 +337,21 @@ def losses(source, *, ax=None, labels=None, colors=None, log=True, gap=True, leg
     turns linear convergence into a straight line whose slope is the rate. Returns
     ``Drawn(ax, lines)`` with ``lines[g][i]`` like :func:`trajectories`.
     """
-    runs = [source] if hasattr(source, "positions") else list(source)
+    surface, found = _as_groups(source, labels=labels)
     ax = _axes(ax)
     drawn = Drawn(ax=ax, lines=[])
-    g = 0
-    names = None if labels is None else ([labels] if isinstance(labels, str) else list(labels))
-    for run in runs:
-        steps = run.recorded_steps
-        for label, pos, _ in groups(run) if len(runs) == 1 else [(_run_label(run),) + groups(run)[0][1:]]:
-            values = run.surface.value_xy(pos[..., 0], pos[..., 1])
-            values, ylabel = _gap(values, run.surface, gap)
-            c = colors[g % len(colors)] if colors is not None else color(g)
-            name = names[g] if names is not None else label
-            lines = [ax.plot(steps, values[:, i], color=c, alpha=alpha, label=name if i == 0 else None)[0]
-                     for i in range(values.shape[1])]
-            drawn["lines"].append(lines)
-            g += 1
+    ylabel = "loss"
+    for g, group in enumerate(found):
+        values, ylabel = _gap(group.losses, surface, gap)
+        c = colors[g % len(colors)] if colors is not None else color(g)
+        drawn["lines"].append([ax.plot(group.steps, values[:, i], color=c, alpha=alpha,
+                                       label=group.label if i == 0 else None)[0]
+                               for i in range(values.shape[1])])
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("step")
-    ax.set_ylabel(ylabel if runs else "loss")
-    if legend or (legend is None and g > 1):
+    ax.set_ylabel(ylabel)
+    if legend or (legend is None and len(found) > 1):
         ax.legend(loc="best", framealpha=0.9)
     return drawn
 

@@ -1,0 +1,147 @@
+"""Animations are checked on their data and frame counts, never on pixels."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gdsim import animation, optimizers, schedules, surfaces
+from gdsim.engine import simulate, sweep
+
+STARTS = np.array([[0.0, 0.0], [-1.0, 1.0], [1.0, -3.0]])
+
+
+class CountingWriter:
+    """A null movie writer: keeps nothing but the number and size of the frames."""
+
+    def setup(self, anim):
+        self.count, self.shapes, self.finished = 0, set(), False
+
+    def grab(self, rgb):
+        self.count += 1
+        self.shapes.add(rgb.shape)
+
+    def finish(self, path):
+        self.finished = True
+
+
+@pytest.fixture(scope="module")
+def race():
+    surface = surfaces.get("himmelblau")
+    runs = [simulate(surface, opt, STARTS, 30) for opt in (optimizers.SGD(lr=0.01), optimizers.Adam(lr=0.2))]
+    return surface, runs
+
+
+def small(*args, **kwargs):
+    kwargs.setdefault("dpi", 40)
+    kwargs.setdefault("resolution", 40)
+    return animation.animate(*args, **kwargs)
+
+
+def test_null_writer_counts_the_frames(race, tmp_path):
+    surface, runs = race
+    anim = small(surface, runs, frames=7)
+    writer = CountingWriter()
+    anim.save(tmp_path / "x.gif", writer=writer)
+    assert writer.count == 7 == len(anim) and writer.finished
+    assert writer.shapes == {anim.size[::-1] + (3,)}
+    anim.close()
+
+
+def test_saved_gif_has_the_frames_asked_for(race, tmp_path):
+    surface, runs = race
+    anim = small(surface, runs, every=5, fps=10, hold=2.0)
+    np.testing.assert_array_equal(anim.frame_steps, [0, 5, 10, 15, 20, 25, 30])
+    path = anim.save(tmp_path / "race.gif")
+    with Image.open(path) as gif:
+        assert gif.n_frames == 7
+        assert gif.size == anim.size
+        gif.seek(6)
+        assert gif.info["duration"] == 2000
+    anim.close()
+
+
+def test_trails_and_heads_hold_the_runs_positions(race):
+    surface, runs = race
+    anim = small(surface, runs, frames=4, panels=None)
+    anim.render(2)
+    step = anim.frame_steps[2]
+    trails, heads = anim._moving[0], anim._moving[1]
+    segments = trails.get_segments()
+    expected = [run.positions[:step + 1, i] for run in runs for i in range(len(STARTS))]
+    assert len(segments) == len(expected)
+    for got, want in zip(segments, expected):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(heads.get_offsets(), np.concatenate([r.positions[step] for r in runs]))
+    anim.close()
+
+
+def test_trail_window_and_loss_panel(race):
+    surface, runs = race
+    anim = small(surface, runs, every=10, trail=4, panels=("loss", "lr"))
+    anim.render(3)   # step 30
+    segments = anim._moving[0].get_segments()
+    np.testing.assert_array_equal(segments[0], runs[0].positions[26:31, 0])
+    loss_lines = next(a for a in anim._moving if a.axes is not None and a.axes.get_ylabel() == "loss − f*"
+                      and hasattr(a, "get_segments"))
+    curve = loss_lines.get_segments()[len(STARTS)]           # second run, first start
+    np.testing.assert_allclose(curve[:, 1], np.maximum(runs[1].losses[:, 0], np.finfo(float).tiny))
+    anim.close()
+
+
+def test_sweep_legend_names_each_cells_hyperparameters():
+    run = sweep("three_hump_camel", optimizers.SGD, STARTS * 0.5, 12, lr=[0.01, 0.05])
+    anim = small(run, frames=3, panels="auto")
+    texts = [t.get_text() for ax in anim.figure.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    assert texts == ["lr=0.01", "lr=0.05"]
+    anim.close()
+
+
+def test_internals_arrows_are_gradient_step_and_step_taken():
+    surface = surfaces.get("quadratic")
+    run = simulate(surface, optimizers.SGD(lr=0.05, momentum=0.9), np.array([[1.5, 1.0]]), 20)
+    anim = small(run, frames=21, internals=True, panels=None)
+    anim.render(5)
+    gradient, taken = anim._moving[2], anim._moving[3]
+    np.testing.assert_array_equal(gradient.get_offsets(), run.positions[5])
+    np.testing.assert_allclose(np.column_stack((gradient.U, gradient.V))[0], -0.05 * surface.grad(run.positions[5, 0]))
+    np.testing.assert_allclose(np.column_stack((taken.U, taken.V))[0], run.positions[6, 0] - run.positions[5, 0])
+    anim.close()
+
+
+def test_facets_colour_by_minimum_and_schedule_panel(tmp_path):
+    lr = schedules.cosine(0.02, 15)
+    run = sweep("himmelblau", optimizers.SGD, STARTS, 15, lr=[0.005, 0.01])
+    anim = small(run, frames=4, facet=True, color_by="minimum")
+    assert len([ax for ax in anim.figure.axes if ax.get_visible()]) == 2
+    colours = anim._moving[0].get_colors()
+    assert len(colours) == len(STARTS)
+    html = anim._repr_html_()
+    assert html.count("data:image/png;base64,") == 4 + 1   # four frames and the poster
+    anim.close()
+    scheduled = simulate("himmelblau", optimizers.SGD(lr=lr), STARTS, 15)
+    anim = small(scheduled, frames=3)
+    assert {ax.get_ylabel() for ax in anim.figure.axes} >= {"loss − f*", "learning rate"}
+    anim.save(tmp_path / "a.html")
+    assert "step 15" not in (tmp_path / "a.html").read_text()[:100]
+    anim.close()
+
+
+def test_bad_arguments(race, tmp_path):
+    surface, runs = race
+    with pytest.raises(ValueError, match="frames"):
+        animation.animate(surface, runs, frames=100)
+    with pytest.raises(ValueError, match="color_by"):
+        animation.animate(surface, runs, color_by="colour")
+    with pytest.raises(ValueError, match="internals"):
+        animation.animate(surface, runs, internals=[(5, 0)])
+    anim = small(surface, runs, frames=2)
+    with pytest.raises(ValueError, match=r"\.gif"):
+        anim.save(tmp_path / "x.avi")
+    if animation.shutil.which("ffmpeg") is None:
+        with pytest.raises(RuntimeError, match="ffmpeg"):
+            anim.save(tmp_path / "x.mp4")
+    anim.close()
