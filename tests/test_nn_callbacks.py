@@ -179,3 +179,15 @@ def test_custom_callback_sees_every_hook(blobs):
     fit(population(2), SGD(lr=0.1), X, y, epochs=2, validation_data=(X_val, y_val),
         callbacks=[Spy()], verbose=0)
     assert calls == ["begin", "epoch 0", "end 0", "epoch 1", "end 1", "end"]
+
+
+def test_lr_rules_on_groups_of_members(blobs):
+    X, X_val, y, y_val = blobs
+    rules = [ReduceLROnPlateau(patience=1, min_delta=1e-7), ReduceLROnPlateau(patience=6, min_delta=1e-7)]
+    callbacks = [LRRule(rule, members=slice(2 * i, 2 * i + 2)) for i, rule in enumerate(rules)]
+    h = fit(population(4), SGD(lr=0.1), X, y, epochs=25, validation_data=(X_val, y_val),
+            callbacks=callbacks, verbose=0)
+    for i, rule in enumerate(rules):
+        part = slice(2 * i, 2 * i + 2)
+        assert np.allclose(h.lr[:, part], replay(rule, np.full(2, 0.1), h.val_loss[:, part]))
+    assert (h.lr[-1, :2] < h.lr[-1, 2:]).all()

@@ -225,3 +225,23 @@ def test_bad_input(blobs):
         fit(model, sgd, X, y, schedule_per="step", verbose=0)
     with pytest.raises(TypeError, match="callbacks"):
         fit(model, sgd, X, y, callbacks=[print], verbose=0)
+
+
+def test_a_list_of_optimizers_trains_groups_of_members(blobs):
+    X, X_val, y, y_val = blobs
+    optimizers = [SGD(lr=0.01, momentum=0.9, convention="keras"), Adam(lr=0.01, convention="keras"),
+                  RMSprop(lr=0.001, alpha=0.9, eps=1e-7)]
+    pop = MLP([2, 6, 3], population=6, seed=[1, 2] * 3)
+    h = fit(pop, optimizers, X, y, epochs=3, validation_data=(X_val, y_val), verbose=0)
+    for g, optimizer in enumerate(optimizers):
+        for s, seed in enumerate([1, 2]):
+            one = MLP([2, 6, 3], seed=seed)
+            h1 = fit(one, optimizer, X, y, epochs=3, validation_data=(X_val, y_val), verbose=0)
+            k = 2 * g + s
+            assert np.abs(pop.get_weights()[0][k] - one.get_weights()[0]).max() <= 1e-12
+            assert np.abs(h.val_loss[:, k] - h1.val_loss).max() <= 1e-12
+    assert np.allclose(h.lr[0], [0.01, 0.01, 0.01, 0.01, 0.001, 0.001])
+    with pytest.raises(ValueError, match="divisible by 4"):
+        fit(pop, optimizers + [SGD(lr=0.1)], X, y, verbose=0)
+    with pytest.raises(TypeError, match="gdsim optimizer"):
+        fit(pop, "adam", X, y, verbose=0)

@@ -88,27 +88,37 @@ class LRRule(Callback):
     ``state = rule.init(lr)`` at the start, ``state = rule.update(state, logs[monitor])`` at each
     epoch's end, and ``state.lr`` (one per member) is used from the next epoch on. A rule whose
     state has ``stopped`` (scikit-learn's adaptive, below its min_lr) stops those members.
+    ``members`` (a slice, indices or a mask) limits the rule to some members, so that several
+    rules with different settings can share one population.
     """
 
     sets_lr = True
 
-    def __init__(self, rule, monitor=None):
+    def __init__(self, rule, monitor=None, members=None):
         if not (hasattr(rule, "init") and hasattr(rule, "update")):
             raise TypeError(f"rule must have init(lr) and update(state, metric), got {rule!r}")
         self.rule = rule
         self.monitor = monitor or getattr(rule, "monitor", "val_loss")
+        self.members = slice(None) if members is None else members
         self.state = None
 
     def on_train_begin(self, run):
         _monitored(self.monitor, run)
-        self.state = self.rule.init(run.lr)
-        run.set_lr(self.state.lr)
+        self.state = self.rule.init(run.lr[self.members])
+        self._apply(run)
 
     def on_epoch_end(self, epoch, logs, run):
-        self.state = self.rule.update(self.state, logs[self.monitor])
-        run.set_lr(self.state.lr)
+        self.state = self.rule.update(self.state, logs[self.monitor][self.members])
+        self._apply(run)
+
+    def _apply(self, run):
+        lr = run.lr
+        lr[self.members] = self.state.lr
+        run.set_lr(lr)
         if hasattr(self.state, "stopped"):
-            run.stop(self.state.stopped)
+            stopped = np.zeros(run.model.population, dtype=bool)
+            stopped[self.members] = self.state.stopped
+            run.stop(stopped)
 
     def __repr__(self):
         return f"LRRule({self.rule!r}, monitor={self.monitor!r})"

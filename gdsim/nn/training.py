@@ -100,7 +100,7 @@ class TrainingRun:
         """The lr each member will use next, ``(K,)``."""
         if self.lr_override is not None:
             return self.lr_override.copy()
-        return np.broadcast_to(self._lr_of_step(self.step), (self.model.population,)).astype(float)
+        return self._lr_of_step(self.step)
 
     def set_lr(self, lr):
         """Use ``lr`` (a number or one per member) from the next update on, for active members."""
@@ -178,6 +178,44 @@ class _Hyperparameters:
         return {**self.base, **self._shaped(scheduled)}
 
 
+class _Optimizers:
+    """One optimizer, or several side by side: ``G`` optimizers split the population into ``G``
+    equal, contiguous groups of members (how the seed tutorial's SGD / RMSprop / Adagrad / Adam
+    comparison trains as one population). A group updates its slice of every layer."""
+
+    def __init__(self, optimizer, K, n_steps, callbacks_set_lr):
+        optimizers = list(optimizer) if isinstance(optimizer, (list, tuple)) else [optimizer]
+        for o in optimizers:
+            if not all(hasattr(o, name) for name in ("hyperparameters", "init", "update")):
+                raise TypeError(f"optimizer must be a gdsim optimizer or a list of them, got {o!r}")
+        if not optimizers or K % len(optimizers):
+            raise ValueError(f"{len(optimizers)} optimizers need a population divisible by "
+                             f"{len(optimizers)}, got {K}")
+        size = K // len(optimizers)
+        self.K = K
+        self.groups = [(o, _Hyperparameters(o, size, n_steps, callbacks_set_lr),
+                        slice(g * size, (g + 1) * size)) for g, o in enumerate(optimizers)]
+
+    def init(self, t):
+        return [o.init(t[members]) for o, _, members in self.groups]
+
+    def lr(self, step):
+        """Every member's lr at ``step`` from the optimizers alone, ``(K,)``."""
+        return np.concatenate([np.broadcast_to(h.lr(step), (m.stop - m.start,))
+                               for _, h, m in self.groups]).astype(float)
+
+    def hyperparameters_at(self, step, lr_override):
+        return [h.at(step, None if lr_override is None else lr_override[m]) for _, h, m in self.groups]
+
+    def update(self, t, grad, states, hps):
+        """The layer ``t`` after one step, and the groups' new states (in place in ``states``)."""
+        parts = []
+        for j, (o, _, members) in enumerate(self.groups):
+            new, states[j] = o.update(t[members], grad[members], states[j], hps[j])
+            parts.append(new)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
 def _check_data(model, X, y, validation_data):
     X = model.check_X(X)
     Y, labels = model.targets(y, len(X))
@@ -213,6 +251,7 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
         callbacks=(), seed=None, verbose=1, schedule_per="batch", batch_loss=False):
     """Train ``model`` (all of its members) in place and return a :class:`History`.
 
+    ``optimizer`` is a gdsim optimizer, or a list of G of them for G equal groups of members.
     ``y`` holds integer labels (preferred) or one-hot rows. ``seed`` (an int shared by all members,
     or one per member) fixes the shuffling; ``None`` continues each member's own shuffle stream,
     derived from its seed, so member k shuffles the same way whatever the population size.
@@ -230,7 +269,7 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
     K, n = model.population, len(X)
     n_batches = -(-n // batch_size)
     n_steps = epochs * n_batches if schedule_per == "batch" else epochs
-    hyper = _Hyperparameters(optimizer, K, n_steps, any(c.sets_lr for c in callbacks))
+    optimizers = _Optimizers(optimizer, K, n_steps, any(c.sets_lr for c in callbacks))
     if shuffle:
         rngs = ([seed_streams(s)[1] for s in member_seeds(seed, K)] if seed is not None
                 else model.shuffle_streams())
@@ -238,8 +277,8 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
     records = {name: np.full((epochs, K), np.nan) for name in metrics}
     batch_losses = np.full((epochs * n_batches, K), np.nan) if batch_loss else None
     diverged_at = np.full(K, -1)
-    run = TrainingRun(model, optimizer, metrics, epochs, hyper.lr)
-    states = [optimizer.init(t) for t in model.theta]
+    run = TrainingRun(model, optimizer, metrics, epochs, optimizers.lr)
+    states = [optimizers.init(t) for t in model.theta]
     progress = _progress(verbose, epochs)
     last_epoch = -1
     with np.errstate(all="ignore"):
@@ -271,15 +310,15 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
                     batch_losses[epoch * n_batches + b] = batch_total / Xb.shape[-2]
                 step = epoch * n_batches + b if schedule_per == "batch" else epoch
                 run.step = step
-                hp = hyper.at(step, run.lr_override)
+                hps = optimizers.hyperparameters_at(step, run.lr_override)
                 for i, t in enumerate(theta):
-                    new, states[i] = optimizer.update(t, grads[i], states[i], hp)
+                    new = optimizers.update(t, grads[i], states[i], hps)
                     theta[i] = new if all_active else np.where(frozen, t, new)
             logs = {"loss": loss_sum / n, "accuracy": correct / n}
             if validation:
                 logs["val_loss"], logs["val_accuracy"] = model.evaluate_checked(*validation, theta)
             logs["lr"] = run.lr_override if run.lr_override is not None else \
-                np.broadcast_to(hyper.lr(run.step), (K,))
+                optimizers.lr(run.step)
             for name in metrics:
                 records[name][epoch] = np.where(run.active, logs[name], np.nan)
             diverged_at[(diverged_at < 0) & run.active & ~np.isfinite(logs["loss"])] = epoch
