@@ -13,6 +13,7 @@ and sizes that survive a projector.
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 
@@ -25,6 +26,8 @@ from . import arguments
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 NOT_CONVERGED_COLOR = "#BBBBBB"
 DIVERGED_COLOR = "#333333"
+# converged, still descending, oscillating, diverged
+STABILITY_COLORS = ("#009E73", "#56B4E9", "#E69F00", DIVERGED_COLOR)
 LANDSCAPE_COLORS = ("#9E9E9E", "#FFFFFF")   # low loss darker: valleys read as valleys
 CONTOUR_LINE_COLOR = "#6E6E6E"
 MINIMUM_STYLE = dict(marker="*", markersize=15, markerfacecolor="white", markeredgecolor="black",
@@ -51,8 +54,8 @@ def _style():
 
 
 def color(i):
-    """The i-th colour of the palette (cycling)."""
-    return PALETTE[i % len(PALETTE)]
+    """The i-th line colour (cycling; yellow is kept for filled areas, it vanishes as a line on white)."""
+    return PALETTE[i % (len(PALETTE) - 1)]
 
 
 def basin_color(k):
@@ -95,7 +98,7 @@ def _axes(ax, projection=None, figsize=None):
         return ax
     import matplotlib.pyplot as plt
     with plt.rc_context(_style()):
-        fig = plt.figure(figsize=figsize or FIGSIZE)
+        fig = plt.figure(figsize=figsize or FIGSIZE, layout="constrained")
         return fig.add_subplot(projection=projection)
 
 
@@ -401,3 +404,174 @@ def schedules(schedules, steps, *, ax=None, log=False, colors=None, legend=None)
     if legend or (legend is None and len(named) > 1):
         ax.legend(loc="best", framealpha=0.9)
     return drawn
+
+
+def schedule_gallery(path=None, steps=300, lr=0.1):
+    """Every common schedule on one page, each in its own panel with the same axes, so the
+    shapes can be compared at a glance: step decays, smooth decays, restarts, cycles, warm-up.
+
+    Returns ``path`` after saving when given, else ``Drawn(figure, axes, lines)``.
+    """
+    import matplotlib.pyplot as plt
+    from . import schedules as S
+
+    steps = arguments.check_int("steps", steps, minimum=10)
+    third = steps // 3
+    gallery = {
+        "constant": S.constant(lr),
+        "step (÷10 every third)": S.step(lr, third, 0.1),
+        "multistep": S.multistep(lr, [steps // 2, 3 * steps // 4], 0.1),
+        "exponential (γ=0.99)": S.exponential(lr, 0.99),
+        "time decay (Keras)": S.time_decay(lr, 0.05),
+        "inverse scaling (sklearn)": S.inverse_scaling(lr, 0.5),
+        "polynomial": S.polynomial(lr, steps, 2.0),
+        "cosine": S.cosine(lr, steps),
+        "SGDR (warm restarts)": S.sgdr(lr, steps // 7, 2),
+        "cyclic (triangular)": S.cyclic(lr / 10, lr, steps // 6),
+        "one cycle": S.one_cycle(lr, steps),
+        "linear warm-up + cosine": S.warmup(S.cosine(lr, steps - steps // 10), steps // 10),
+    }
+    with plt.rc_context(_style()):
+        fig, axes = plt.subplots(3, 4, figsize=(15, 8.5), sharex=True, sharey=True, layout="constrained")
+    drawn = Drawn(figure=fig, axes=list(axes.ravel()), lines=[])
+    for i, (ax, (name, schedule)) in enumerate(zip(axes.ravel(), gallery.items())):
+        drawn["lines"].append(schedules({name: schedule}, steps, ax=ax, colors=[color(i)], legend=False).lines[0])
+        ax.set_title(name, fontsize=FONT_SIZE)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.set_ylim(0, lr * 1.08)
+        ax.grid(alpha=0.3)
+    fig.supxlabel("step")
+    fig.supylabel("learning rate")
+    fig.suptitle(f"Learning-rate schedules over {steps} steps (peak lr {lr:g})", fontsize=FONT_SIZE + 3)
+    if path is None:
+        return drawn
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+# -- 3-D -------------------------------------------------------------------------------------------
+
+def surface3d(source, paths=None, *, ax=None, resolution=80, log=False, elev=35, azim=-60,
+              labels=None, colors=None, alpha=0.75):
+    """The landscape as a 3-D surface with the paths lying on it: the picture that makes
+    "descent" literal, and shows why a valley's floor is slow and its walls are steep.
+
+    ``source`` as in :func:`trajectories`. ``log`` plots log10(f − min f) for landscapes that
+    span decades. Returns ``Drawn(ax, surface, lines)``.
+    """
+    import matplotlib.colors as mcolors
+
+    surface, found = _as_groups(source, paths, labels)
+    ax = _axes(ax, projection="3d")
+    X, Y, Z = surface.grid(arguments.check_int("resolution", resolution, minimum=2))
+    floor = float(np.nanmin(Z))
+
+    def height(z):
+        return np.log10(np.maximum(z - floor, 1e-12) + 1e-3 * (np.nanmax(Z) - floor)) if log else z
+
+    cmap = mcolors.LinearSegmentedColormap.from_list("landscape", LANDSCAPE_COLORS)
+    shown = height(Z)
+    drawn = Drawn(ax=ax, lines=[])
+    drawn["surface"] = ax.plot_surface(X, Y, shown, cmap=cmap, alpha=alpha, linewidth=0.2,
+                                       edgecolor=CONTOUR_LINE_COLOR, rstride=2, cstride=2, zorder=0)
+    for g, group in enumerate(found):
+        c = colors[g % len(colors)] if colors is not None else color(g)
+        pos = group.positions
+        z = height(surface.value_xy(pos[..., 0], pos[..., 1]))
+        drawn["lines"].append([ax.plot(pos[:, i, 0], pos[:, i, 1], z[:, i], color=c, lw=LINE_WIDTH,
+                                       zorder=5, label=group.label if i == 0 else None)[0]
+                               for i in range(pos.shape[1])])
+    if len(surface.minima):
+        ax.scatter(surface.minima[:, 0], surface.minima[:, 1], height(surface.minima_values),
+                   marker="*", s=160, c="white", edgecolors="black", depthshade=False, zorder=6)
+    (x0, x1), (y0, y1) = surface.bounds
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.view_init(elev=elev, azim=azim)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_zlabel("log10(f − min f)" if log else "f")
+    if len(found) > 1:
+        ax.legend(loc="upper left", framealpha=0.9)
+    return drawn
+
+
+# -- training curves (the MLP's History) -------------------------------------------------------------
+
+def history(history, metrics=None, *, ax=None, labels=None, log_loss=True, mean=True):
+    """Training curves from a ``History``: one panel per metric, validation dashed.
+
+    The population axes read as ``(epochs, conditions, seeds...)``: each condition (e.g. a
+    learning rate; ``labels`` names them) gets one colour, its seeds thin lines and, with
+    ``mean``, their mean as a bold line, so the spread between seeds is visible next to the
+    effect of the condition. ``ax`` is one axes per metric. Returns ``Drawn(axes, lines)`` with
+    ``lines[metric][condition]`` the list of lines drawn.
+    """
+    import matplotlib.pyplot as plt
+
+    keys = list(history.keys())
+    if metrics is None:
+        metrics = [m for m in ("loss", "accuracy") if m in keys] or keys[:1]
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    for metric in metrics:
+        if metric not in keys:
+            raise arguments.unknown_name_error("metric", metric, keys)
+    if ax is None:
+        with plt.rc_context(_style()):
+            fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 4.2), layout="constrained",
+                                     squeeze=False)
+        axes = list(axes.ravel())
+    else:
+        axes = list(np.ravel(ax)) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+        if len(axes) != len(metrics):
+            raise ValueError(f"ax must hold one axes per metric ({len(metrics)}), got {len(axes)}")
+    drawn = Drawn(axes=axes, lines={})
+    for ax_, metric in zip(axes, metrics):
+        drawn["lines"][metric] = []
+        for name, style in ((metric, "-"), ("val_" + metric, "--")):
+            if name not in keys:
+                continue
+            values = np.asarray(history[name], dtype=float)
+            epochs = np.arange(1, len(values) + 1)
+            per_condition = values.reshape(len(values), -1) if values.ndim <= 2 else \
+                values.reshape(values.shape[:2] + (-1,)).transpose(1, 0, 2)
+            if values.ndim <= 2:
+                per_condition = per_condition.T[:, :, None]   # (conditions, epochs, seeds = 1)
+            for c, curves in enumerate(per_condition):
+                label = (labels[c] if labels is not None else (f"#{c}" if len(per_condition) > 1 else None))
+                label = None if style == "--" else label   # one legend entry per condition; dashes explained once
+                many = curves.shape[1] > 1
+                lines = [ax_.plot(epochs, curves[:, s], style, color=color(c), lw=1.0 if many and mean else LINE_WIDTH,
+                                  alpha=0.35 if many and mean else 0.9, label=None if many and mean else label)[0]
+                         for s in range(curves.shape[1])]
+                if many and mean:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", RuntimeWarning)   # epochs where every seed is NaN
+                        lines.append(ax_.plot(epochs, np.nanmean(curves, axis=1), style, color=color(c),
+                                              lw=LINE_WIDTH, label=label)[0])
+                drawn["lines"][metric].append(lines)
+        if "val_" + metric in keys:
+            ax_.plot([], [], "--", color="black", lw=LINE_WIDTH, label="validation (dashed)")
+        if metric.endswith("loss") and log_loss:
+            ax_.set_yscale("log")
+        ax_.set_xlabel("epoch")
+        ax_.set_ylabel(metric)
+        if ax_.get_legend_handles_labels()[1]:
+            ax_.legend(loc="best", framealpha=0.9, fontsize=FONT_SIZE - 2)
+    return drawn
+
+
+# -- maps (drawn by gdsim.maps; here so every figure is one import away) -----------------------------
+
+def basins(basin_map, ax=None, **options):
+    """The basin-of-attraction map of ``gdsim.basins(...)``; see :func:`gdsim.maps.plot_basins`."""
+    from .maps import plot_basins
+    return plot_basins(basin_map, ax=ax, **options)
+
+
+def stability(stability_map, ax=None, **options):
+    """The stability map of ``gdsim.stability(...)``; see :func:`gdsim.maps.plot_stability`."""
+    from .maps import plot_stability
+    return plot_stability(stability_map, ax=ax, **options)

@@ -92,3 +92,34 @@ def test_bad_input_names_the_argument():
         plotting.contour("himmelblua")
     with pytest.raises(ValueError, match="labels"):
         plotting.trajectories(simulate("quadratic", optimizers.SGD(lr=0.1), STARTS, 3), labels=["a", "b"])
+
+
+def test_surface3d_lifts_the_paths_onto_the_surface():
+    run = simulate("himmelblau", optimizers.Adam(lr=0.1), STARTS[:2], 10)
+    drawn = plotting.surface3d(run, resolution=20)
+    x, y, z = drawn.lines[0][1].get_data_3d()
+    np.testing.assert_array_equal(x, run.positions[:, 1, 0])
+    np.testing.assert_allclose(z, run.losses[:, 1])
+
+
+def test_history_grid_draws_each_condition_and_its_mean():
+    loss = np.linspace(2, 1, 6)[:, None, None] * np.arange(1, 7).reshape(1, 2, 3)
+    hist = {"loss": loss, "val_loss": loss * 1.1, "accuracy": 1 / loss}
+    drawn = plotting.history(hist, labels=["lr=0.1", "lr=0.01"])
+    assert list(drawn.lines) == ["loss", "accuracy"]
+    # train: 3 seeds + mean for each of 2 conditions, then the same for validation
+    assert len(drawn.lines["loss"]) == 4 and len(drawn.lines["loss"][0]) == 4
+    np.testing.assert_allclose(drawn.lines["loss"][1][3].get_ydata(), loss[:, 1].mean(axis=1))
+    np.testing.assert_allclose(drawn.lines["loss"][2][0].get_ydata(), hist["val_loss"][:, 0, 0])
+    assert drawn.axes[0].get_yscale() == "log"
+    single = plotting.history({"loss": np.array([3.0, 2.0, 1.0])})
+    np.testing.assert_array_equal(single.lines["loss"][0][0].get_ydata(), [3, 2, 1])
+    with pytest.raises(ValueError, match="metric"):
+        plotting.history(hist, metrics=["los"])
+
+
+def test_schedule_gallery_writes_a_file(tmp_path):
+    path = plotting.schedule_gallery(tmp_path / "gallery.png", steps=40)
+    assert path.exists() and path.stat().st_size > 10_000
+    drawn = plotting.schedule_gallery(steps=40)
+    assert len(drawn.lines) == 12
