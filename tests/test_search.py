@@ -1,3 +1,8 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -7,6 +12,13 @@ from gdsim.optimizers import SGD
 from gdsim.search import SCHEDULES, SearchResult, grid_search, log_uniform, random_search, uniform
 
 LAYERS = [2, 8, 3]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
 BUDGET = dict(layers=LAYERS, epochs=6, batch_size=25)
 
 
