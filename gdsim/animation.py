@@ -140,12 +140,23 @@ class Animation:
 # -- writers ---------------------------------------------------------------------------------------
 
 def _palette_from(animation, colors=255):
-    """One palette for every frame, from the first and last frames (between them they hold the
-    background, every colour of every trail and the longest curves); 255 colours leave one free
+    """One palette for every frame: the style's exact line and fill colours, plus colours
+    adapted to the first and last frames (between them the background, the antialiased edges
+    and the longest curves). Exact style colours matter: an adaptive palette alone spends its
+    entries on the landscape's greys and turns a thin blue line teal. 255 colours leave one free
     index for Pillow's "unchanged pixel" transparency."""
-    from PIL import Image
+    from PIL import Image, ImageColor
+    style = list(plotting.PALETTE) + list(plotting.STABILITY_COLORS) + [
+        plotting.NOT_CONVERGED_COLOR, plotting.DIVERGED_COLOR, plotting.CONTOUR_LINE_COLOR, "#FFFFFF", "#000000"]
+    fixed = list(dict.fromkeys(ImageColor.getrgb(c)[:3] for c in style))
     sample = np.concatenate([animation.render(0), animation.render(len(animation) - 1)], axis=0)
-    return Image.fromarray(sample).quantize(colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    adaptive = Image.fromarray(sample).quantize(colors - len(fixed), method=Image.Quantize.MEDIANCUT,
+                                                dither=Image.Dither.NONE)
+    used = len(adaptive.getcolors(colors)) if adaptive.getcolors(colors) else colors - len(fixed)
+    entries = adaptive.getpalette()[:3 * used] + [v for rgb in fixed for v in rgb]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(entries)
+    return palette
 
 
 class GifWriter:
@@ -291,7 +302,7 @@ def _layout(n_main, panels, figsize, dpi, title):
 
     with plt.rc_context(plotting._style()):
         if panels:
-            fig = Figure(figsize=figsize or (11.0, 5.4), dpi=dpi, layout="constrained")
+            fig = Figure(figsize=figsize or (11.0, 6.0), dpi=dpi, layout="constrained")
             grid = fig.add_gridspec(len(panels), 2, width_ratios=(1.25, 1))
             mains = [fig.add_subplot(grid[:, 0])]
             sides = {name: fig.add_subplot(grid[i, 1]) for i, name in enumerate(panels)}
@@ -379,12 +390,14 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
         updates.append(_trail_update(trails, heads, paths, [group.steps for _, group in mine], trail))
     if legend:
         if color_by == "minimum":
-            _minimum_legend(mains[-1] if facet else mains[0], groups, surface)
+            _minimum_legend(mains[0], groups, surface, below=facet and len(mains) > 1)
         elif not facet and len(groups) > 1:
             handles = [Line2D([], [], color=plotting.color(g), lw=plotting.LINE_WIDTH) for g in range(len(groups))]
-            target = sides.get("loss", mains[0])
-            target.legend(handles, [g.label for g in groups], loc="upper right", framealpha=0.9,
-                          fontsize=plotting.FONT_SIZE - 2)
+            names = [g.label for g in groups]
+            if sides:   # under the panels, where it hides no curve
+                fig.legend(handles, names, loc="outside lower center", ncols=min(len(names), 3), frameon=False)
+            else:
+                mains[0].legend(handles, names, loc="upper right", framealpha=0.9, fontsize=plotting.FONT_SIZE - 2)
     if internals:
         moving_arrows, update = _internals(internals, groups, mains, facet, surface)
         moving += moving_arrows
@@ -423,14 +436,15 @@ def _trail_update(trails, heads, paths, steps, trail):
     return update
 
 
-def _minimum_legend(ax, groups, surface):
+def _minimum_legend(ax, groups, surface, below):
     from matplotlib.patches import Patch
-    reached = np.unique(np.concatenate([g.reached for g in groups]))
-    handles, names = [], []
-    for k in reached:
-        handles.append(Patch(color=plotting.basin_color(k)))
-        names.append(plotting.basin_label(k, surface))
-    ax.legend(handles, names, loc="upper right", framealpha=0.9, fontsize=plotting.FONT_SIZE - 2)
+    reached = sorted(np.unique(np.concatenate([g.reached for g in groups])).tolist(), key=lambda k: (k < 0, k))
+    handles = [Patch(color=plotting.basin_color(k)) for k in reached]
+    names = [plotting.basin_label(k, surface) for k in reached]
+    if below:   # several panels: one legend under them all, covering none
+        ax.figure.legend(handles, names, loc="outside lower center", ncols=min(len(names), 6), frameon=False)
+    else:
+        ax.legend(handles, names, loc="upper right", framealpha=0.9, fontsize=plotting.FONT_SIZE - 2)
 
 
 def _internals(internals, groups, mains, facet, surface):
@@ -526,3 +540,45 @@ def _side_panel(name, ax, groups, surface, color_by, track_color, last):
         lines.set_segments([c[:int(np.searchsorted(s, step, side="right"))] for c, s in zip(curves, starts)])
         cursor.set_xdata([step, step])
     return [lines, cursor], update
+
+
+# -- tour pictures -----------------------------------------------------------------------------------
+
+def optimizer_race(path="optimizer_race.gif", *, frames=160, fps=15, dpi=100, progress=False):
+    """Six optimizers from one start down Rosenbrock's curved valley, with the loss racing
+    alongside: plain SGD crawls, momentum overshoots and recovers, Nesterov damps the overshoot,
+    the adaptive methods take even-sized steps and Adagrad's shrink until it stalls.
+    Writes ``path`` (.gif, .html or .mp4) and returns it as a Path.
+    """
+    from . import optimizers as o
+    from .engine import simulate
+    contenders = [o.SGD(lr=1e-3), o.SGD(lr=1e-3, momentum=0.9), o.SGD(lr=1e-3, momentum=0.9, nesterov=True),
+                  o.RMSprop(lr=0.01), o.Adam(lr=0.1), o.Adagrad(lr=0.5)]
+    runs = [simulate("rosenbrock", opt, np.array([[-1.4, 2.2]]), 400) for opt in contenders]
+    labels = ["SGD (lr=0.001)", "SGD + momentum (lr=0.001, μ=0.9)", "SGD + Nesterov (lr=0.001, μ=0.9)",
+              "RMSprop (lr=0.01)", "Adam (lr=0.1)", "Adagrad (lr=0.5)"]
+    anim = animate(runs, frames=frames, fps=fps, dpi=dpi, labels=labels, panels=("loss",),
+                   title="The optimizer race on Rosenbrock's valley")
+    try:
+        return anim.save(path, progress=progress)
+    finally:
+        anim.close()
+
+
+def which_minimum(path="which_minimum.gif", *, frames=100, fps=12, dpi=80, progress=False):
+    """The same 25 starts on Himmelblau at three learning rates, each path coloured by the
+    minimum it ends in: the start decides the basin at a small lr, but a larger lr can no
+    longer settle in the sharpest minimum (its curvature exceeds 2/lr) and its runs bounce on.
+    Writes ``path`` and returns it as a Path.
+    """
+    from . import optimizers as o
+    from .engine import sweep
+    g = np.linspace(-4, 4, 5)
+    starts = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)
+    run = sweep("himmelblau", o.SGD, starts, 150, lr=[0.005, 0.015, 0.022])
+    anim = animate(run, facet=True, color_by="minimum", frames=frames, fps=fps, dpi=dpi,
+                   title="The starting point and the learning rate decide the minimum (SGD on Himmelblau)")
+    try:
+        return anim.save(path, progress=progress)
+    finally:
+        anim.close()

@@ -17,7 +17,7 @@ import itertools
 
 import numpy as np
 
-from . import arguments, plotting
+from . import arguments, plotting, surfaces
 from . import optimizers as _optimizers
 from .engine import DIVERGED, NOT_CONVERGED, simulate, sweep
 
@@ -446,3 +446,41 @@ def plot_stability(stability_map, ax=None, *, limit=True, legend=True):
     if not ax.get_title():
         ax.set_title(f"{m.surface.name.replace('_', ' ')}: {m.steps} steps")
     return drawn
+
+
+# -- tour pictures -----------------------------------------------------------------------------------
+
+def basin_gallery(path="basins_by_lr.png", *, grid=240, steps=200):
+    """Basins of plain SGD on Himmelblau at four learning rates, with sample paths: as the lr
+    grows the sharpest minimum's basin vanishes (it needs lr < 2/curvature), the watersheds
+    fray, and finally runs stop converging. Writes ``path`` and returns it as a Path.
+    """
+    import matplotlib.pyplot as plt
+    from pathlib import Path
+
+    basin_map = basins("himmelblau", _optimizers.SGD(lr=0.01), grid, steps, lr=[0.005, 0.015, 0.02, 0.025])
+    drawn = plot_basins(basin_map, samples=9)
+    figure = drawn.axes[0].figure
+    figure.suptitle(f"Which minimum does SGD reach from each start? ({steps} steps, one start per pixel)",
+                    fontsize=plotting.FONT_SIZE + 2)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return Path(path)
+
+
+def stability_figure(path="stability_lr_momentum.png", *, steps=300, resolution=(120, 80)):
+    """Heavy-ball momentum on the quadratic (condition number 10) over lr and momentum, with
+    the theory's limit lr < 2(1 + μ)/L on top: momentum lets larger steps stay stable, while
+    too small an lr is merely slow. Writes ``path`` and returns it as a Path.
+    """
+    import matplotlib.pyplot as plt
+    from pathlib import Path
+
+    nx, ny = resolution
+    result = stability(surfaces.get("quadratic", condition=10), _optimizers.SGD, steps,
+                       lr=np.geomspace(1e-3, 1.0, nx), momentum=np.linspace(0.0, 0.99, ny))
+    drawn = plot_stability(result)
+    drawn.ax.set_title(f"SGD with momentum on a quadratic (L = 10): {steps} steps")
+    drawn.ax.figure.savefig(path, dpi=100)
+    plt.close(drawn.ax.figure)
+    return Path(path)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -406,7 +407,7 @@ def schedules(schedules, steps, *, ax=None, log=False, colors=None, legend=None)
     return drawn
 
 
-def schedule_gallery(path=None, steps=300, lr=0.1):
+def schedule_gallery(path=None, *, steps=300, lr=0.1):
     """Every common schedule on one page, each in its own panel with the same axes, so the
     shapes can be compared at a glance: step decays, smooth decays, restarts, cycles, warm-up.
 
@@ -448,7 +449,7 @@ def schedule_gallery(path=None, steps=300, lr=0.1):
         return drawn
     fig.savefig(path, dpi=100)
     plt.close(fig)
-    return path
+    return Path(path)
 
 
 # -- 3-D -------------------------------------------------------------------------------------------

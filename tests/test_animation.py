@@ -95,7 +95,8 @@ def test_trail_window_and_loss_panel(race):
 def test_sweep_legend_names_each_cells_hyperparameters():
     run = sweep("three_hump_camel", optimizers.SGD, STARTS * 0.5, 12, lr=[0.01, 0.05])
     anim = small(run, frames=3, panels="auto")
-    texts = [t.get_text() for ax in anim.figure.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    legends = anim.figure.legends + [ax.get_legend() for ax in anim.figure.axes if ax.get_legend()]
+    texts = [t.get_text() for legend in legends for t in legend.get_texts()]
     assert texts == ["lr=0.01", "lr=0.05"]
     anim.close()
 
@@ -128,6 +129,14 @@ def test_facets_colour_by_minimum_and_schedule_panel(tmp_path):
     anim.save(tmp_path / "a.html")
     assert "step 15" not in (tmp_path / "a.html").read_text()[:100]
     anim.close()
+
+
+def test_tour_pictures(tmp_path):
+    race = animation.optimizer_race(tmp_path / "race.html", frames=4, dpi=30)
+    assert race.read_text().count("data:image/png;base64,") == 5
+    gif = animation.which_minimum(tmp_path / "which.gif", frames=3, dpi=30)
+    with Image.open(gif) as image:
+        assert image.n_frames == 3
 
 
 def test_bad_arguments(race, tmp_path):

@@ -107,3 +107,9 @@ def test_stability_over_starts_and_bad_input():
         maps.basins(q, optimizers.SGD, 4, 10)
     with pytest.raises(ValueError, match="ax"):
         maps.basins(q, optimizers.SGD(lr=0.1), 4, 5, lr=[0.1, 0.2]).plot(ax=plt.gca())
+
+
+def test_tour_figures(tmp_path):
+    basins_png = maps.basin_gallery(tmp_path / "basins.png", grid=24, steps=30)
+    stability_png = maps.stability_figure(tmp_path / "stability.png", steps=40, resolution=(12, 6))
+    assert basins_png.stat().st_size > 10_000 and stability_png.stat().st_size > 5_000
