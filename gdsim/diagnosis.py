@@ -155,7 +155,7 @@ class Diagnoses:
         rows = [[str(index if len(index) != 1 else index[0]), d.label]
                 + [_fmt(d.evidence.get(c, np.nan)) for c in self.COLUMNS]
                 for index, d in zip(np.ndindex(*self.shape), self.items)]
-        return _render(header, rows, format)
+        return render_table(header, rows, format)
 
     def __repr__(self):
         return f"Diagnoses(shape={self.shape}, counts={self.counts()})\n{self.table()}"
@@ -169,7 +169,8 @@ def _fmt(value):
     return "–" if not np.isfinite(value) else f"{value:.3g}"
 
 
-def _render(header, rows, format):
+def render_table(header, rows, format="text"):
+    """Rows of strings as aligned text columns or a markdown table (also used by gdsim.search)."""
     if format == "markdown":
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])

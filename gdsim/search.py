@@ -91,10 +91,12 @@ class SearchResult:
     def _scores(self, values, metric):
         if self.score == "final":
             return values[-1]
-        with np.errstate(all="ignore"):
-            pick = np.nanmax if metric.endswith("accuracy") else np.nanmin
-            clean = np.where(np.isfinite(values), values, np.nan)
-            return pick(np.where(np.isnan(clean).all(0), np.inf, clean), axis=0)
+        maximize = metric.endswith("accuracy")
+        # a non-finite epoch (divergence) is never the best one; a member with none left scores
+        # the worst possible value
+        worst = -np.inf if maximize else np.inf
+        clean = np.where(np.isfinite(values), values, worst)
+        return clean.max(axis=0) if maximize else clean.min(axis=0)
 
     @property
     def n_seeds(self):
@@ -122,11 +124,13 @@ class SearchResult:
 
     @property
     def best(self):
-        """The best candidate's hyperparameters, ready for ``make_optimizer(**result.best)``."""
+        """The best candidate's hyperparameters (``make_optimizer(**result.best)`` when no
+        schedule was searched; a schedule appears by its name)."""
         return dict(self.candidates[self.best_index])
 
     @property
     def histories(self):
+        """One :class:`History` per candidate, ``(epochs, n_seeds)``."""
         h = self.history
         return [History({k: v[:, c] for k, v in h.history.items()}, h.epoch, h.diverged_at[c],
                         h.stopped_at[c], h.params) for c in range(len(self.candidates))]
@@ -141,7 +145,7 @@ class SearchResult:
         val_loss (final or best epoch, as the header says), diverged seeds, and the most common
         :func:`gdsim.diagnose` label. The best candidate is marked ``*``."""
         arguments.check_choice("format", format, ["text", "markdown"])
-        from .diagnosis import MIN_EPOCHS, _render
+        from .diagnosis import MIN_EPOCHS, render_table
         labels = None
         if len(self.history.epoch) >= MIN_EPOCHS:
             found = self.diagnose().labels
@@ -156,7 +160,7 @@ class SearchResult:
             row += [f"{self.mean(m)[c]:.4g} ± {self.std(m)[c]:.2g}" for m in METRICS]
             row += [f"{diverged[c]}/{self.n_seeds}"] + ([labels[c]] if labels else [])
             rows.append(row)
-        return _render(header, rows, format)
+        return render_table(header, rows, format)
 
     def __repr__(self):
         epochs = self.history.params.get("epochs")
@@ -295,6 +299,9 @@ def _values(name, values):
     values = list(values) if isinstance(values, (list, tuple, np.ndarray)) else [values]
     if not values:
         raise ValueError(f"{name} must list at least one value to search, got []")
+    if name != "schedule":
+        # each value becomes one entry of a per-member array, so it must be a number
+        arguments.check_finite(f"{name} values", values)
     if name == "lr":
         arguments.check_positive("lr", np.array(values, dtype=float))
     return values

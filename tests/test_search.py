@@ -142,6 +142,8 @@ def test_bad_input(data):
         grid_search(SGD, X, y, val, momentum=[0.9], **BUDGET)
     with pytest.raises(ValueError, match="lr must be > 0"):
         grid_search(SGD, X, y, val, lr=[0.1, -1.0], **BUDGET)
+    with pytest.raises(TypeError, match="momentum values must be a number"):
+        grid_search(SGD, X, y, val, lr=[0.1], momentum=["high"], **BUDGET)
     with pytest.raises(ValueError, match="validation_data"):
         grid_search(SGD, X, y, None, lr=[0.1], **BUDGET)
     with pytest.raises(ValueError, match="did you mean 'cosine'"):
@@ -168,3 +170,13 @@ def test_bad_input(data):
         random_search(SGD, X, y, val, n_candidates=2.5, lr=(1e-3, 1.0), **BUDGET)
     with pytest.raises(ValueError, match="pass lr"):
         random_search(SGD, X, y, val, n_candidates=2, momentum=(0, 1), **BUDGET)
+
+
+def test_a_blowing_up_candidate_is_data_not_a_warning(data):
+    X, y, val = data
+    for score in ("final", "best"):
+        r = grid_search(SGD, X, y, val, seeds=2, score=score, metric="val_loss", lr=[1e4, 0.1],
+                        momentum=[0.99], **BUDGET)
+        assert r.best == {"lr": 0.1, "momentum": 0.99}
+        assert r.table().splitlines()[1].rstrip().endswith("diverged")
+        r.plot()
