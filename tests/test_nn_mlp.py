@@ -203,8 +203,8 @@ def test_single_and_population_outputs():
     assert np.allclose(pop.evaluate(X, one_hot)["loss"], scores["loss"])
     binary = MLP([2, 3, 1], output="sigmoid", seed=0)
     assert set(np.unique(binary.predict(X))) <= {0, 1}
-    regression = MLP([2, 3, 1], output="linear", seed=0)
-    assert regression.predict(X).dtype == np.float64
+    regression = MLP([2, 3, 2], output="linear", seed=0)
+    assert regression.predict(X).shape == (9, 2) and regression.predict(X).dtype == np.float64
 
 
 def test_non_finite_member_is_recorded_not_raised():

@@ -119,9 +119,16 @@ def _initialize(name, rng, fan_in, fan_out):
 # NumPy's reductions over a short axis (3 classes; a batch of 32 rows) cost several times the
 # arithmetic they do, and fit's inner loop is made of them. A product with a vector of ones is
 # one BLAS call and about 4x faster; the maximum over a few classes is a chain of np.maximum.
+def _ones(n, _cache={}):  # noqa: B006 - a deliberate cache of read-only vectors of ones
+    if n not in _cache:
+        _cache[n] = np.ones(n)
+        _cache[n].flags.writeable = False
+    return _cache[n]
+
+
 def _row_sum(x):
     """Σ over the last axis, keeping it: ``(..., C) -> (..., 1)``."""
-    return np.matmul(x, np.ones(x.shape[-1]))[..., None]
+    return np.matmul(x, _ones(x.shape[-1]))[..., None]
 
 
 def _row_max(x):
@@ -363,13 +370,14 @@ class MLP:
         # Fresh arrays of a few hundred kB come from the OS page by page, and the first write to
         # each page costs more than the arithmetic: on 8 members the evaluation pass ran 2-3x
         # faster once its hidden-layer buffers were kept.
-        shape = np.broadcast_shapes(a.shape[:-2], t.shape[:-2]) + (a.shape[-2], t.shape[-1])
         buffers = self.__dict__.setdefault("_buffers", {})
-        if (layer, shape) not in buffers:
+        key = (layer, a.shape, t.shape)
+        if key not in buffers:
             if len(buffers) > 16:
                 buffers.clear()
-            buffers[(layer, shape)] = np.empty(shape)
-        return buffers[(layer, shape)]
+            buffers[key] = np.empty(np.broadcast_shapes(a.shape[:-2], t.shape[:-2])
+                                    + (a.shape[-2], t.shape[-1]))
+        return buffers[key]
 
     def output_of(self, z):
         """σ: the output activation applied to the logits."""
@@ -417,7 +425,7 @@ class MLP:
                 break
             grad = np.empty(theta[l].shape)
             np.matmul(a_t, delta, out=grad[:, :-1, :])
-            np.matmul(np.ones(delta.shape[-2]), delta, out=grad[:, -1, :])
+            np.matmul(_ones(delta.shape[-2]), delta, out=grad[:, -1, :])
             grads[l] = grad
             # a contiguous Wᵀ makes the product ~30% faster than a transposed view
             delta = np.matmul(delta, np.ascontiguousarray(theta[l][:, :-1, :].transpose(0, 2, 1)))
@@ -467,18 +475,19 @@ class MLP:
             return self._out(self.output_of(self._logits(X)))
 
     def predict(self, X):
-        """Class labels ``(K, n)``: argmax of the outputs, or ``output > 0.5`` for a single output.
-        A linear output trained with MSE (regression) returns its raw outputs instead."""
+        """Class labels ``(K, n)``: argmax of the outputs, or ``output > 0.5`` for a single sigmoid
+        output. A linear output (regression) returns its raw outputs ``(K, n, C)`` instead."""
         with np.errstate(all="ignore"):
             z = self._logits(X)
-            if self.output == "linear" and self.loss == "mse" and self.n_outputs == 1:
+            if self.output == "linear":
                 return self._out(z)
             if self.n_outputs == 1:
-                return self._out((z[..., 0] > (0.0 if self.output == "sigmoid" else 0.5)).astype(np.int64))
+                return self._out((z[..., 0] > 0.0).astype(np.int64))    # σ(z) > 0.5 ⇔ z > 0
             return self._out(np.argmax(z, axis=-1))
 
     def evaluate(self, X, y, name="X"):
-        """``{"loss": (K,), "accuracy": (K,)}`` from one full-batch forward pass."""
+        """``{"loss": (K,), "accuracy": (K,)}``: mean loss and accuracy over all rows, with the
+        current weights (a full forward pass, no training)."""
         X = self.check_X(X, name)
         Y, labels = self.targets(y, len(X), name="y" if name == "X" else f"y of {name}")
         loss, accuracy = self.evaluate_checked(self.with_ones(X), Y, labels)
@@ -487,10 +496,10 @@ class MLP:
     def evaluate_checked(self, A0, Y, labels, theta=None):
         """``evaluate`` on inputs already checked and given their column of ones.
 
-        The rows go through in chunks small enough for the activations ``(K, rows, width)`` to
-        stay in the CPU cache: on 500 rows and 8 members that is 2-3x faster than one pass."""
+        The rows go through in chunks of about ``_CHUNK`` activations, so a large data set never
+        needs ``(K, n, width)`` arrays at once; the chunks' buffers are kept between epochs."""
         theta = self.theta if theta is None else theta
-        rows = max(32, _CACHE_FRIENDLY // (self.population * max(self.layers)))
+        rows = max(32, _CHUNK // (self.population * max(self.layers)))
         loss, correct = 0.0, 0.0
         with np.errstate(all="ignore"):
             for start in range(0, len(A0), rows):
@@ -502,4 +511,4 @@ class MLP:
         return loss / len(A0), correct / len(A0)
 
 
-_CACHE_FRIENDLY = 50_000  # activation elements per chunk (400 kB of float64)
+_CHUNK = 50_000  # activation elements per evaluation chunk (400 kB of float64, cache-sized)

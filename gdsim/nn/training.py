@@ -247,6 +247,20 @@ def _progress(verbose, epochs):
     return tqdm(total=epochs, unit="epoch", leave=False)
 
 
+class _closing:
+    """Close the progress bar however training ends (an interrupted bar would stay on screen)."""
+
+    def __init__(self, progress):
+        self.progress = progress
+
+    def __enter__(self):
+        return self.progress
+
+    def __exit__(self, *exc):
+        if self.progress is not None:
+            self.progress.close()
+
+
 def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, shuffle=True,
         callbacks=(), seed=None, verbose=1, schedule_per="batch", batch_loss=False):
     """Train ``model`` (all of its members) in place and return a :class:`History`.
@@ -281,7 +295,7 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
     states = [optimizers.init(t) for t in model.theta]
     progress = _progress(verbose, epochs)
     last_epoch = -1
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), _closing(progress):
         for c in callbacks:
             c.on_train_begin(run)
         for epoch in range(epochs):
@@ -332,8 +346,6 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
                                                                 _summary(records, epoch).items()))
         for c in callbacks:
             c.on_train_end(run)
-    if progress is not None:
-        progress.close()
     done = last_epoch + 1
     history = {name: records[name][:done] for name in metrics}
     if batch_losses is not None:
