@@ -48,6 +48,12 @@ spikes but keeps trends. The thresholds were set on the seed tutorial's learning
 (blobs, MLP [2, 50, 3], SGD, 200 epochs, 10 seeds) and on synthetic curves; pass
 ``thresholds={...}`` to try others. A rule needs enough epochs to see a trend:
 ``diagnose`` refuses fewer than ``MIN_EPOCHS``.
+
+Limits, worth showing a class: the curve is all it reads. A step so large that it kills the
+network in the first epoch (dead ReLUs, every input mapped to the class prior) leaves a flat,
+smooth curve at the chance-level loss, which reads as a plateau — or even as healthy, since the
+huge first-epoch loss makes the drop look big. The accuracy, or a search's table, gives it away.
+Short runs (tens of epochs) are read less reliably than the tutorial's 200.
 """
 
 from __future__ import annotations
