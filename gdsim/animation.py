@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 
 from . import arguments, plotting
-from .engine import DIVERGED, NOT_CONVERGED
 
 
 class Animation:
@@ -275,6 +274,8 @@ def _frame_steps(last, frames, every, max_frames):
 
 def _step_name(optimizer):
     """What the "step taken" arrow is for this optimizer, in the words of a lecture."""
+    if optimizer is None:
+        return "step taken"
     name = optimizer.__name__ if isinstance(optimizer, type) else type(optimizer).__name__
     if name == "SGD":
         momentum = getattr(optimizer, "momentum", 0)
@@ -309,8 +310,8 @@ def _layout(n_main, panels, figsize, dpi, title):
         else:
             cols = min(n_main, 3)
             rows = -(-n_main // cols)
-            fig = Figure(figsize=figsize or (1 + 4.6 * cols, 0.6 + 4.4 * rows) if n_main > 1 else (6.4, 5.4),
-                         dpi=dpi, layout="constrained")
+            default = (1 + 4.6 * cols, 0.6 + 4.4 * rows) if n_main > 1 else (6.4, 5.4)
+            fig = Figure(figsize=figsize or default, dpi=dpi, layout="constrained")
             mains = list(np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel()))
             for ax in mains[n_main:]:
                 ax.set_visible(False)
@@ -342,7 +343,8 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
         Adam's effective step); the gap between them is what the optimizer adds.
     color_by : "run" (one colour per run or sweep cell) or "minimum" (the minimum each start
         ends in: the basin-of-attraction view); facet : one panel per run or sweep cell.
-    Remaining keywords go to :func:`gdsim.plotting.contour`.
+    labels : legend entries, one per run or sweep cell (default: their hyperparameters);
+    title, dpi, figsize : of the figure. Remaining keywords go to :func:`gdsim.plotting.contour`.
     """
     if runs is None:
         surface, runs = None, surface
@@ -359,7 +361,8 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
     if panels == "auto":
         varying = any(g.lrs.size and np.ptp(g.lrs) > 0 for g in groups)
         panels = None if facet else (("loss", "lr") if varying else ("loss",))
-    panels = tuple(arguments.check_choice("panels", p, ("loss", "lr")) for p in (panels or ()))
+    panels = (panels,) if isinstance(panels, str) else tuple(panels or ())
+    panels = tuple(arguments.check_choice("panels", p, ("loss", "lr")) for p in panels)
     if facet and panels:
         raise ValueError("facet=True draws one panel per run; it cannot also have side panels")
     fig, mains, sides = _layout(len(groups) if facet else 1, panels, figsize, dpi, title)
@@ -480,7 +483,7 @@ def _internals(internals, groups, mains, facet, surface):
         gradient = ax.quiver(zero, zero, zero, zero, color="black", **kw)
         taken = ax.quiver(zero, zero, zero, zero, color=[plotting.color(d[0]) for d in mine],
                           edgecolor="white", linewidth=0.6, **kw)
-        names = {_step_name(groups[d[0]].optimizer or type(None)) for d in mine}
+        names = {_step_name(groups[d[0]].optimizer) for d in mine}
         from matplotlib.lines import Line2D
         legend_handles = [Line2D([], [], color="black", lw=2.5), Line2D([], [], color=plotting.color(mine[0][0]), lw=2.5)]
         legend = ax.legend(legend_handles, ["−lr·∇f (plain gradient step)" + shown,

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import arguments, plotting, surfaces
 from . import optimizers as _optimizers
-from .engine import DIVERGED, NOT_CONVERGED, simulate, sweep
+from .engine import simulate, sweep
 
 CONVERGED, SLOW, OSCILLATING, DIVERGED_CLASS = 0, 1, 2, 3
 CLASSES = ("converged", "still descending", "oscillating", "diverged")
@@ -453,16 +453,17 @@ def plot_stability(stability_map, ax=None, *, limit=True, legend=True):
 def basin_gallery(path="basins_by_lr.png", *, grid=240, steps=200):
     """Basins of plain SGD on Himmelblau at four learning rates, with sample paths: as the lr
     grows the sharpest minimum's basin vanishes (it needs lr < 2/curvature), the watersheds
-    fray, and finally runs stop converging. Writes ``path`` and returns it as a Path.
+    fray, and more and more runs bounce without settling. Writes ``path`` and returns it as a Path.
     """
     import matplotlib.pyplot as plt
     from pathlib import Path
 
-    basin_map = basins("himmelblau", _optimizers.SGD(lr=0.01), grid, steps, lr=[0.005, 0.015, 0.02, 0.025])
+    basin_map = basins("himmelblau", _optimizers.SGD(lr=0.01), grid, steps, lr=[0.005, 0.015, 0.02, 0.023])
     drawn = plot_basins(basin_map, samples=9)
     figure = drawn.axes[0].figure
     figure.suptitle(f"Which minimum does SGD reach from each start? ({steps} steps, one start per pixel)",
                     fontsize=plotting.FONT_SIZE + 2)
+    figure.canvas.draw()   # constrained layout settles equal-aspect panels + outside legend in two passes
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return Path(path)

@@ -217,9 +217,11 @@ def groups(run, label=None):
     elif all(a in run.coords for a in grid_axes):
         names = run.labels()
         cells = [dict(zip(grid_axes, c)) for c in itertools.product(*[run.coords[a] for a in grid_axes])]
-    else:
-        names = [f"{_run_label(run)} #{i}" for i in range(n_cells)]
-        cells = [{} for _ in range(n_cells)]
+    else:   # simulate() with array hyperparameters: name each cell by its values
+        cells = _array_cells(run.optimizer, run.batch_shape, n_cells)
+        names = [", ".join(f"{k}={v:g}" for k, v in c.items()) or f"{_run_label(run)} #{i}"
+                 for i, c in enumerate(cells)]
+        names = [f"{type(run.optimizer).__name__} ({name})" if "=" in name else name for name in names]
     return [Drawn(label=names[i], positions=positions[:, i], losses=run.losses.reshape((T, n_cells, n))[:, i],
                   diverged=run.diverged.reshape((n_cells, n))[i], reached=run.reached.reshape((n_cells, n))[i],
                   lrs=lrs[:, i], steps=run.recorded_steps, optimizer=_cell_optimizer(run.optimizer, cells[i]),
@@ -227,11 +229,29 @@ def groups(run, label=None):
             for i in range(n_cells)]
 
 
+def _array_cells(optimizer, batch_shape, n_cells):
+    """{name: value} per cell for the optimizer's array hyperparameters that are constant
+    within each cell (a hyperparameter that differs between starts names no cell)."""
+    cells = [{} for _ in range(n_cells)]
+    hyperparameters = optimizer.hyperparameters() if hasattr(optimizer, "hyperparameters") else {}
+    for name, value in hyperparameters.items():
+        if callable(value) or np.ndim(value) == 0:
+            continue
+        try:
+            per_cell = np.broadcast_to(value, batch_shape).reshape(n_cells, -1)
+        except ValueError:
+            continue
+        if (per_cell == per_cell[:, :1]).all():
+            for cell, v in zip(cells, per_cell[:, 0]):
+                cell[name] = float(v)
+    return cells
+
+
 def _cell_optimizer(optimizer, cell):
     """The optimizer of one sweep cell (None when it cannot be rebuilt)."""
     if not cell:
         return optimizer
-    if hasattr(optimizer, "with_hyperparameters"):
+    if not isinstance(optimizer, type) and hasattr(optimizer, "with_hyperparameters"):
         try:
             return optimizer.with_hyperparameters(**cell)
         except (TypeError, ValueError):

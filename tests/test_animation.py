@@ -4,6 +4,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import sys
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -137,6 +139,23 @@ def test_tour_pictures(tmp_path):
     gif = animation.which_minimum(tmp_path / "which.gif", frames=3, dpi=30)
     with Image.open(gif) as image:
         assert image.n_frames == 3
+
+
+def test_mp4_pipes_raw_even_sized_frames_to_ffmpeg(race, tmp_path, monkeypatch):
+    # a stand-in ffmpeg that records how many bytes it was fed, so the pipe is tested anywhere
+    fake = tmp_path / "ffmpeg"
+    fake.write_text("#!" + sys.executable + "\nimport sys\n"
+                    "data = sys.stdin.buffer.read()\nopen(sys.argv[-1], 'w').write(str(len(data)) + ' ' + ' '.join(sys.argv[1:]))\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(animation.shutil, "which", lambda name: str(fake))
+    surface, runs = race
+    anim = small(surface, runs, frames=3, figsize=(3.025, 2.525))
+    assert anim.size == (121, 101)   # odd: the writer must crop to even
+    out = anim.save(tmp_path / "x.mp4").read_text().split()
+    w, h = anim.size[0] // 2 * 2, anim.size[1] // 2 * 2
+    assert int(out[0]) == 3 * w * h * 3
+    assert f"{w}x{h}" in out and "libx264" in out
+    anim.close()
 
 
 def test_bad_arguments(race, tmp_path):

@@ -123,3 +123,13 @@ def test_schedule_gallery_writes_a_file(tmp_path):
     assert path.exists() and path.stat().st_size > 10_000
     drawn = plotting.schedule_gallery(steps=40)
     assert len(drawn.lines) == 12
+
+
+def test_groups_name_cells_by_their_hyperparameters():
+    run = simulate("himmelblau", optimizers.SGD(lr=np.array([[0.001], [0.01]]), momentum=0.5), STARTS, 5)
+    found = plotting.groups(run)
+    assert [g.label for g in found] == ["SGD (lr=0.001)", "SGD (lr=0.01)"]
+    assert found[1].optimizer.lr == 0.01 and found[1].optimizer.momentum == 0.5
+    np.testing.assert_array_equal(found[1].positions, run.positions[:, 1])
+    swept = sweep("quadratic", optimizers.SGD, STARTS, 5, lr=[0.1], nesterov=[False, True], momentum=[0.5])
+    assert [g.optimizer.nesterov for g in plotting.groups(swept)] == [False, True]
