@@ -1,9 +1,28 @@
 """gdsim: see how learning rate, schedule, optimizer and starting point decide where gradient
-descent ends up. Pure NumPy, exact (PyTorch's numbers), fast (millions of runs), and visual."""
+descent ends up. Pure NumPy, exact (PyTorch's numbers), fast (millions of runs), and visual.
 
-from . import arguments, engine, optimizers, schedules, surfaces
+    surface = gdsim.surfaces.get("himmelblau")
+    run = gdsim.simulate(surface, gdsim.Adam(lr=0.1), starts, steps=200)
+    gdsim.animate(surface, run)
+"""
+
+from . import (arguments, datasets, diagnosis, engine, experiments, landscape, maps, nn, optimizers,
+               plotting, schedules, search, surfaces)
+from .animation import Animation, animate
+from .diagnosis import diagnose
 from .engine import DIVERGED, NOT_CONVERGED, Run, simulate, sweep
+from .landscape import loss_landscape
+from .maps import basins, stability
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 from .plateau import Adaptive, ReduceLROnPlateau
+from .search import grid_search, random_search
+
+
+def explore(surface="himmelblau", **options):
+    """The interactive explorer in Jupyter (needs ipywidgets): see :func:`gdsim.explorer.explore`."""
+    from .explorer import explore as _explore
+
+    return _explore(surface, **options)
+
 
 __version__ = "0.1.0"
