@@ -348,10 +348,12 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
     """
     if runs is None:
         surface, runs = None, surface
+    is_run = hasattr(runs, "positions") or (isinstance(runs, (list, tuple)) and runs
+                                             and all(hasattr(r, "positions") for r in runs))
+    if not is_run:
+        raise TypeError(f"runs must be a Run or a list of Runs (from gdsim.simulate or gdsim.sweep), got {runs!r}")
     surface_, groups = plotting._as_groups(runs, labels=labels)
     surface = surface_ if surface is None else plotting._surface(surface)
-    if not groups:
-        raise TypeError(f"runs must be a Run or a list of Runs, got {runs!r}")
     arguments.check_choice("color_by", color_by, ("run", "minimum"))
     arguments.check_positive("fps", fps)
     if trail is not None:

@@ -87,6 +87,15 @@ class Explorer:
         import ipywidgets as w
 
         self.surface = plotting._surface(surface)
+        arguments.check_choice("optimizer", optimizer, _optimizers.names())
+        arguments.check_choice("placement", placement, PLACEMENTS)
+        for name, value, low, high in (("steps", steps, 10, 1000), ("n_starts", n_starts, 0, 100)):
+            if arguments.check_int(name, value) < low or value > high:
+                raise ValueError(f"{name} must be between {low} and {high} (the slider's range), got {value}")
+        if lr is not None:
+            arguments.check_positive("lr", lr)
+        arguments.check_nonnegative("noise", noise)
+        arguments.check_int("seed", seed)
         self.clicked = []
         self.run = None
         self.redraws = 0
@@ -99,7 +108,10 @@ class Explorer:
         # first lrs that make visible progress without blowing up: a plain gradient step of about 2%
         # of the box; the adaptive methods take steps of about lr per coordinate, so lr ~ 1% of the box
         box = max(x1 - x0, y1 - y0)
-        nice = lambda v: float(10 ** np.round(np.log10(v)))
+
+        def nice(v):
+            return float(10 ** np.round(np.log10(v)))
+
         self._lr_memory = {name: nice(0.02 * box / grad_scale) if name == "sgd" else nice(0.01 * box)
                            for name in _optimizers.names()}
         self._lr_memory["adagrad"] = nice(0.1 * box)
@@ -124,7 +136,7 @@ class Explorer:
             "beta2": slider(w.SelectionSlider, options=[0.9, 0.99, 0.999, 0.9999], value=0.999, description="beta2 / alpha"),
             "schedule": slider(w.Dropdown, options=SCHEDULES, value="constant", description="schedule"),
             "steps": slider(w.IntSlider, value=steps, min=10, max=1000, step=10, description="steps"),
-            "noise": slider(w.FloatSlider, value=noise, min=0, max=round(2 * grad_scale, 3),
+            "noise": slider(w.FloatSlider, value=noise, min=0, max=max(round(2 * grad_scale, 3), 2 * noise),
                             step=round(2 * grad_scale, 3) / 100, description="gradient noise"),
             "seed": slider(w.IntText, value=seed, description="noise seed"),
             "n_starts": slider(w.IntSlider, value=n_starts, min=0, max=100, description="starts"),

@@ -162,6 +162,10 @@ def test_bad_arguments(race, tmp_path):
     surface, runs = race
     with pytest.raises(ValueError, match="frames"):
         animation.animate(surface, runs, frames=100)
+    with pytest.raises(TypeError, match="runs must be a Run"):
+        animation.animate(surface, [1, 2])
+    with pytest.raises(ValueError, match="panels"):
+        animation.animate(surface, runs, panels="los")
     with pytest.raises(ValueError, match="color_by"):
         animation.animate(surface, runs, color_by="colour")
     with pytest.raises(ValueError, match="internals"):

@@ -99,3 +99,12 @@ def test_placements():
         assert ((starts[:, 0] >= x0) & (starts[:, 0] <= x1) & (starts[:, 1] >= y0) & (starts[:, 1] <= y1)).all()
     with pytest.raises(ValueError, match="placement"):
         explorer.place_starts(s, 3, "spiral")
+
+
+def test_bad_options_name_the_argument():
+    with pytest.raises(ValueError, match="unknown optimizer 'adamm'; did you mean 'adam'"):
+        explorer.explore("quadratic", optimizer="adamm")
+    with pytest.raises(ValueError, match="steps must be between 10 and 1000"):
+        explorer.explore("quadratic", steps=5000)
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        explorer.explore("quadratic", lr=-1.0)
