@@ -47,8 +47,12 @@ _DEFAULTS = {
 
 
 def _is_zero(value):
-    """True for a hyperparameter that is exactly the number 0 (so its term can be skipped)."""
-    return np.ndim(value) == 0 and not callable(value) and float(value) == 0.0
+    """True for a hyperparameter that is exactly the number 0 (so its term can be skipped).
+
+    Resolved scalars are Python floats (see ``Optimizer.at``), so a type check suffices; this
+    runs on every update of every tensor.
+    """
+    return isinstance(value, (int, float)) and value == 0
 
 
 def _any_nonzero(value):
