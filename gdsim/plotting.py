@@ -54,6 +54,13 @@ def _style():
     return style
 
 
+def style():
+    """A context manager applying the package's figure style: ``with plotting.style(): ...``
+    (for figures built outside this module, e.g. the MLP experiments')."""
+    import matplotlib.pyplot as plt
+    return plt.rc_context(_style())
+
+
 def color(i):
     """The i-th line colour (cycling; yellow is kept for filled areas, it vanishes as a line on white)."""
     return PALETTE[i % (len(PALETTE) - 1)]

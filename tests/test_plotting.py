@@ -133,3 +133,10 @@ def test_groups_name_cells_by_their_hyperparameters():
     np.testing.assert_array_equal(found[1].positions, run.positions[:, 1])
     swept = sweep("quadratic", optimizers.SGD, STARTS, 5, lr=[0.1], nesterov=[False, True], momentum=[0.5])
     assert [g.optimizer.nesterov for g in plotting.groups(swept)] == [False, True]
+
+
+def test_style_context_sets_the_palette_and_sizes():
+    with plotting.style():
+        assert matplotlib.rcParams["font.size"] == plotting.FONT_SIZE
+        line, = plt.figure().add_subplot().plot([0, 1])
+        assert line.get_color() == plotting.PALETTE[0]
