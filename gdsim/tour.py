@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import optimizers, schedules, surfaces
+from . import optimizers, surfaces
 from .engine import DIVERGED, NOT_CONVERGED, simulate
 
 RACE_SURFACE = "himmelblau"
@@ -71,50 +71,55 @@ def optimizer_race_png(out, quick=False):
     return path, "five optimizers racing from the same starts on himmelblau"
 
 
-def gallery_schedules(steps=100):
-    """One of each schedule family, as a lecturer would show them side by side."""
-    cycle = schedules.one_cycle(0.1, total_steps=steps)
-    return {
-        "constant": schedules.constant(0.1),
-        "step": schedules.step(0.1, step_size=25, gamma=0.5),
-        "multistep": schedules.multistep(0.1, milestones=[30, 60, 80], gamma=0.3),
-        "exponential": schedules.exponential(0.1, gamma=0.97),
-        "time_decay": schedules.time_decay(0.1, decay=0.05),
-        "inverse_scaling": schedules.inverse_scaling(0.1, power_t=0.5),
-        "cosine": schedules.cosine(0.1, T_max=steps),
-        "sgdr": schedules.sgdr(0.1, T_0=10, T_mult=2),
-        "cyclic (triangular2)": schedules.cyclic(0.01, 0.1, step_size_up=12, mode="triangular2"),
-        "one_cycle": cycle,
-        "warmup + cosine": schedules.warmup(schedules.cosine(0.1, T_max=steps - 10), 10),
-        "polynomial": schedules.polynomial(0.1, total_iters=steps, power=2.0),
-    }
+def optimizer_race_gif(out, quick=False):
+    from . import animation
+
+    path = animation.optimizer_race(Path(out) / "optimizer_race.gif", frames=20 if quick else 160,
+                                    dpi=50 if quick else 100)
+    return path, "the optimizer race on Rosenbrock's valley, with the loss racing alongside"
 
 
-def schedule_gallery_png(out, quick=False):
-    import matplotlib.pyplot as plt
+def which_minimum_gif(out, quick=False):
+    from . import animation
 
+    path = animation.which_minimum(Path(out) / "which_minimum.gif", frames=12 if quick else 100,
+                                   dpi=40 if quick else 80)
+    return path, "the starting point and the learning rate decide the minimum (SGD, three lrs)"
+
+
+def basins_png(out, quick=False):
+    from . import maps
+
+    path = maps.basin_gallery(Path(out) / "basins_by_lr.png", grid=40 if quick else 240,
+                              steps=60 if quick else 200)
+    return path, "basins of attraction of SGD on himmelblau at four learning rates"
+
+
+def stability_png(out, quick=False):
+    from . import maps
+
+    path = maps.stability_figure(Path(out) / "stability_lr_momentum.png", steps=60 if quick else 300,
+                                 resolution=(20, 12) if quick else (120, 80))
+    return path, "stable, oscillating and diverging (lr, momentum) on a quadratic, with the 2(1+mu)/L limit"
+
+
+def schedules_png(out, quick=False):
     from . import plotting
 
-    steps = 100
-    gallery = gallery_schedules(steps)
-    columns = 4
-    rows = -(-len(gallery) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.6 * rows), sharex=True)
-    for ax, (name, schedule) in zip(axes.flat, gallery.items()):
-        plotting.schedules({name: schedule}, steps, ax=ax)
-        ax.set_title(name, fontsize=11)
-        ax.get_legend() and ax.get_legend().remove()
-    for ax in list(axes.flat)[len(gallery):]:
-        ax.set_visible(False)
-    fig.suptitle("Learning-rate schedules (lr against step)")
-    fig.tight_layout()
     path = Path(out) / "schedules.png"
-    fig.savefig(path, dpi=70 if quick else 110)
-    plt.close(fig)
+    plotting.schedule_gallery(path, steps=60 if quick else 300)
     return path, "a gallery of the learning-rate schedules"
 
 
-ITEMS = [optimizer_race_png, schedule_gallery_png]
+def lr_sweep_png(out, quick=False):
+    from . import experiments
+
+    path = experiments.write_figure("lr-sweep", Path(out) / "lr_sweep.png", epochs=20 if quick else 200)
+    return path, "the seed tutorial's learning-rate sweep: train (blue) and test (orange) accuracy"
+
+
+ITEMS = [optimizer_race_png, optimizer_race_gif, which_minimum_gif, basins_png, stability_png,
+         schedules_png, lr_sweep_png]
 
 
 def run(out="gdsim-tour", quick=False):

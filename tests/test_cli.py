@@ -34,7 +34,9 @@ def test_tour_writes_its_files_and_the_table(tmp_path, capsys):
     assert cli.main(["tour", "--quick", "--out", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert "optimizer_race.png" in written and "schedules.png" in written
+    assert written == sorted(["optimizer_race.png", "optimizer_race.gif", "which_minimum.gif",
+                              "basins_by_lr.png", "stability_lr_momentum.png", "schedules.png",
+                              "lr_sweep.png"])
     for name in written:
         assert name in text
         assert (tmp_path / name).stat().st_size > 1000
