@@ -49,3 +49,29 @@ def test_tour_writes_its_files_and_the_table(tmp_path, capsys):
 def test_the_installed_command_runs():
     result = subprocess.run([sys.executable, "-m", "gdsim.cli", "list"], capture_output=True, text=True)
     assert result.returncode == 0 and "himmelblau" in result.stdout
+
+
+def test_figure_writes_the_experiment(tmp_path, capsys):
+    out = tmp_path / "momentum.png"
+    assert cli.main(["figure", "momentum", "--out", str(out)]) == 0
+    assert out.stat().st_size > 10_000
+    assert str(out) in capsys.readouterr().out
+
+
+def test_figure_rejects_an_unknown_name(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["figure", "lr-swep"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_lessons_are_copied_and_never_overwritten(tmp_path, capsys):
+    from gdsim import lessons
+
+    destination = tmp_path / "course"
+    assert cli.main(["lessons", str(destination)]) == 0
+    copied = sorted(p.relative_to(destination) for p in destination.rglob("*.ipynb"))
+    assert copied and copied == lessons.notebooks()
+    assert "jupyter lab" in capsys.readouterr().out
+    assert cli.main(["lessons", str(destination)]) == 2
+    assert "already exists" in capsys.readouterr().err
