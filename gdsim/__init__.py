@@ -7,10 +7,11 @@ descent ends up. Pure NumPy, exact (PyTorch's numbers), fast (millions of runs),
 """
 
 from . import (arguments, datasets, diagnosis, engine, experiments, landscape, maps, nn, optimizers,
-               plotting, schedules, search, surfaces)
+               plotting, results, schedules, search, surfaces)
 from .animation import Animation, animate
 from .diagnosis import diagnose
-from .engine import DIVERGED, NOT_CONVERGED, Run, simulate, sweep
+from .engine import simulate, sweep
+from .results import DIVERGED, NOT_CONVERGED, Run
 from .landscape import loss_landscape
 from .maps import basins, stability
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop

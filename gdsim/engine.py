@@ -20,115 +20,16 @@ import mmap
 import numbers
 import os
 import warnings
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from . import arguments
 from .optimizers import Optimizer
-
-NOT_CONVERGED = -1
-DIVERGED = -2
+from .results import DIVERGED, NOT_CONVERGED, Run
 
 BLOCK_SIZE = 8192   # runs per block: a block's dozen working arrays fit in L2
 PARALLEL_WORK = 2_000_000  # run-steps below which forking a worker costs more than it saves
 NOISE_TILE = 1024   # runs per noise stream; blocks are whole tiles, so noise ignores blocking
 ESCAPE_FACTOR = 1e6  # a run further than this many plotting-box sizes away has diverged
-
-
-@dataclass
-class Run:
-    """The result of ``simulate`` or ``sweep``.
-
-    Time-major and including the start: ``positions (T, *batch, 2)``, ``losses (T, *batch)``
-    where row ``i`` is step ``recorded_steps[i]``. ``batch`` is the broadcast of the starts'
-    leading axes with any per-run hyperparameters; ``axes`` names its axes.
-    """
-
-    surface: object
-    optimizer: object
-    steps: int
-    positions: np.ndarray
-    losses: np.ndarray
-    recorded_steps: np.ndarray
-    lrs: np.ndarray
-    final: np.ndarray
-    final_loss: np.ndarray
-    diverged: np.ndarray
-    diverged_at: np.ndarray
-    reached: np.ndarray
-    settled_at: np.ndarray | None
-    axes: tuple
-    coords: dict = field(default_factory=dict)
-
-    @property
-    def batch_shape(self):
-        return self.final.shape[:-1]
-
-    @property
-    def converged(self):
-        """Runs that ended within tolerance of a known minimum."""
-        return self.reached >= 0
-
-    def select(self, **coords):
-        """The sub-run at the given grid values, e.g. ``run.select(lr=0.1)``."""
-        index = [slice(None)] * len(self.axes)
-        for name, value in coords.items():
-            if name not in self.axes:
-                raise arguments.unknown_name_error("axis", name, self.axes)
-            values = list(np.asarray(self.coords[name], dtype=object))
-            matches = [i for i, v in enumerate(values) if v is value or v == value]
-            if not matches:
-                raise ValueError(f"{name}={value!r} is not in the run; it has {values}")
-            index[self.axes.index(name)] = matches[0]
-        index = tuple(index)
-        time_index = (slice(None),) + index
-        per_run_lrs = self.lrs.ndim > 1
-        return Run(
-            surface=self.surface, optimizer=self.optimizer, steps=self.steps,
-            positions=self.positions[time_index], losses=self.losses[time_index],
-            recorded_steps=self.recorded_steps,
-            lrs=self.lrs[time_index] if per_run_lrs else self.lrs,
-            final=self.final[index], final_loss=self.final_loss[index],
-            diverged=self.diverged[index], diverged_at=self.diverged_at[index],
-            reached=self.reached[index],
-            settled_at=None if self.settled_at is None else self.settled_at[index],
-            axes=tuple(a for a, i in zip(self.axes, index) if isinstance(i, slice)),
-            coords={a: self.coords[a] for a, i in zip(self.axes, index)
-                    if isinstance(i, slice) and a in self.coords},
-        )
-
-    def labels(self):
-        """One legend label per cell of the leading grid axes (all axes but the starts')."""
-        grid_axes = [a for a in self.axes if a in self.coords and a != "start"]
-        if not grid_axes:
-            return [self.optimizer.label() if hasattr(self.optimizer, "label") else repr(self.optimizer)]
-        cells = itertools.product(*[self.coords[a] for a in grid_axes])
-        return [", ".join(f"{a}={_show(v)}" for a, v in zip(grid_axes, cell)) for cell in cells]
-
-    def summary(self):
-        """A small text table: how many runs reached each minimum, did not converge, diverged."""
-        total = self.reached.size
-        lines = [f"{total} runs of {self.steps} steps on {getattr(self.surface, 'name', self.surface)}"]
-        minima = getattr(self.surface, "minima", np.zeros((0, 2)))
-        for k, point in enumerate(minima):
-            lines.append(f"  minimum {k} at ({point[0]:.3f}, {point[1]:.3f}): {np.sum(self.reached == k)}")
-        lines.append(f"  not converged: {np.sum(self.reached == NOT_CONVERGED)}")
-        lines.append(f"  diverged: {np.sum(self.reached == DIVERGED)}")
-        return "\n".join(lines)
-
-    def __repr__(self):
-        return (f"Run(surface={getattr(self.surface, 'name', '?')!r}, optimizer={self.optimizer!r}, "
-                f"steps={self.steps}, batch_shape={self.batch_shape}, axes={self.axes}, "
-                f"diverged={int(self.diverged.sum())}/{self.diverged.size})")
-
-
-def _show(value):
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return f"{value:g}"
-    if isinstance(value, type):
-        return value.__name__
-    return str(value)
 
 
 # -- argument checking ---------------------------------------------------------------------
@@ -384,6 +285,9 @@ class _Engine:
         params = np.ascontiguousarray(self.starts[start_index].T)        # (2, n)
         hyper_at = {name: h.for_block(_index_into(h.shape, self.batch_shape, index))
                     for name, h in self.hypers.items()}
+        # constants are resolved once per block; only schedules are looked up step by step
+        constant = {name: at(0) for name, at in hyper_at.items() if not self.hypers[name].scheduled}
+        scheduled = {name: at for name, at in hyper_at.items() if self.hypers[name].scheduled}
         noise = self._noise_streams(start_index) if self.noise else None
         rule = self.callbacks[0] if self.callbacks else None
         rule_state = rule.init(hyper_at["lr"](0) + np.zeros(stop - start)) if rule else None
@@ -405,7 +309,7 @@ class _Engine:
             grad[0], grad[1] = grad_xy(params[0], params[1])
             if noise is not None:
                 grad += self.noise * noise(step)
-            hp = {name: at(step) for name, at in hyper_at.items()}
+            hp = dict(constant, **{name: at(step) for name, at in scheduled.items()})
             if rule:
                 # a run the rule stopped (scikit-learn's adaptive) keeps its place: lr 0 from then on
                 stopped = getattr(rule_state, "stopped", None)

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from . import optimizers, surfaces
-from .engine import DIVERGED, NOT_CONVERGED, simulate
+from .engine import simulate
+from .results import DIVERGED, NOT_CONVERGED
 
 RACE_SURFACE = "himmelblau"
 RACE_STARTS = np.array([[-0.3, -0.9], [0.0, 0.0], [-4.5, 4.5], [4.5, -4.5], [1.0, -4.5]])
