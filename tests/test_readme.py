@@ -1,0 +1,26 @@
+"""The README's examples run as written."""
+
+import re
+from pathlib import Path
+
+import matplotlib
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def python_blocks():
+    return re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+
+
+def test_readme_has_examples():
+    assert len(python_blocks()) >= 2
+
+
+def test_readme_examples_run(tmp_path, monkeypatch):
+    matplotlib.use("Agg")
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    for block in python_blocks():
+        exec(compile(block, str(README), "exec"), namespace)
+    assert namespace["history"].val_accuracy.shape == (200, 8)
+    assert namespace["grid"].axes == ("lr", "momentum", "start")
