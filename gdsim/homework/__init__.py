@@ -1,0 +1,33 @@
+"""Graders for the homework notebooks: ``check_<exercise>(student_function) -> Report``.
+
+Each grader calls the student's function on a few seeded, randomized cases and compares every
+output with gdsim's own implementation, which is the reference. It returns a :class:`Report`
+and never raises on a wrong answer. The report is truthy when every case agrees. Otherwise it
+names the first wrong case and step, the inputs, expected against got, and the likely
+mistake, found by comparing the answer with the usual wrong variants of the formula::
+
+    from gdsim.homework import check_adam_step
+    check_adam_step(adam_step)        # Jupyter shows ✓, or ✗ with the diagnosis
+
+Exercises that take several steps are graded step by step. At every step the reference's own
+state is fed back in ("teacher forcing"), so an early mistake cannot hide behind later ones,
+and the report can name the exact step. A crash, ``None``, a wrong shape, NaN, or an input
+changed in place is reported as a failure like any other.
+
+Outputs must agree to a relative tolerance of 1e-7, plus 1e-9 of the largest expected value
+as an absolute floor. The cases are built so that every mistake listed in a grader's docstring
+moves the answer far beyond that tolerance.
+
+Every grader also takes ``seed`` (default 0). Another seed draws different numbers for the
+same kinds of cases, for example to check a second attempt on fresh inputs.
+"""
+
+from .adam import _adam_exercise, check_adam_step
+from .dense import _dense_exercise, _dense_reference, check_dense_backward
+from .grading import ATOL_SCALE, RTOL, Report, _close
+from .momentum import _momentum_exercise, check_momentum_step
+from .plateau_rule import _plateau_exercise, check_plateau_rule
+from .restarts import _cosine_exercise, check_cosine_restarts
+
+__all__ = ["Report", "check_momentum_step", "check_adam_step", "check_cosine_restarts",
+           "check_dense_backward", "check_plateau_rule"]
