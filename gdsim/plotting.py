@@ -4,110 +4,24 @@ Every function takes ``ax=None`` (a new figure when None) and returns what it dr
 :class:`Drawn` record (a dict with attribute access, always holding ``ax``), so a notebook can
 restyle an artist and a test can read the artists' data back.
 
-One style serves the whole package and lives at the top of this module: Okabe-Ito colours
-(distinguishable with every common colour-vision deficiency, and in greyscale print), a light
-grey background for the loss landscape so that coloured paths stay the brightest thing in view,
-and sizes that survive a projector.
+One style serves the whole package and lives in :mod:`gdsim.theme`; the learning-rate and
+training curves live in :mod:`gdsim.curves`. Both are re-exported here, so every figure is
+``gdsim.plotting.<name>``.
 """
 
 from __future__ import annotations
 
 import itertools
-import warnings
-from pathlib import Path
 
 import numpy as np
 
 from . import arguments
-
-# -- style: the one place colours and sizes are chosen -------------------------------------------
-
-# Okabe & Ito (2008), reordered so the first colours have the most contrast on the light-grey
-# landscape (yellow last: it nearly vanishes on white).
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
-NOT_CONVERGED_COLOR = "#BBBBBB"
-DIVERGED_COLOR = "#333333"
-# converged, still descending, oscillating, diverged
-STABILITY_COLORS = ("#009E73", "#56B4E9", "#E69F00", DIVERGED_COLOR)
-LANDSCAPE_COLORS = ("#9E9E9E", "#FFFFFF")   # low loss darker: valleys read as valleys
-CONTOUR_LINE_COLOR = "#6E6E6E"
-MINIMUM_STYLE = dict(marker="*", markersize=15, markerfacecolor="white", markeredgecolor="black",
-                     markeredgewidth=1.2, linestyle="none", zorder=6)
-SADDLE_STYLE = dict(marker="x", markersize=8, color="black", markeredgewidth=1.5, linestyle="none", zorder=6)
-LINE_WIDTH = 2.0
-FONT_SIZE = 12
-FIGSIZE = (6.4, 5.2)
-
-# rcParams for lecture slides; figure builders apply them with ``matplotlib.rc_context(STYLE)``
-STYLE = {
-    "font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE + 2, "axes.labelsize": FONT_SIZE + 1,
-    "legend.fontsize": FONT_SIZE - 1, "xtick.labelsize": FONT_SIZE - 1, "ytick.labelsize": FONT_SIZE - 1,
-    "lines.linewidth": LINE_WIDTH, "axes.prop_cycle": None, "figure.dpi": 100, "savefig.dpi": 100,
-    "savefig.bbox": "tight", "axes.spines.top": False, "axes.spines.right": False,
-}
-
-
-def _style():
-    from cycler import cycler
-    style = dict(STYLE)
-    style["axes.prop_cycle"] = cycler(color=list(PALETTE))
-    return style
-
-
-def style():
-    """A context manager applying the package's figure style: ``with plotting.style(): ...``
-    (for figures built outside this module, e.g. the MLP experiments')."""
-    import matplotlib.pyplot as plt
-    return plt.rc_context(_style())
-
-
-def color(i):
-    """The i-th line colour (cycling; yellow is kept for filled areas, it vanishes as a line on white)."""
-    return PALETTE[i % (len(PALETTE) - 1)]
-
-
-def basin_color(k):
-    """The colour of minimum ``k`` in basin maps and "colour by minimum" pictures; grey for
-    not converged (-1), near-black for diverged (-2). With more than eight minima colours repeat."""
-    if k == -1:
-        return NOT_CONVERGED_COLOR
-    if k == -2:
-        return DIVERGED_COLOR
-    return PALETTE[k % len(PALETTE)]
-
-
-def basin_label(k, surface=None):
-    """The legend entry for basin ``k``: the minimum's coordinates, or not converged / diverged."""
-    if k == -1:
-        return "not converged"
-    if k == -2:
-        return "diverged"
-    if surface is not None and k < len(surface.minima):
-        x, y = surface.minima[k]
-        values = np.asarray(surface.minima_values)
-        # "global" only helps when some minima are not: Himmelblau's four are all global
-        is_global = np.isclose(values[k], values.min()) and not np.allclose(values, values.min())
-        return f"minimum ({x:.2f}, {y:.2f})" + (", global" if is_global else "")
-    return f"minimum {k}"
-
-
-class Drawn(dict):
-    """What a plotting function drew: ``drawn.ax``, ``drawn.lines`` ... (also ``drawn["lines"]``)."""
-
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(f"nothing called {name!r} was drawn; have {sorted(self)}") from None
-
-
-def _axes(ax, projection=None, figsize=None):
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-    with plt.rc_context(_style()):
-        fig = plt.figure(figsize=figsize or FIGSIZE, layout="constrained")
-        return fig.add_subplot(projection=projection)
+# re-exported: every figure, colour and size is gdsim.plotting.<name>
+from .curves import history, schedule_gallery, schedule_values, schedules
+from .theme import (CONTOUR_LINE_COLOR, DIVERGED_COLOR, FIGSIZE, FONT_SIZE, LANDSCAPE_COLORS,
+                    LINE_WIDTH, MINIMUM_STYLE, NOT_CONVERGED_COLOR, PALETTE, SADDLE_STYLE,
+                    STABILITY_COLORS, STYLE, Drawn, _axes, _style, basin_color, basin_label, color,
+                    style)
 
 
 def _surface(surface):
@@ -387,98 +301,6 @@ def losses(source, *, ax=None, labels=None, colors=None, log=True, gap=True, leg
     return drawn
 
 
-# -- schedules -------------------------------------------------------------------------------------
-
-def _named(schedules):
-    if isinstance(schedules, dict):
-        return list(schedules.items())
-    if callable(schedules):
-        schedules = [schedules]
-    return [(repr(s) if not getattr(s, "__name__", None) else s.__name__, s) for s in schedules]
-
-
-def schedule_values(schedule, steps):
-    """``schedule(0..steps-1)`` as ``(curves, steps)``: one row per curve (a swept parameter
-    gives several)."""
-    values = np.asarray(schedule(np.arange(steps)), dtype=float)
-    if values.ndim == 0:
-        return np.full((1, steps), float(values))
-    axis = [i for i, s in enumerate(values.shape) if s == steps]
-    axis = axis[-1] if axis else values.ndim - 1
-    return np.moveaxis(values, axis, -1).reshape(-1, steps)
-
-
-def schedules(schedules, steps, *, ax=None, log=False, colors=None, legend=None):
-    """Learning rate against step for one or several schedules (a dict name -> schedule, a list
-    or a single one): how a schedule spends its step budget before a single run is made.
-
-    Returns ``Drawn(ax, lines)`` with one list of lines per schedule.
-    """
-    steps = arguments.check_int("steps", steps, minimum=1)
-    ax = _axes(ax)
-    drawn = Drawn(ax=ax, lines=[])
-    named = _named(schedules)
-    for g, (name, schedule) in enumerate(named):
-        c = colors[g % len(colors)] if colors is not None else color(g)
-        curves = schedule_values(schedule, steps)
-        # the lr is constant during a step, so draw it as steps, which also shows decay drops honestly
-        drawn["lines"].append([ax.plot(np.arange(steps), row, color=c, drawstyle="steps-post",
-                                       label=name if i == 0 else None)[0]
-                               for i, row in enumerate(curves)])
-    if log:
-        ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.set_ylabel("learning rate")
-    if legend or (legend is None and len(named) > 1):
-        ax.legend(loc="best", framealpha=0.9)
-    return drawn
-
-
-def schedule_gallery(path=None, *, steps=300, lr=0.1):
-    """Every common schedule on one page, each in its own panel with the same axes, so the
-    shapes can be compared at a glance: step decays, smooth decays, restarts, cycles, warm-up.
-
-    Returns ``path`` after saving when given, else ``Drawn(figure, axes, lines)``.
-    """
-    import matplotlib.pyplot as plt
-    from . import schedules as S
-
-    steps = arguments.check_int("steps", steps, minimum=10)
-    third = steps // 3
-    gallery = {
-        "constant": S.constant(lr),
-        "step (÷10 every third)": S.step(lr, third, 0.1),
-        "multistep": S.multistep(lr, [steps // 2, 3 * steps // 4], 0.1),
-        "exponential (γ=0.99)": S.exponential(lr, 0.99),
-        "time decay (Keras)": S.time_decay(lr, 0.05),
-        "inverse scaling (sklearn)": S.inverse_scaling(lr, 0.5),
-        "polynomial": S.polynomial(lr, steps, 2.0),
-        "cosine": S.cosine(lr, steps),
-        "SGDR (warm restarts)": S.sgdr(lr, steps // 7, 2),
-        "cyclic (triangular)": S.cyclic(lr / 10, lr, steps // 6),
-        "one cycle": S.one_cycle(lr, steps),
-        "linear warm-up + cosine": S.warmup(S.cosine(lr, steps - steps // 10), steps // 10),
-    }
-    with plt.rc_context(_style()):
-        fig, axes = plt.subplots(3, 4, figsize=(15, 8.5), sharex=True, sharey=True, layout="constrained")
-    drawn = Drawn(figure=fig, axes=list(axes.ravel()), lines=[])
-    for i, (ax, (name, schedule)) in enumerate(zip(axes.ravel(), gallery.items())):
-        drawn["lines"].append(schedules({name: schedule}, steps, ax=ax, colors=[color(i)], legend=False).lines[0])
-        ax.set_title(name, fontsize=FONT_SIZE)
-        ax.set_xlabel("")
-        ax.set_ylabel("")
-        ax.set_ylim(0, lr * 1.08)
-        ax.grid(alpha=0.3)
-    fig.supxlabel("step")
-    fig.supylabel("learning rate")
-    fig.suptitle(f"Learning-rate schedules over {steps} steps (peak lr {lr:g})", fontsize=FONT_SIZE + 3)
-    if path is None:
-        return drawn
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return Path(path)
-
-
 # -- 3-D -------------------------------------------------------------------------------------------
 
 def surface3d(source, paths=None, *, ax=None, resolution=80, log=False, elev=35, azim=-60,
@@ -523,71 +345,6 @@ def surface3d(source, paths=None, *, ax=None, resolution=80, log=False, elev=35,
     ax.set_zlabel("log10(f − min f)" if log else "f")
     if len(found) > 1:
         ax.legend(loc="upper left", framealpha=0.9)
-    return drawn
-
-
-# -- training curves (the MLP's History) -------------------------------------------------------------
-
-def history(history, metrics=None, *, ax=None, labels=None, log_loss=True, mean=True):
-    """Training curves from a ``History``: one panel per metric, validation dashed.
-
-    The population axes read as ``(epochs, conditions, seeds...)``: each condition (e.g. a
-    learning rate; ``labels`` names them) gets one colour, its seeds thin lines and, with
-    ``mean``, their mean as a bold line, so the spread between seeds is visible next to the
-    effect of the condition. ``ax`` is one axes per metric. Returns ``Drawn(axes, lines)`` with
-    ``lines[metric][condition]`` the list of lines drawn.
-    """
-    import matplotlib.pyplot as plt
-
-    keys = list(history.keys())
-    if metrics is None:
-        metrics = [m for m in ("loss", "accuracy") if m in keys] or keys[:1]
-    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
-    for metric in metrics:
-        if metric not in keys:
-            raise arguments.unknown_name_error("metric", metric, keys)
-    if ax is None:
-        with plt.rc_context(_style()):
-            fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 4.2), layout="constrained",
-                                     squeeze=False)
-        axes = list(axes.ravel())
-    else:
-        axes = list(np.ravel(ax)) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
-        if len(axes) != len(metrics):
-            raise ValueError(f"ax must hold one axes per metric ({len(metrics)}), got {len(axes)}")
-    drawn = Drawn(axes=axes, lines={})
-    for ax_, metric in zip(axes, metrics):
-        drawn["lines"][metric] = []
-        for name, style in ((metric, "-"), ("val_" + metric, "--")):
-            if name not in keys:
-                continue
-            values = np.asarray(history[name], dtype=float)
-            epochs = np.arange(1, len(values) + 1)
-            per_condition = values.reshape(len(values), -1) if values.ndim <= 2 else \
-                values.reshape(values.shape[:2] + (-1,)).transpose(1, 0, 2)
-            if values.ndim <= 2:
-                per_condition = per_condition.T[:, :, None]   # (conditions, epochs, seeds = 1)
-            for c, curves in enumerate(per_condition):
-                label = (labels[c] if labels is not None else (f"#{c}" if len(per_condition) > 1 else None))
-                label = None if style == "--" else label   # one legend entry per condition; dashes explained once
-                many = curves.shape[1] > 1
-                lines = [ax_.plot(epochs, curves[:, s], style, color=color(c), lw=1.0 if many and mean else LINE_WIDTH,
-                                  alpha=0.35 if many and mean else 0.9, label=None if many and mean else label)[0]
-                         for s in range(curves.shape[1])]
-                if many and mean:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", RuntimeWarning)   # epochs where every seed is NaN
-                        lines.append(ax_.plot(epochs, np.nanmean(curves, axis=1), style, color=color(c),
-                                              lw=LINE_WIDTH, label=label)[0])
-                drawn["lines"][metric].append(lines)
-        if "val_" + metric in keys:
-            ax_.plot([], [], "--", color="black", lw=LINE_WIDTH, label="validation (dashed)")
-        if metric.endswith("loss") and log_loss:
-            ax_.set_yscale("log")
-        ax_.set_xlabel("epoch")
-        ax_.set_ylabel(metric)
-        if ax_.get_legend_handles_labels()[1]:
-            ax_.legend(loc="best", framealpha=0.9, fontsize=FONT_SIZE - 2)
     return drawn
 
 
