@@ -245,3 +245,276 @@ def test_a_list_of_optimizers_trains_groups_of_members(blobs):
         fit(pop, optimizers + [SGD(lr=0.1)], X, y, verbose=0)
     with pytest.raises(TypeError, match="gdsim optimizer"):
         fit(pop, "adam", X, y, verbose=0)
+
+
+# -- per-batch hooks, frozen layers, per-layer learning rates, cyclical schedules ----------------
+
+from gdsim import schedules  # noqa: E402
+from gdsim.nn.callbacks import Callback, UpdateRatios  # noqa: E402
+from gdsim.nn.cycles import fit_one_cycle, fit_sgdr, plot_cycle, with_schedule  # noqa: E402
+from gdsim.nn.discriminative import even_mults, layer_lrs  # noqa: E402
+from gdsim.optimizers import AdamW  # noqa: E402
+
+
+def _batches(X, y, batch_size, epochs):
+    """The batches fit(shuffle=False) trains on, in order."""
+    return [(X[s:s + batch_size], y[s:s + batch_size]) for _ in range(epochs)
+            for s in range(0, len(X), batch_size)]
+
+
+def _sgd_by_hand(model, batches, lr, momentum):
+    """PyTorch SGD (b = g on the first step, then b = μ_t·b + g; θ -= η_t·b), μ_t and η_t given per step."""
+    weights = model.get_weights()
+    buffers = None
+    for t, (Xb, yb) in enumerate(batches):
+        probe = model.copy()
+        probe.set_weights(weights)
+        _, grads = probe.loss_and_grads(Xb, yb)
+        buffers = grads if t == 0 else [momentum[t] * b + g for b, g in zip(buffers, grads)]
+        weights = [w - lr[t] * b for w, b in zip(weights, buffers)]
+    return weights
+
+
+def _adamw_by_hand(model, batches, lr, beta1, beta2, eps, wd):
+    """PyTorch AdamW with the β1 of each step: θ ← θ(1 − η_t λ); m ← β1_t m + (1 − β1_t) g;
+    v ← β2 v + (1 − β2) g²; θ ← θ − η_t/(1 − β1_t^t) · m / (√v/√(1 − β2^t) + ε)."""
+    weights = model.get_weights()
+    m = [np.zeros_like(w) for w in weights]
+    v = [np.zeros_like(w) for w in weights]
+    for i, (Xb, yb) in enumerate(batches):
+        t = i + 1
+        probe = model.copy()
+        probe.set_weights(weights)
+        _, grads = probe.loss_and_grads(Xb, yb)
+        b1 = beta1[i]
+        weights = [w * (1 - lr[i] * wd) for w in weights]
+        m = [b1 * a + (1 - b1) * g for a, g in zip(m, grads)]
+        v = [beta2 * a + (1 - beta2) * g * g for a, g in zip(v, grads)]
+        weights = [w - lr[i] / (1 - b1**t) * a / (np.sqrt(s) / np.sqrt(1 - beta2**t) + eps)
+                   for w, a, s in zip(weights, m, v)]
+    return weights
+
+
+def _fastai_combined_cos(pct, start, middle, end, pos):
+    """REFERENCE.md §5: sched_cos(a, b, p) = a + (1 + cos(π(1 − p)))(b − a)/2 on two phases."""
+    def sched_cos(a, b, p):
+        return a + (1 + np.cos(np.pi * (1 - p))) * (b - a) / 2
+    return np.where(pos < pct, sched_cos(start, middle, pos / pct),
+                    sched_cos(middle, end, (pos - pct) / (1 - pct)))
+
+
+def _close(a_list, b_list, tol=1e-10):
+    return max(np.abs(a - b).max() / (np.abs(b).max() + 1e-300) for a, b in zip(a_list, b_list)) <= tol
+
+
+def test_fit_one_cycle_is_fastais_schedule_and_adam(blobs):
+    X, _, y, _ = blobs
+    X = X[:100]
+    y = y[:100]
+    epochs, bs = 4, 32                   # 4 batches per epoch, 16 updates
+    model = MLP([2, 5, 3], seed=4)
+    start = model.copy()
+    h = fit_one_cycle(model, X, y, epochs, lr_max=0.02, batch_size=bs, shuffle=False, verbose=0)
+    N = epochs * 4
+    pos = np.arange(N) / N
+    lr = _fastai_combined_cos(0.25, 0.02 / 25, 0.02, 0.02 / 1e5, pos)
+    mom = _fastai_combined_cos(0.25, 0.95, 0.85, 0.95, pos)
+    assert np.allclose(h.batch_lr, lr, rtol=1e-7, atol=0)
+    assert np.allclose(h.batch_momentum, mom, rtol=1e-7, atol=0)
+    assert h.batch_loss.shape == (N,)
+    # the lr and the β1 each batch really used: fastai's Adam (AdamW, β2 0.99, eps 1e-5, wd 0.01)
+    expected = _adamw_by_hand(start, _batches(X, y, bs, epochs), lr, mom, 0.99, 1e-5, 0.01)
+    assert _close(model.get_weights(), expected)
+
+
+def test_one_cycle_momentum_drives_sgd_per_batch(blobs):
+    X, _, y, _ = blobs
+    X, y = X[:96], y[:96]
+    model = MLP([2, 4, 3], population=2, seed=[1, 2])
+    start = [MLP([2, 4, 3], seed=s) for s in (1, 2)]
+    schedule = schedules.one_cycle(0.05, total_steps=9, pct_start=0.3)
+    h = fit(model, with_schedule(SGD(momentum=0.9), schedule), X, y, epochs=3, shuffle=False,
+            verbose=0)
+    steps = np.arange(9)
+    momentum = schedule.momentum(steps)
+    assert np.ptp(momentum) > 0.05                      # it does move
+    for k in range(2):
+        expected = _sgd_by_hand(start[k], _batches(X, y, 32, 3), schedule(steps), momentum)
+        assert _close([w[k] for w in model.get_weights()], expected)
+    assert np.allclose(h.lr, schedule(np.array([2, 5, 8]))[:, None], rtol=1e-15)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: schedules.cyclic(0.001, 0.05, step_size_up=3, step_size_down=2),
+    lambda: schedules.sgdr(0.05, T_0=4, T_mult=2),
+    lambda: schedules.one_cycle(0.05, total_steps=12, convention="fastai"),
+])
+def test_cyclical_schedules_advance_per_batch(blobs, make):
+    X, _, y, _ = blobs
+    X, y = X[:128], y[:128]
+    schedule = make()
+    model = MLP([2, 4, 3], seed=5)
+    start = model.copy()
+    cycled = with_schedule(SGD(momentum=0.5), schedule)
+    fit(model, cycled, X, y, epochs=3, shuffle=False, verbose=0)
+    steps = np.arange(12)
+    momentum = schedule.momentum(steps) if schedule.momentum is not None else np.full(12, 0.5)
+    expected = _sgd_by_hand(start, _batches(X, y, 32, 3), schedule(steps), momentum)
+    assert _close(model.get_weights(), expected)
+
+
+def test_with_schedule_follows_fastai_on_plain_sgd_and_uses_beta1_for_adam():
+    oc = schedules.one_cycle(0.1, total_steps=10)
+    assert with_schedule(SGD(lr=0.1), oc).momentum == 0.0      # no momentum stays none
+    assert with_schedule(SGD(lr=0.1, momentum=0.9), oc).momentum is oc.momentum
+    assert with_schedule(Adam(), oc).beta1 is oc.momentum
+    assert with_schedule(Adam(), oc, cycle_momentum=False).beta1 == 0.9
+    assert with_schedule(Adagrad(), oc).lr is oc
+    with pytest.raises(TypeError, match="schedule"):
+        with_schedule(SGD(), 0.1)
+
+
+def test_fit_sgdr_cycles_per_batch_and_allows_cycle_mult_1(blobs):
+    X, _, y, _ = blobs
+    X, y = X[:64], y[:64]                                    # 2 batches per epoch
+    h = fit_sgdr(MLP([2, 4, 3], seed=0), X, y, n_cycles=3, cycle_len=1, lr_max=0.01, cycle_mult=2,
+                 verbose=0)
+    assert len(h.epoch) == 7 and len(h.batch_lr) == 14
+    lengths = [2, 4, 8]
+    expected = np.concatenate([0.01 * (1 + np.cos(np.pi * np.arange(T) / T)) / 2 for T in lengths])
+    assert np.allclose(h.batch_lr, expected, rtol=1e-12)
+    h1 = fit_sgdr(MLP([2, 4, 3], seed=0), X, y, n_cycles=3, cycle_len=2, cycle_mult=1, verbose=0)
+    assert len(h1.epoch) == 6 and np.allclose(h1.batch_lr[[0, 4, 8]], 1e-3)
+
+
+def test_fit_one_cycle_slice_gives_each_layer_its_peak(blobs):
+    X, _, y, _ = blobs
+    X, y = X[:32], y[:32]
+    model = MLP([2, 4, 4, 3], seed=2)
+    start = model.copy()
+    fit_one_cycle(model, X, y, 1, lr_max=slice(1e-4, 1e-2), optimizer=SGD(lr=0.1), moms=None,
+                  pct_start=0.5, verbose=0, shuffle=False)
+    peaks = even_mults(1e-4, 1e-2, 3)
+    _, grads = start.loss_and_grads(X, y)
+    for layer, peak in enumerate(peaks):         # one update at pos 0: lr = peak / div
+        for j in (2 * layer, 2 * layer + 1):
+            expected = start.get_weights()[j] - peak / 25 * grads[j]
+            assert np.allclose(model.get_weights()[j], expected, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="moms"):
+        fit_one_cycle(start.copy(), X, y, 1, moms=(0.95, 0.85, 0.9), verbose=0)
+
+
+def test_plot_cycle_draws_lr_momentum_and_loss(blobs):
+    X, _, y, _ = blobs
+    h = fit_one_cycle(MLP([2, 4, 3], population=2, seed=0), X, y, 2, lr_max=0.01, verbose=0)
+    drawn = plot_cycle({"one-cycle": h}, member=1)
+    assert np.allclose(drawn.lr[0].get_ydata(), h.batch_lr[:, 1])
+    assert np.allclose(drawn.momentum[0].get_ydata(), h.batch_momentum[:, 1])
+    assert np.allclose(drawn.raw[0].get_ydata(), h.batch_loss[:, 1])
+    import matplotlib.pyplot as plt
+    plt.close("all")
+    with pytest.raises(ValueError, match="batch_lr"):
+        plot_cycle(fit(MLP([2, 4, 3], seed=0), SGD(lr=0.1), X, y, verbose=0))
+
+
+class _Probe(Callback):
+    """Sets an lr at the start of batch 2 and stops member 0 at the end of batch 3."""
+
+    def __init__(self):
+        self.losses = []
+
+    def on_batch_begin(self, iteration, run):
+        if iteration == 2:
+            run.set_lr([0.0, 0.5])
+
+    def on_batch_end(self, iteration, logs, run):
+        self.losses.append(logs["loss"].copy())
+        if iteration == 3:
+            run.stop([True, False])
+
+
+def test_batch_hooks_set_the_lr_of_this_batch_and_stop_members_mid_epoch(blobs):
+    X, _, y, _ = blobs
+    model = MLP([2, 4, 3], population=2, seed=1)
+    probe = _Probe()
+    h = fit(model, SGD(lr=0.1), X, y, epochs=2, shuffle=False, batch_loss=True, callbacks=[probe],
+            verbose=0)
+    assert np.array_equal(np.array(probe.losses), h.batch_loss[:len(probe.losses)])
+    assert h.stopped_at.tolist() == [0, -1]
+    assert np.all(np.isnan(h.loss[:, 0])) and np.all(np.isfinite(h.loss[:, 1]))
+    # member 0: lr 0.1 for batches 0-1, then 0 for batch 2, then 0 for batch 3 too; stopped after
+    one = MLP([2, 4, 3], seed=1)
+    fit(one, SGD(lr=0.1), X[:64], y[:64], batch_size=32, shuffle=False, verbose=0)
+    assert np.array_equal(model.get_weights()[0][0], one.get_weights()[0])
+
+
+def test_frozen_layers_keep_their_weights_and_equal_a_zero_lr(blobs):
+    X, _, y, _ = blobs
+    frozen = MLP([2, 6, 5, 3], seed=3).freeze(2)
+    assert frozen.trainable == [False, False, True]
+    before = frozen.get_weights()
+    fit(frozen, Adam(lr=0.01), X, y, epochs=2, verbose=0)
+    after = frozen.get_weights()
+    for j in range(4):
+        assert np.array_equal(before[j], after[j])
+    assert not np.array_equal(before[4], after[4])
+    zero = MLP([2, 6, 5, 3], seed=3)
+    fit(zero, Adam(lr=0.5), X, y, epochs=2, verbose=0, layer_lrs=[0.0, 0.0, 0.01])
+    assert all(np.array_equal(a, b) for a, b in zip(after, zero.get_weights()))
+    # freezing does not change the gradients a user asks for
+    _, grads = frozen.loss_and_grads(X, y)
+    assert all(g is not None for g in grads)
+    assert MLP([2, 3, 3, 3]).freeze().frozen == 2 and MLP([2, 3, 3, 3]).freeze(-3).frozen == 0
+    assert MLP([2, 3, 3]).freeze(1).unfreeze().trainable == [True, True]
+    with pytest.raises(ValueError, match=r"n \(layers to freeze\) must be in \[-2, 2\]"):
+        MLP([2, 3, 3]).freeze(3)
+
+
+def test_layer_lrs_and_lr_mult(blobs):
+    X, _, y, _ = blobs
+    assert np.allclose(layer_lrs(slice(1e-5, 1e-3), 3), [1e-5, 1e-4, 1e-3], rtol=1e-14)
+    assert np.allclose(layer_lrs(slice(1e-3), 3), [1e-4, 1e-4, 1e-3])
+    assert np.allclose(layer_lrs(slice(1e-5, 1e-3), [2, 1]), [1e-5, 1e-5, 1e-3])
+    assert np.allclose(layer_lrs(0.1, 2), [0.1, 0.1])
+    assert np.allclose(layer_lrs(slice(1e-5, 1e-3), 1), [1e-3])
+    # absolute per-layer lrs, or multipliers of a number: the same training
+    a, b = MLP([2, 5, 3], seed=1), MLP([2, 5, 3], seed=1)
+    ha = fit(a, SGD(lr=1.0, momentum=0.9), X, y, epochs=2, verbose=0, layer_lrs=slice(1e-3, 1e-1))
+    hb = fit(b, SGD(lr=0.1, momentum=0.9), X, y, epochs=2, verbose=0, lr_mult=[0.01, 1.0])
+    assert _close(a.get_weights(), b.get_weights(), 1e-12)
+    assert np.allclose(ha.lr, 0.1) and np.allclose(hb.lr, 0.1)   # history.lr: the top layer's
+    # one row per layer and a column per member equals separate runs
+    pop = MLP([2, 5, 3], population=2, seed=[1, 2])
+    fit(pop, SGD(lr=0.1), X, y, epochs=1, verbose=0, layer_lrs=[[0.01, 0.05], [0.1, 0.02]])
+    for k, lrs in enumerate([[0.01, 0.1], [0.05, 0.02]]):
+        one = MLP([2, 5, 3], seed=[1, 2][k])
+        fit(one, SGD(lr=0.3), X, y, epochs=1, verbose=0, layer_lrs=lrs)
+        assert _close([w[k] for w in pop.get_weights()], one.get_weights(), 1e-12)
+    # a schedule can be spread with lr_mult, not replaced by layer_lrs
+    cos = schedules.cosine(0.1, T_max=10)
+    fit(MLP([2, 5, 3], seed=1), SGD(lr=cos), X, y, verbose=0, lr_mult=slice(0.1, 1))
+    with pytest.raises(TypeError, match="lr_mult"):
+        fit(MLP([2, 5, 3], seed=1), SGD(lr=cos), X, y, verbose=0, layer_lrs=[0.1, 0.1])
+    with pytest.raises(ValueError, match=r"one value per layer group \(2\), got 3"):
+        fit(MLP([2, 5, 3], seed=1), SGD(lr=0.1), X, y, verbose=0, layer_lrs=[0.1, 0.1, 0.1])
+    with pytest.raises(ValueError, match="not both"):
+        fit(MLP([2, 5, 3], seed=1), SGD(lr=0.1), X, y, verbose=0, layer_lrs=[0.1, 0.1], lr_mult=[1, 1])
+    with pytest.raises(ValueError, match="lr > 0"):
+        fit(MLP([2, 5, 3], seed=1), SGD(lr=0.1), X, y, verbose=0, layer_lrs=[0.0, 0.0])
+    with pytest.raises(ValueError, match="must be >= 0"):
+        layer_lrs([0.1, -1.0], 2)
+    with pytest.raises(ValueError, match=r"slice\(lo, hi\)"):
+        layer_lrs(slice(1e-5, 1e-3, 2), 3)
+
+
+def test_update_ratios_measure_each_layer(blobs):
+    X, _, y, _ = blobs
+    model = MLP([2, 5, 3], seed=0).freeze(1)
+    start = model.copy()
+    recorder = UpdateRatios()
+    fit(model, SGD(lr=0.1), X[:32], y[:32], epochs=1, verbose=0, callbacks=[recorder], shuffle=False)
+    ratios = recorder.ratios
+    assert ratios.shape == (1, 2, 1) and ratios[0, 0, 0] == 0.0
+    step = model.theta[1] - start.theta[1]
+    assert np.isclose(ratios[0, 1, 0], np.linalg.norm(step) / np.linalg.norm(start.theta[1]))
+    assert recorder.per_epoch().shape == (1, 2, 1)

@@ -4,7 +4,11 @@ A callback sees a ``TrainingRun`` (``run``): ``run.lr`` and ``run.set_lr(...)`` 
 ``run.active`` and ``run.stop(mask)`` (stop some members; the rest train on), ``run.weights()`` and
 ``run.set_member_weights(weights, mask)``. ``logs`` holds this epoch's metrics, one value per member.
 Hooks: ``on_train_begin(run)``, ``on_epoch_begin(epoch, run)``, ``on_epoch_end(epoch, logs, run)``,
-``on_train_end(run)``; epochs count from 0.
+``on_train_end(run)``; epochs count from 0. Per batch (called only for callbacks that define them):
+``on_batch_begin(iteration, run)`` before the forward pass — an lr set there is used by this
+batch's update — and ``on_batch_end(iteration, logs, run)`` after the update, with
+``logs["loss"]`` the batch's mean loss per member (from the weights before the update);
+``iteration`` is the global batch index. Members stopped in a batch hook train no further batches.
 
 The metric-driven lr rules of the core (``ReduceLROnPlateau``, ``Adaptive``) are passed to ``fit``
 as they are; ``fit`` wraps them in :class:`LRRule`.
@@ -19,7 +23,7 @@ import numpy as np
 from .. import arguments
 
 __all__ = ["Callback", "LRRule", "LearningRateScheduler", "EarlyStopping", "ModelCheckpoint",
-           "TerminateOnNaN"]
+           "TerminateOnNaN", "UpdateRatios"]
 
 
 class Callback:
@@ -37,6 +41,12 @@ class Callback:
         pass
 
     def on_train_end(self, run):
+        pass
+
+    def on_batch_begin(self, iteration, run):
+        pass
+
+    def on_batch_end(self, iteration, logs, run):
         pass
 
 
@@ -283,3 +293,40 @@ class TerminateOnNaN(Callback):
 
     def on_epoch_end(self, epoch, logs, run):
         run.stop(~np.isfinite(logs["loss"]))
+
+
+class UpdateRatios(Callback):
+    """The size of every update relative to the weights it changes, layer by layer:
+    ``ratio[i, l, k] = ‖θ_l(after) − θ_l(before)‖ / ‖θ_l(before)‖`` for batch ``i``, layer ``l``
+    (weights and bias together, Frobenius norms) and member ``k``.
+
+    A rule of thumb (Karpathy, cs231n) puts healthy training near 1e-3: far above, the layer is
+    being rewritten each step; far below, it is barely learning. A frozen layer shows exactly 0.
+    ``ratios`` is ``(updates, n_layers, K)``; :meth:`per_epoch` averages each epoch's updates.
+    """
+
+    def on_train_begin(self, run):
+        self._before = run.weights()
+        self._rows = []
+
+    def on_batch_end(self, iteration, logs, run):
+        after = run.model.theta
+        row = []
+        for old, new in zip(self._before, after):
+            with np.errstate(all="ignore"):
+                step = np.sqrt(((new - old) ** 2).sum(axis=(1, 2)))
+                size = np.sqrt((old**2).sum(axis=(1, 2)))
+                row.append(step / size)
+        self._rows.append(row)
+        self._before = [t.copy() for t in after]
+        self.batches_per_epoch = run.batches_per_epoch
+
+    @property
+    def ratios(self):
+        return np.array(self._rows).reshape(len(self._rows), len(self._before), -1)
+
+    def per_epoch(self):
+        """``(epochs, n_layers, K)``: the mean ratio of each epoch's updates."""
+        r = self.ratios
+        n = self.batches_per_epoch
+        return r[: len(r) // n * n].reshape(-1, n, *r.shape[1:]).mean(axis=1)

@@ -195,6 +195,7 @@ class MLP:
         self.seeds = member_seeds(seed, self.population)
         self._phi, self._dphi = ACTIVATIONS[self.activation]
         self.theta = self._initial_theta()
+        self.frozen = 0
 
     def shuffle_streams(self):
         """Each member's shuffle generator, derived from its seed; ``fit`` continues them across
@@ -229,6 +230,32 @@ class MLP:
     @property
     def n_layers(self):
         return len(self.layers) - 1
+
+    # -- freezing ------------------------------------------------------------------------------
+    def freeze(self, n=-1):
+        """Exclude the first ``n`` layers from training (fastai's ``freeze_to(n)``).
+
+        ``fit`` then neither changes their ``θ`` nor gives them optimizer state, and the backward
+        pass stops at the first trainable layer. ``n`` counts like a slice end: the default ``-1``
+        freezes every layer but the last (the head, fastai's ``freeze()``); ``0`` unfreezes.
+        Returns the model, so ``model.freeze().copy()`` chains.
+        """
+        L = self.n_layers
+        n = arguments.check_int("n (layers to freeze)", n)
+        if not -L <= n <= L:
+            raise ValueError(f"n (layers to freeze) must be in [{-L}, {L}] for {L} layers, got {n}")
+        self.frozen = n % L if n < 0 else n
+        return self
+
+    def unfreeze(self):
+        """Train every layer again (``freeze(0)``)."""
+        self.frozen = 0
+        return self
+
+    @property
+    def trainable(self):
+        """One bool per layer: does ``fit`` update it?"""
+        return [l >= getattr(self, "frozen", 0) for l in range(self.n_layers)]
 
     @property
     def n_outputs(self):
@@ -411,13 +438,14 @@ class MLP:
             g = p * (g - _row_sum(g * p))
         return (residual * residual).mean(axis=-1), g
 
-    def backward(self, acts, delta, theta=None):
+    def backward(self, acts, delta, theta=None, first=0):
         """Gradients per layer ``∂θ_l = [a_{l-1}ᵀ δ_l; Σ_rows δ_l]`` (rows: ``∂W_l``, then
         ``∂b_l``) from ``δ_L = ∂ℓ/∂z_L`` (already divided by n). For the first layer the column of
-        ones in ``a_0`` makes that one product."""
+        ones in ``a_0`` makes that one product. Layers below ``first`` (frozen) get ``None``:
+        the pass stops there, so a frozen body costs no backward work."""
         theta = self.theta if theta is None else theta
         grads = [None] * len(theta)
-        for l in reversed(range(len(theta))):
+        for l in reversed(range(first, len(theta))):
             a = acts[l]
             a_t = a.T if a.ndim == 2 else a.transpose(0, 2, 1)
             if l == 0:
@@ -427,19 +455,22 @@ class MLP:
             np.matmul(a_t, delta, out=grad[:, :-1, :])
             np.matmul(_ones(delta.shape[-2]), delta, out=grad[:, -1, :])
             grads[l] = grad
+            if l == first:
+                break
             # a contiguous Wᵀ makes the product ~30% faster than a transposed view
             delta = np.matmul(delta, np.ascontiguousarray(theta[l][:, :-1, :].transpose(0, 2, 1)))
             delta *= self._dphi(a)
         return grads
 
-    def batch(self, A0, Y, labels, theta=None):
+    def batch(self, A0, Y, labels, theta=None, first=0):
         """One training batch: summed row losses ``(K,)``, correct rows ``(K,)`` and the gradients
-        ``∂θ_l`` of the batch's mean loss. This is ``fit``'s inner loop, so it checks nothing."""
+        ``∂θ_l`` of the batch's mean loss (``None`` below layer ``first``). This is ``fit``'s inner
+        loop, so it checks nothing."""
         acts, z = self.forward(A0, theta, reuse=True)
         losses, delta = self.loss_head(z, Y)
         delta /= z.shape[-2]
         return _row_sum(losses)[..., 0], _row_sum(self._correct(z, labels))[..., 0], \
-            self.backward(acts, delta, theta)
+            self.backward(acts, delta, theta, first)
 
     def _correct(self, z, labels):
         if z.shape[-1] == 1:

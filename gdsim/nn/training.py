@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arguments
+from . import discriminative
 from .callbacks import Callback, LRRule
 from .mlp import member_seeds, seed_streams
 
@@ -94,6 +95,8 @@ class TrainingRun:
         self.epoch = 0
         self._lr_of_step = lr_of_step
         self.step = 0
+        self.iteration = 0  # the global batch index (``step`` is the schedule's step)
+        self.batches_per_epoch = None
 
     @property
     def lr(self):
@@ -207,11 +210,21 @@ class _Optimizers:
     def hyperparameters_at(self, step, lr_override):
         return [h.at(step, None if lr_override is None else lr_override[m]) for _, h, m in self.groups]
 
-    def update(self, t, grad, states, hps):
+    def scale_layers(self, scale):
+        """Per-layer lr multipliers ``scale (n_layers, K)``, kept per group and shaped like ``lr``."""
+        self.layer_scale = [[_per_member(row[m] if np.ptp(row[m]) else row[m.start], m.stop - m.start,
+                                         "lr_mult") for _, _, m in self.groups] for row in scale]
+
+    layer_scale = None
+
+    def update(self, t, grad, states, hps, layer=None):
         """The layer ``t`` after one step, and the groups' new states (in place in ``states``)."""
         parts = []
         for j, (o, _, members) in enumerate(self.groups):
-            new, states[j] = o.update(t[members], grad[members], states[j], hps[j])
+            hp = hps[j]
+            if self.layer_scale is not None:
+                hp = {**hp, "lr": hp["lr"] * self.layer_scale[layer][j]}
+            new, states[j] = o.update(t[members], grad[members], states[j], hp)
             parts.append(new)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
@@ -230,6 +243,36 @@ def _check_data(model, X, y, validation_data):
     X_val = model.check_X(X_val, "validation_data X_val")
     Y_val, labels_val = model.targets(validation_data[1], len(X_val), name="validation_data y_val")
     return model.with_ones(X), Y, labels, (model.with_ones(X_val), Y_val, labels_val)
+
+
+def _layer_rates(model, optimizer, layer_lrs, lr_mult):
+    """The optimizer(s) to train with and the per-layer lr multipliers ``(n_layers, K)`` or None.
+
+    ``layer_lrs`` become multipliers of their largest trainable value, which replaces the
+    optimizer's (constant) lr: callbacks and ``history.lr`` then see the top layer lr."""
+    kind, values = discriminative.resolve(model, layer_lrs, lr_mult)
+    if kind is None:
+        return optimizer, None
+    if kind == "lr_mult":
+        return optimizer, values
+    optimizers = list(optimizer) if isinstance(optimizer, (list, tuple)) else [optimizer]
+    for o in optimizers:
+        if callable(getattr(o, "lr", None)):
+            raise TypeError("layer_lrs replace a constant optimizer lr; to spread a schedule over "
+                            "the layers pass lr_mult=[...] (multipliers of the schedule) instead")
+    trainable = np.asarray(model.trainable)
+    peak = values[trainable].max(axis=0)
+    size = model.population // len(optimizers)
+    replaced = []
+    for g, o in enumerate(optimizers):
+        part = peak[g * size:(g + 1) * size]
+        replaced.append(o.with_hyperparameters(lr=float(part[0]) if np.ptp(part) == 0 else part))
+    return (replaced if isinstance(optimizer, (list, tuple)) else replaced[0]), values / peak
+
+
+def _overriding(callbacks, hook):
+    """The callbacks that define ``hook`` (batch hooks cost a call per batch, so only those run)."""
+    return [c for c in callbacks if getattr(type(c), hook, None) is not getattr(Callback, hook, None)]
 
 
 def _wrap(callback):
@@ -262,7 +305,8 @@ class _closing:
 
 
 def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, shuffle=True,
-        callbacks=(), seed=None, verbose=1, schedule_per="batch", batch_loss=False):
+        callbacks=(), seed=None, verbose=1, schedule_per="batch", batch_loss=False,
+        layer_lrs=None, lr_mult=None):
     """Train ``model`` (all of its members) in place and return a :class:`History`.
 
     ``optimizer`` is a gdsim optimizer, or a list of G of them for G equal groups of members.
@@ -273,6 +317,12 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
     ``verbose``: 0 silent, 1 a progress bar (terminal or notebook), 2 one line per epoch.
     Divergence is data: a member whose loss overflows is marked in ``history.diverged_at`` while
     the others train on, and no RuntimeWarning escapes.
+
+    Per-layer learning rates (see :mod:`gdsim.nn.discriminative`): ``layer_lrs`` gives every
+    layer its own constant lr (a list, ``slice(lo, hi)`` or ``slice(hi)``, fastai-style), replacing
+    the optimizer's lr; ``lr_mult`` multiplies the optimizer's lr — number, schedule or what a
+    callback sets — layer by layer. Layers frozen with ``model.freeze(n)`` are not updated at
+    all (their ``θ`` and optimizer state stay as they are).
     """
     epochs = arguments.check_int("epochs", epochs, minimum=0)
     batch_size = arguments.check_int("batch_size", batch_size, minimum=1)
@@ -283,7 +333,13 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
     K, n = model.population, len(X)
     n_batches = -(-n // batch_size)
     n_steps = epochs * n_batches if schedule_per == "batch" else epochs
+    optimizer, layer_scale = _layer_rates(model, optimizer, layer_lrs, lr_mult)
     optimizers = _Optimizers(optimizer, K, n_steps, any(c.sets_lr for c in callbacks))
+    if layer_scale is not None:
+        optimizers.scale_layers(layer_scale)
+    first = getattr(model, "frozen", 0)
+    begin_hooks = _overriding(callbacks, "on_batch_begin")
+    end_hooks = _overriding(callbacks, "on_batch_end")
     if shuffle:
         rngs = ([seed_streams(s)[1] for s in member_seeds(seed, K)] if seed is not None
                 else model.shuffle_streams())
@@ -292,6 +348,7 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
     batch_losses = np.full((epochs * n_batches, K), np.nan) if batch_loss else None
     diverged_at = np.full(K, -1)
     run = TrainingRun(model, optimizer, metrics, epochs, optimizers.lr)
+    run.batches_per_epoch = n_batches
     states = [optimizers.init(t) for t in model.theta]
     progress = _progress(verbose, epochs)
     last_epoch = -1
@@ -311,23 +368,38 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
             loss_sum, correct = np.zeros(K), np.zeros(K)
             theta = model.theta
             for b in range(n_batches):
+                iteration = epoch * n_batches + b
+                step = iteration if schedule_per == "batch" else epoch
+                run.step, run.iteration = step, iteration
+                for c in begin_hooks:
+                    c.on_batch_begin(iteration, run)
                 rows = slice(b * batch_size, min((b + 1) * batch_size, n))
                 if shuffle:
                     index = order[:, rows]
                     Xb, Yb, lb = X.take(index, axis=0), Y.take(index, axis=0), labels.take(index)
                 else:
                     Xb, Yb, lb = X[rows], Y[rows], labels[rows]
-                batch_total, batch_correct, grads = model.batch(Xb, Yb, lb, theta)
+                batch_total, batch_correct, grads = model.batch(Xb, Yb, lb, theta, first)
                 loss_sum += batch_total
                 correct += batch_correct
                 if batch_losses is not None:
-                    batch_losses[epoch * n_batches + b] = batch_total / Xb.shape[-2]
-                step = epoch * n_batches + b if schedule_per == "batch" else epoch
-                run.step = step
+                    batch_losses[iteration] = batch_total / Xb.shape[-2]
                 hps = optimizers.hyperparameters_at(step, run.lr_override)
-                for i, t in enumerate(theta):
-                    new = optimizers.update(t, grads[i], states[i], hps)
+                for i in range(first, len(theta)):
+                    t = theta[i]
+                    new = optimizers.update(t, grads[i], states[i], hps, layer=i)
                     theta[i] = new if all_active else np.where(frozen, t, new)
+                if end_hooks:
+                    batch_logs = {"loss": batch_total / Xb.shape[-2]}
+                    for c in end_hooks:
+                        c.on_batch_end(iteration, batch_logs, run)
+                    theta = model.theta  # a hook may have set weights
+                    if not run.active.all():
+                        # a hook stopped members mid-epoch: freeze them from the next batch on
+                        all_active = False
+                        frozen = ~run.active[:, None, None]
+                        if not run.active.any():
+                            break
             logs = {"loss": loss_sum / n, "accuracy": correct / n}
             if validation:
                 logs["val_loss"], logs["val_accuracy"] = model.evaluate_checked(*validation, theta)
