@@ -214,8 +214,9 @@ class LRFinderResult:
         return float(values[0]) if self.single else values
 
     def __getattr__(self, name):
-        if name in SUGGESTIONS:
-            return self.__dict__["suggestions"][name]
+        suggestions = self.__dict__.get("suggestions", {})
+        if name in suggestions:
+            return suggestions[name]
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
 
     @property
