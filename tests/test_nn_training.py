@@ -495,7 +495,7 @@ def test_layer_lrs_and_lr_mult(blobs):
     fit(MLP([2, 5, 3], seed=1), SGD(lr=cos), X, y, verbose=0, lr_mult=slice(0.1, 1))
     with pytest.raises(TypeError, match="lr_mult"):
         fit(MLP([2, 5, 3], seed=1), SGD(lr=cos), X, y, verbose=0, layer_lrs=[0.1, 0.1])
-    with pytest.raises(ValueError, match=r"one value per layer group \(2\), got 3"):
+    with pytest.raises(ValueError, match=r"layer_lrs must give one value per layer \(2\), got 3"):
         fit(MLP([2, 5, 3], seed=1), SGD(lr=0.1), X, y, verbose=0, layer_lrs=[0.1, 0.1, 0.1])
     with pytest.raises(ValueError, match="not both"):
         fit(MLP([2, 5, 3], seed=1), SGD(lr=0.1), X, y, verbose=0, layer_lrs=[0.1, 0.1], lr_mult=[1, 1])
@@ -503,6 +503,8 @@ def test_layer_lrs_and_lr_mult(blobs):
         fit(MLP([2, 5, 3], seed=1), SGD(lr=0.1), X, y, verbose=0, layer_lrs=[0.0, 0.0])
     with pytest.raises(ValueError, match="must be >= 0"):
         layer_lrs([0.1, -1.0], 2)
+    with pytest.raises(ValueError, match=r"one value per layer group \(2\), got 3"):
+        layer_lrs([0.1, 0.2, 0.3], [2, 1])
     with pytest.raises(ValueError, match=r"slice\(lo, hi\)"):
         layer_lrs(slice(1e-5, 1e-3, 2), 3)
 

@@ -63,7 +63,7 @@ def _group_sizes(groups):
     return sizes
 
 
-def _spread(spec, n, name):
+def _spread(spec, n, name, unit="layer group"):
     """One value per group from a slice, a number or a sequence (fastai's ``set_hyper``)."""
     if isinstance(spec, slice):
         if spec.step is not None:
@@ -80,7 +80,7 @@ def _spread(spec, n, name):
     if values.ndim == 0:
         return np.full(n, float(values))
     if values.shape[0] != n:
-        raise ValueError(f"{name} must give one value per layer group ({n}), got {values.shape[0]}"
+        raise ValueError(f"{name} must give one value per {unit} ({n}), got {values.shape[0]}"
                          f" (shape {values.shape})")
     return values
 
@@ -109,7 +109,7 @@ def resolve(model, layer_lrs=None, lr_mult=None):
         return None, None
     kind, spec = ("layer_lrs", layer_lrs) if layer_lrs is not None else ("lr_mult", lr_mult)
     L, K = model.n_layers, model.population
-    values = _spread(spec, L, kind)
+    values = _spread(spec, L, kind, unit="layer")
     if values.ndim == 2 and values.shape[1] not in (1, K):
         raise ValueError(f"{kind} of shape {values.shape} must have one column per member ({K})")
     if values.ndim > 2:
