@@ -6,17 +6,20 @@ descent ends up. Pure NumPy, exact (PyTorch's numbers), fast (millions of runs),
     gdsim.animate(surface, run)
 """
 
-from . import (arguments, datasets, diagnosis, engine, experiments, landscape, maps, nn, optimizers,
-               plotting, results, schedules, search, surfaces)
+from . import (arguments, datasets, diagnosis, engine, ensembles, experiments, finder, landscape, maps,
+               nn, optimizers, plotting, results, schedules, search, surfaces, transfer)
 from .animation import Animation, animate
 from .diagnosis import diagnose
+from .ensembles import Ensemble, SnapshotEnsemble, snapshot_experiment
 from .engine import simulate, sweep
+from .finder import lr_find
 from .results import DIVERGED, NOT_CONVERGED, Run
 from .landscape import loss_landscape
 from .maps import basins, stability
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 from .plateau import Adaptive, ReduceLROnPlateau
 from .search import grid_search, random_search
+from .transfer import transfer_experiment
 
 
 def explore(surface="himmelblau", **options):
