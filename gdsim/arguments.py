@@ -42,6 +42,16 @@ def _offender(array, bad):
     return array.reshape(-1)[np.argmax(bad.reshape(-1))] if array.ndim else array[()]
 
 
+def as_parameter(value):
+    """A checked parameter as stored: a float, or a private read-only float array (one value
+    per run, i.e. a sweep over this parameter)."""
+    array = np.array(value, dtype=float)
+    if array.ndim == 0:
+        return float(array)
+    array.flags.writeable = False
+    return array
+
+
 def check_positive(name, value):
     """``value > 0`` element-wise."""
     array = _as_checked_array(name, value)

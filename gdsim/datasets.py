@@ -106,6 +106,17 @@ def blobs(n_samples=100, centers=None, n_features=2, cluster_std=1.0, center_box
     return _shuffle(rng, X, y) if shuffle else (X, y)
 
 
+def _two_classes(rng, X, n_first, shuffle, noise):
+    """Label the first ``n_first`` rows 0 and the rest 1, then shuffle and add noise in
+    scikit-learn's order (shuffle first), so the random stream matches it draw for draw."""
+    y = np.hstack([np.zeros(n_first, dtype=np.int64), np.ones(len(X) - n_first, dtype=np.int64)])
+    if shuffle:
+        X, y = _shuffle(rng, X, y)
+    if noise is not None:
+        X = X + rng.normal(scale=noise, size=X.shape)
+    return X, y
+
+
 def moons(n_samples=100, noise=None, shuffle=True, seed=None):
     """Two interleaving half circles, identical to scikit-learn's ``make_moons``.
 
@@ -120,12 +131,7 @@ def moons(n_samples=100, noise=None, shuffle=True, seed=None):
     t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
     X = np.vstack([np.append(np.cos(t_out), 1 - np.cos(t_in)),
                    np.append(np.sin(t_out), 1 - np.sin(t_in) - 0.5)]).T
-    y = np.hstack([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
-    if shuffle:
-        X, y = _shuffle(rng, X, y)
-    if noise is not None:
-        X = X + rng.normal(scale=noise, size=X.shape)
-    return X, y
+    return _two_classes(rng, X, n_out, shuffle, noise)
 
 
 def circles(n_samples=100, noise=None, factor=0.8, shuffle=True, seed=None):
@@ -143,12 +149,7 @@ def circles(n_samples=100, noise=None, factor=0.8, shuffle=True, seed=None):
     t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
     X = np.vstack([np.append(np.cos(t_out), factor * np.cos(t_in)),
                    np.append(np.sin(t_out), factor * np.sin(t_in))]).T
-    y = np.hstack([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
-    if shuffle:
-        X, y = _shuffle(rng, X, y)
-    if noise is not None:
-        X = X + rng.normal(scale=noise, size=X.shape)
-    return X, y
+    return _two_classes(rng, X, n_out, shuffle, noise)
 
 
 def spirals(n_samples=300, n_classes=3, noise=0.2, turns=0.65, shuffle=True, seed=None):

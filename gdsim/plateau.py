@@ -19,18 +19,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from gdsim.arguments import as_parameter as _param
 from gdsim.arguments import check_choice, check_in_range, check_int, check_nonnegative, check_positive
 
 __all__ = ["ReduceLROnPlateau", "PlateauState", "Adaptive", "AdaptiveState"]
-
-
-def _param(value):
-    """A float, or a private read-only float array (one value per run)."""
-    array = np.array(value, dtype=float)
-    if array.ndim == 0:
-        return float(array)
-    array.flags.writeable = False
-    return array
 
 
 def _initial_lr(lr, *shapes):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gdsim.arguments import as_parameter as _param
 from gdsim.arguments import check_in_range
 
 
@@ -22,15 +23,6 @@ def _check_steps(step):
     if array.size and array.min() < 0:
         raise ValueError(f"step must be >= 0, got {array.min()}")
     return array.astype(np.int64, copy=False)
-
-
-def _param(value):
-    """A float, or a private read-only float array (a sweep over this parameter)."""
-    array = np.array(value, dtype=float)
-    if array.ndim == 0:
-        return float(array)
-    array.flags.writeable = False
-    return array
 
 
 def _show(value):
