@@ -64,7 +64,7 @@ def _layout(n_main, panels, figsize, dpi, title):
     from matplotlib.figure import Figure
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    with plt.rc_context(plotting._style()):
+    with plotting.style():
         if panels:
             fig = Figure(figsize=figsize or (11.0, 6.0), dpi=dpi, layout="constrained")
             grid = fig.add_gridspec(len(panels), 2, width_ratios=(1.25, 1))

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import arguments
-from .theme import FONT_SIZE, LINE_WIDTH, Drawn, _axes, _style, color
+from .theme import FONT_SIZE, LINE_WIDTH, Drawn, _axes, color, style
 
 
 # -- schedules -------------------------------------------------------------------------------------
@@ -89,7 +89,7 @@ def schedule_gallery(path=None, *, steps=300, lr=0.1):
         "one cycle": S.one_cycle(lr, steps),
         "linear warm-up + cosine": S.warmup(S.cosine(lr, steps - steps // 10), steps // 10),
     }
-    with plt.rc_context(_style()):
+    with style():
         fig, axes = plt.subplots(3, 4, figsize=(15, 8.5), sharex=True, sharey=True, layout="constrained")
     drawn = Drawn(figure=fig, axes=list(axes.ravel()), lines=[])
     for i, (ax, (name, schedule)) in enumerate(zip(axes.ravel(), gallery.items())):
@@ -130,7 +130,7 @@ def history(history, metrics=None, *, ax=None, labels=None, log_loss=True, mean=
         if metric not in keys:
             raise arguments.unknown_name_error("metric", metric, keys)
     if ax is None:
-        with plt.rc_context(_style()):
+        with style():
             fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 4.2), layout="constrained",
                                      squeeze=False)
         axes = list(axes.ravel())
@@ -141,7 +141,7 @@ def history(history, metrics=None, *, ax=None, labels=None, log_loss=True, mean=
     drawn = Drawn(axes=axes, lines={})
     for ax_, metric in zip(axes, metrics):
         drawn["lines"][metric] = []
-        for name, style in ((metric, "-"), ("val_" + metric, "--")):
+        for name, line_style in ((metric, "-"), ("val_" + metric, "--")):
             if name not in keys:
                 continue
             values = np.asarray(history[name], dtype=float)
@@ -152,15 +152,15 @@ def history(history, metrics=None, *, ax=None, labels=None, log_loss=True, mean=
                 per_condition = per_condition.T[:, :, None]   # (conditions, epochs, seeds = 1)
             for c, curves in enumerate(per_condition):
                 label = (labels[c] if labels is not None else (f"#{c}" if len(per_condition) > 1 else None))
-                label = None if style == "--" else label   # one legend entry per condition; dashes explained once
+                label = None if line_style == "--" else label   # one legend entry per condition; dashes explained once
                 many = curves.shape[1] > 1
-                lines = [ax_.plot(epochs, curves[:, s], style, color=color(c), lw=1.0 if many and mean else LINE_WIDTH,
+                lines = [ax_.plot(epochs, curves[:, s], line_style, color=color(c), lw=1.0 if many and mean else LINE_WIDTH,
                                   alpha=0.35 if many and mean else 0.9, label=None if many and mean else label)[0]
                          for s in range(curves.shape[1])]
                 if many and mean:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", RuntimeWarning)   # epochs where every seed is NaN
-                        lines.append(ax_.plot(epochs, np.nanmean(curves, axis=1), style, color=color(c),
+                        lines.append(ax_.plot(epochs, np.nanmean(curves, axis=1), line_style, color=color(c),
                                               lw=LINE_WIDTH, label=label)[0])
                 drawn["lines"][metric].append(lines)
         if "val_" + metric in keys:

@@ -202,7 +202,7 @@ class SnapshotResult:
         Returns ``Drawn(axes, lr, snapshots, accuracy, single, ensemble)``."""
         if axes is None:
             import matplotlib.pyplot as plt
-            with plt.rc_context(theme._style()):
+            with theme.style():
                 fig = plt.figure(figsize=(12.5, 4.6), layout="constrained")
                 axes = fig.subplots(1, 2)
         left, right = axes

@@ -170,7 +170,7 @@ class Explorer:
         from matplotlib.figure import Figure
 
         self.interactive = "ipympl" in matplotlib.get_backend().lower()
-        with plt.rc_context(plotting._style()):
+        with plotting.style():
             if self.interactive:
                 self.figure = plt.figure(figsize=(10, 4.6), dpi=dpi, layout="constrained")
             else:

@@ -329,7 +329,7 @@ class SurfaceLRFinderResult(LRFinderResult):
         steps = self.num_it if steps is None else arguments.check_int("steps", steps, minimum=1)
         if axes is None:
             import matplotlib.pyplot as plt
-            with plt.rc_context(theme._style()):
+            with theme.style():
                 fig = plt.figure(figsize=(12.5, 5), layout="constrained")
                 axes = fig.subplots(1, 2)
         left, right = axes

@@ -207,7 +207,7 @@ def _panel_axes(ax, n):
         import matplotlib.pyplot as plt
         cols = min(n, 4)
         rows = -(-n // cols)
-        with plt.rc_context(plotting._style()):
+        with plotting.style():
             fig = plt.figure(figsize=(0.4 + 4.2 * cols, 1.0 + 4.0 * rows), layout="constrained")
             axes = list(np.ravel(fig.subplots(rows, cols, squeeze=False)))
         for extra in axes[n:]:

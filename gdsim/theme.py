@@ -12,6 +12,8 @@ function returns.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 # Okabe & Ito (2008), reordered so the first colours have the most contrast on the light-grey
@@ -46,11 +48,21 @@ def _style():
     return style
 
 
+@contextlib.contextmanager
 def style():
-    """A context manager applying the package's figure style: ``with plotting.style(): ...``
-    (for figures built outside this module, e.g. the MLP experiments')."""
+    """A context manager applying the package's figure style: ``with plotting.style(): ...``.
+
+    pyplot loads its backend with the first figure of a session; in Jupyter the inline backend
+    then switches interactive mode on. ``rc_context`` would undo that on exit and no later
+    figure would show, so the interactive mode the block ends with is kept.
+    """
+    import matplotlib
     import matplotlib.pyplot as plt
-    return plt.rc_context(_style())
+
+    with plt.rc_context(_style()):
+        yield
+        interactive = matplotlib.is_interactive()
+    matplotlib.interactive(interactive)
 
 
 def color(i):
@@ -97,6 +109,6 @@ def _axes(ax, projection=None, figsize=None):
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
-    with plt.rc_context(_style()):
+    with style():
         fig = plt.figure(figsize=figsize or FIGSIZE, layout="constrained")
         return fig.add_subplot(projection=projection)

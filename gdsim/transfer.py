@@ -120,7 +120,7 @@ class TransferResult:
         C = len(self.conditions)
         if axes is None:
             import matplotlib.pyplot as plt
-            with plt.rc_context(theme._style()):
+            with theme.style():
                 fig = plt.figure(figsize=(3.4 * C, 7.2), layout="constrained")
                 grid = fig.add_gridspec(2, C, height_ratios=[1.1, 1])
                 top = fig.add_subplot(grid[0, :])

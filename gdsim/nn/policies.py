@@ -180,7 +180,7 @@ def plot_cycle(histories, axes=None, member=0, smooth=0.98):
                 raise ValueError(f"History {label!r} has no {key!r}: train with fit_one_cycle or fit_sgdr")
     if axes is None:
         import matplotlib.pyplot as plt
-        with plt.rc_context(theme._style()):
+        with theme.style():
             fig = plt.figure(figsize=(7.5, 7.5), layout="constrained")
             axes = fig.subplots(3, 1, sharex=True)
     ax_lr, ax_mom, ax_loss = axes
