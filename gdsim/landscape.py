@@ -326,12 +326,20 @@ def plot_landscape(result, ax=None, *, levels=15, log=True, path=True, label="pa
 def animate_landscape(result, *, fps=10, hold=1.5, levels=15, log=True):
     """The path drawn over the slice epoch by epoch, with the epoch and its true loss.
 
-    Returns a :class:`gdsim.animation.Animation` (``save("path.gif")``, plays in Jupyter), or a
-    matplotlib ``FuncAnimation`` if that module is unavailable.
+    Returns a :class:`gdsim.animation.Animation` (``save("path.gif")``, plays in Jupyter).
     """
     if not isinstance(result, Landscape) or result.path is None:
         raise ValueError("animate_landscape needs a Landscape computed with a trajectory")
-    drawn = plot_landscape(result, levels=levels, log=log, path=False)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from .movies import Animation
+
+    # a figure of its own, outside pyplot, as gdsim.animate builds: in Jupyter only the player shows
+    with plotting.style():
+        figure = Figure(figsize=plotting.FIGSIZE, layout="constrained")
+        FigureCanvasAgg(figure)
+        drawn = plot_landscape(result, figure.add_subplot(), levels=levels, log=log, path=False)
     ax, path = drawn.ax, result.path
     trail, = ax.plot([], [], color=plotting.color(0), lw=plotting.LINE_WIDTH, zorder=3,
                      solid_capstyle="round")
@@ -345,9 +353,4 @@ def animate_landscape(result, *, fps=10, hold=1.5, levels=15, log=True):
         text.set_text(f"epoch {i}   loss {result.path_loss[i]:.4g}")
         return trail, head, text
 
-    try:
-        from .animation import Animation
-    except ImportError:
-        from matplotlib.animation import FuncAnimation
-        return FuncAnimation(ax.figure, update, frames=len(path), interval=1000 / fps, blit=False)
-    return Animation(ax.figure, update, [trail, head, text], np.arange(len(path)), fps, hold)
+    return Animation(figure, update, [trail, head, text], np.arange(len(path)), fps, hold)

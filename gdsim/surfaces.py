@@ -48,8 +48,9 @@ class Quadratic(Surface):
     """f(x, y) = ½ pᵀ H p  with  H = R(angle) diag(1, condition) R(angle)ᵀ,  p = (x, y).
 
     ``condition`` is the ratio of the two curvatures; at ``angle`` = 0 (degrees, anticlockwise)
-    the valley runs along x and the steep direction is y. ``hessian`` is H and ``lipschitz`` its
-    largest eigenvalue max(1, condition): gradient descent converges for lr < 2 / lipschitz.
+    the valley runs along x and the steep direction is y. ``matrix`` is H (so ``hessian(p)`` is H
+    everywhere) and ``lipschitz`` its largest eigenvalue max(1, condition): gradient descent
+    converges for lr < 2 / lipschitz.
     """
 
     name = "quadratic"
@@ -62,10 +63,14 @@ class Quadratic(Surface):
         self.params = {"condition": condition, "angle": angle}
         c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
         rotation = np.array([[c, -s], [s, c]])
-        self.hessian = _read_only(rotation @ np.diag([1.0, condition]) @ rotation.T)
+        self.matrix = _read_only(rotation @ np.diag([1.0, condition]) @ rotation.T)
         self.lipschitz = max(1.0, condition)
-        (self._a, self._b), (_, self._c) = self.hessian
+        (self._a, self._b), (_, self._c) = self.matrix
         super().__init__()
+
+    def hessian(self, points):
+        """H at every point, exactly: shape (..., 2, 2)."""
+        return np.broadcast_to(self.matrix, _as_points(points).shape[:-1] + (2, 2))
 
     def _value(self, x, y):
         return 0.5 * (self._a * x * x + 2 * self._b * x * y + self._c * y * y)

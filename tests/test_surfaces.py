@@ -378,10 +378,10 @@ def test_parameters_change_the_surface():
 @pytest.mark.parametrize("condition, angle", [(10, 0), (50, 30), (0.25, -70), (1, 45)])
 def test_quadratic_hessian_and_lipschitz(condition, angle):
     s = surfaces.get("quadratic", condition=condition, angle=angle)
-    eigenvalues = np.linalg.eigvalsh(s.hessian)
+    eigenvalues = np.linalg.eigvalsh(s.matrix)
     np.testing.assert_allclose(sorted(eigenvalues), sorted([1.0, condition]))
     assert s.lipschitz == pytest.approx(eigenvalues.max())
-    np.testing.assert_allclose(fd_hessian(s.value, np.array([0.3, -0.7])), s.hessian, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(fd_hessian(s.value, np.array([0.3, -0.7])), s.hessian([0.3, -0.7]), rtol=1e-6, atol=1e-6)
 
 
 def test_quadratic_rotation_turns_the_valley():
@@ -391,7 +391,7 @@ def test_quadratic_rotation_turns_the_valley():
     rotation = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
     p = random_points(flat, 20)
     np.testing.assert_allclose(turned.value(p @ rotation.T), flat.value(p), rtol=1e-12)
-    np.testing.assert_allclose(surfaces.get("quadratic", condition=20, angle=90).hessian, np.diag([20.0, 1.0]), atol=1e-12)
+    np.testing.assert_allclose(surfaces.get("quadratic", condition=20, angle=90).matrix, np.diag([20.0, 1.0]), atol=1e-12)
     np.testing.assert_allclose(flat.value([[1, 0], [0, 1]]), [0.5, 10.0])  # steep along y at angle 0
 
 
@@ -450,3 +450,15 @@ def test_custom_minima_keep_the_users_order():
 def test_custom_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
         surfaces.custom(**kwargs)
+
+
+@pytest.mark.parametrize("name", surfaces.names())
+def test_hessian_matches_finite_differences_of_the_value(name):
+    s = surfaces.get(name)
+    (x0, x1), (y0, y1) = s.bounds
+    rng = np.random.default_rng(3)
+    points = np.column_stack([rng.uniform(x0, x1, 4), rng.uniform(y0, y1, 4)])
+    hessians = s.hessian(points)
+    assert hessians.shape == (4, 2, 2)
+    for point, hessian in zip(points, hessians):
+        np.testing.assert_allclose(hessian, fd_hessian(s.value, point), rtol=1e-4, atol=1e-4 * (1 + np.abs(hessian).max()))
