@@ -176,13 +176,20 @@ def _grid(n, axes, rows=1):
 
 
 def _curves(ax, experiment, c, key, color, label):
-    """Each seed thin, their mean bold (a single seed is just one line)."""
+    """Each seed thin, their mean bold (a single seed is just one line). Learning rates are
+    averaged geometrically: they are drawn on a log axis, where one seed's large lr would
+    otherwise dominate an arithmetic mean."""
     data = experiment.history[key][:, c, :]
     epochs = np.arange(1, len(data) + 1)
     if data.shape[1] > 1:
         for run in data.T:
             ax.plot(epochs, run, color=color, alpha=0.25, linewidth=0.8)
-    ax.plot(epochs, experiment.mean(key)[:, c], color=color, label=label, linewidth=1.5)
+    if key == "lr":
+        with np.errstate(divide="ignore"):
+            center = np.exp(_nanmean(np.log(data), axis=1))
+    else:
+        center = experiment.mean(key)[:, c]
+    ax.plot(epochs, center, color=color, label=label, linewidth=1.5)
 
 
 def plot(experiment, metric="accuracy", axes=None):

@@ -208,7 +208,9 @@ def _panel_axes(ax, n):
         cols = min(n, 4)
         rows = -(-n // cols)
         with plotting.style():
-            fig = plt.figure(figsize=(0.4 + 4.2 * cols, 1.0 + 4.0 * rows), layout="constrained")
+            # one panel shares its width with the legend beside it, so it gets room for both
+            width = 7.6 if n == 1 else 0.4 + 4.2 * cols
+            fig = plt.figure(figsize=(width, 1.0 + 4.0 * rows), layout="constrained")
             axes = list(np.ravel(fig.subplots(rows, cols, squeeze=False)))
         for extra in axes[n:]:
             extra.set_visible(False)
