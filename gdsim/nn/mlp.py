@@ -41,11 +41,10 @@ output layer ``glorot_uniform``, zero biases.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from .. import arguments
+from .initializers import INITS, initialize, member_seeds, seed_streams
 
 LEAKY_SLOPE = 0.01  # PyTorch's default negative slope (Keras' LeakyReLU layer uses 0.3)
 
@@ -87,35 +86,6 @@ _DEFAULT_LOSS = {"softmax": "categorical_crossentropy", "sigmoid": "binary_cross
                  "linear": "mse"}
 
 
-def _truncated_normal(rng, std, shape):
-    """Keras' truncated normal: N(0, std²) redrawn outside ±2 std."""
-    out = rng.standard_normal(shape)
-    while True:
-        bad = np.abs(out) > 2.0
-        if not bad.any():
-            return std * out
-        out[bad] = rng.standard_normal(int(bad.sum()))
-
-
-# Keras' VarianceScaling family: variance = scale / n, n = fan_in, fan_out or their mean.
-# Uniform draws use limit √(3·variance); truncated normals a std of √variance / 0.8796…
-# (the std of a unit normal truncated at ±2), so the variance is as named.
-_SCALING = {"he": (2.0, "fan_in"), "glorot": (1.0, "fan_avg"), "lecun": (1.0, "fan_in")}
-
-
-def _initialize(name, rng, fan_in, fan_out):
-    if name == "zeros":
-        return np.zeros((fan_in, fan_out))
-    family, distribution = name.split("_")
-    scale, mode = _SCALING[family]
-    n = {"fan_in": fan_in, "fan_avg": (fan_in + fan_out) / 2}[mode]
-    variance = scale / n
-    if distribution == "uniform":
-        limit = np.sqrt(3.0 * variance)
-        return rng.uniform(-limit, limit, size=(fan_in, fan_out))
-    return _truncated_normal(rng, np.sqrt(variance) / 0.87962566103423978, (fan_in, fan_out))
-
-
 # NumPy's reductions over a short axis (3 classes; a batch of 32 rows) cost several times the
 # arithmetic they do, and fit's inner loop is made of them. A product with a vector of ones is
 # one BLAS call and about 4x faster; the maximum over a few classes is a chain of np.maximum.
@@ -139,29 +109,6 @@ def _row_max(x):
     for c in range(1, x.shape[-1]):
         m = np.maximum(m, x[..., c])
     return m[..., None]
-
-
-INITS = ("he_uniform", "he_normal", "glorot_uniform", "glorot_normal", "lecun_uniform",
-         "lecun_normal", "zeros")
-
-
-def member_seeds(seed, population):
-    """One integer seed per member: an int is shared by all (a population sweeping a hyperparameter
-    then differs only in it), a sequence gives one each, ``None`` draws fresh entropy."""
-    if seed is None:
-        return [int(s) for s in np.random.SeedSequence().generate_state(population, np.uint32)]
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-        return [arguments.check_int("seed", seed, minimum=0)] * population
-    seeds = [arguments.check_int("seed", s, minimum=0) for s in np.asarray(seed).reshape(-1).tolist()]
-    if len(seeds) != population:
-        raise ValueError(f"seed must be an int or one seed per model ({population}), got {len(seeds)}")
-    return seeds
-
-
-def seed_streams(seed):
-    """The two independent streams a member draws from: its initial weights and its shuffles."""
-    init, shuffle = np.random.SeedSequence(seed).spawn(2)
-    return np.random.default_rng(init), np.random.default_rng(shuffle)
 
 
 class MLP:
@@ -211,7 +158,7 @@ class MLP:
             layers = []
             for l, (fan_in, fan_out) in enumerate(zip(self.layers[:-1], self.layers[1:])):
                 name = self.output_init if l == len(self.layers) - 2 else self.init
-                layers.append(np.vstack([_initialize(name, rng, fan_in, fan_out), np.zeros(fan_out)]))
+                layers.append(np.vstack([initialize(name, rng, fan_in, fan_out), np.zeros(fan_out)]))
             members.append(layers)
         return [np.stack(layer) for layer in zip(*members)]
 

@@ -26,7 +26,7 @@ import numpy as np
 from .. import arguments
 from . import discriminative
 from .callbacks import Callback, LRRule
-from .mlp import member_seeds, seed_streams
+from .initializers import member_seeds, seed_streams
 
 __all__ = ["fit", "History"]
 
