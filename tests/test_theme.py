@@ -19,7 +19,8 @@ def test_style_keeps_the_interactive_mode_the_block_ends_with():
         matplotlib.interactive(before)
 
 
-def test_figures_after_a_gdsim_figure_still_show_in_a_notebook():
+def test_figures_after_a_gdsim_figure_still_show_in_a_notebook(monkeypatch):
+    monkeypatch.delenv("MPLBACKEND", raising=False)   # a real Jupyter kernel picks the inline backend
     cells = ["import gdsim",
              "gdsim.plotting.contour(gdsim.surfaces.get('himmelblau'));",   # the kernel's first figure
              "import matplotlib.pyplot as plt\nplt.plot([1, 2]);"]
