@@ -10,7 +10,6 @@ live in :mod:`gdsim.movies` (and stay importable from here).
 
 from __future__ import annotations
 
-import shutil  # noqa: F401 - gdsim.animation.shutil stays patchable (tests fake ffmpeg through it)
 
 import numpy as np
 

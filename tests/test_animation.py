@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gdsim import animation, optimizers, schedules, surfaces
+from gdsim import animation, movies, optimizers, schedules, surfaces
 from gdsim.engine import simulate, sweep
 
 STARTS = np.array([[0.0, 0.0], [-1.0, 1.0], [1.0, -3.0]])
@@ -147,7 +147,7 @@ def test_mp4_pipes_raw_even_sized_frames_to_ffmpeg(race, tmp_path, monkeypatch):
     fake.write_text("#!" + sys.executable + "\nimport sys\n"
                     "data = sys.stdin.buffer.read()\nopen(sys.argv[-1], 'w').write(str(len(data)) + ' ' + ' '.join(sys.argv[1:]))\n")
     fake.chmod(0o755)
-    monkeypatch.setattr(animation.shutil, "which", lambda name: str(fake))
+    monkeypatch.setattr(movies.shutil, "which", lambda name: str(fake))
     surface, runs = race
     anim = small(surface, runs, frames=3, figsize=(3.025, 2.525))
     assert anim.size == (121, 101)   # odd: the writer must crop to even
@@ -158,7 +158,7 @@ def test_mp4_pipes_raw_even_sized_frames_to_ffmpeg(race, tmp_path, monkeypatch):
     anim.close()
 
 
-def test_bad_arguments(race, tmp_path):
+def test_bad_arguments(race, tmp_path, monkeypatch):
     surface, runs = race
     with pytest.raises(ValueError, match="frames"):
         animation.animate(surface, runs, frames=100)
@@ -173,7 +173,7 @@ def test_bad_arguments(race, tmp_path):
     anim = small(surface, runs, frames=2)
     with pytest.raises(ValueError, match=r"\.gif"):
         anim.save(tmp_path / "x.avi")
-    if animation.shutil.which("ffmpeg") is None:
-        with pytest.raises(RuntimeError, match="ffmpeg"):
-            anim.save(tmp_path / "x.mp4")
+    monkeypatch.setattr(movies.shutil, "which", lambda name: None)   # a machine without ffmpeg
+    with pytest.raises(RuntimeError, match="ffmpeg"):
+        anim.save(tmp_path / "x.mp4")
     anim.close()
