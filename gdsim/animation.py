@@ -59,7 +59,6 @@ def _nice_factor(lengths, target):
 
 
 def _layout(n_main, panels, figsize, dpi, title):
-    import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -276,10 +275,10 @@ def _side_panel(name, ax, groups, surface, color_by, track_color, last):
     curves, colors = [], []
     for g, group in enumerate(groups):
         if name == "loss":
-            values, label = plotting._gap(group.losses, surface, True)
+            values, _ = plotting._gap(group.losses, surface, True)   # the panel's label is shorter
             steps = group.steps
         else:
-            values, label, steps = group.lrs, "learning rate", np.arange(len(group.lrs))
+            values, steps = group.lrs, np.arange(len(group.lrs))
         track = track_color(g, group)
         for j in range(values.shape[1]):
             curves.append(np.column_stack((steps, values[:, j])))

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import arguments
 from .optimizers import Optimizer
-from .results import DIVERGED, NOT_CONVERGED, Run
+from .results import DIVERGED, Run
 
 BLOCK_SIZE = 8192   # runs per block: a block's dozen working arrays fit in L2
 PARALLEL_WORK = 2_000_000  # run-steps below which forking a worker costs more than it saves

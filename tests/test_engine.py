@@ -8,7 +8,8 @@ import pytest
 
 import gdsim
 from gdsim import engine, schedules, surfaces
-from gdsim.engine import DIVERGED, NOT_CONVERGED, simulate, sweep
+from gdsim import DIVERGED, NOT_CONVERGED
+from gdsim.engine import simulate, sweep
 from gdsim.optimizers import SGD, Adam, RMSprop
 from gdsim.plateau import Adaptive, ReduceLROnPlateau
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gdsim import maps, optimizers, plotting, surfaces
-from gdsim.engine import DIVERGED, NOT_CONVERGED
+from gdsim import DIVERGED, NOT_CONVERGED
 
 
 @pytest.fixture(autouse=True)

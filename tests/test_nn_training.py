@@ -253,7 +253,7 @@ from gdsim import schedules  # noqa: E402
 from gdsim.nn.callbacks import Callback, UpdateRatios  # noqa: E402
 from gdsim.nn.policies import fit_one_cycle, fit_sgdr, plot_cycle, with_schedule  # noqa: E402
 from gdsim.nn.discriminative import even_mults, layer_lrs  # noqa: E402
-from gdsim.optimizers import AdamW  # noqa: E402
+
 
 
 def _batches(X, y, batch_size, epochs):
