@@ -303,7 +303,8 @@ def stability(surface, optimizer, steps=200, *, start=None, starts=None, tol=Non
 
     ``stability(q, gdsim.SGD, lr=np.geomspace(1e-3, 1, 80), momentum=np.linspace(0, 0.99, 60))``:
     the first grid name runs along x, the second along y. With one grid name and ``starts``
-    (n, 2), the starts run along y (as their distance from the global minimum). ``optimizer``
+    (n, 2), the starts run along y (as their distance from the global minimum, nearest first;
+    ``.run`` holds them in that order). ``optimizer``
     is a class or factory, or an optimizer whose other settings are kept. Returns a
     :class:`StabilityMap`; ``.plot()`` draws it with the analytic limits on the quadratic.
     """
@@ -319,6 +320,9 @@ def stability(surface, optimizer, steps=200, *, start=None, starts=None, tol=Non
         points = np.asarray(_default_start(surface) if start is None else start, dtype=float).reshape(1, 2)
     else:
         points = np.asarray(starts, dtype=float).reshape(-1, 2)
+        # rows in order of distance from the global minimum, so the map reads bottom to top
+        reference = surface.minima[0] if len(surface.minima) else np.zeros(2)
+        points = points[np.argsort(np.hypot(*(points - reference).T), kind="stable")]
     stride = max(1, steps // 40) | 1   # odd, so a period-2 bounce never aliases into a steady value
     run = sweep(surface, maker, points, steps, record=stride, tol=tol, **grid)
     classes = classify(run)
@@ -373,7 +377,9 @@ def _axis(ax, which, values, edges, kind):
         set_scale("log")
     set_lim(edges[0], edges[-1])
     if kind == "categorical":
-        set_ticks(np.arange(len(values)), [f"{v:g}" for v in values])
+        # every value labelled while they fit; beyond a dozen rows, about eight evenly spread labels
+        shown = np.arange(len(values)) if len(values) <= 12 else np.unique(np.linspace(0, len(values) - 1, 8).round().astype(int))
+        set_ticks(shown, [f"{values[i]:.3g}" for i in shown])
 
 
 def analytic_limit(stability_map):

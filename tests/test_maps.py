@@ -113,3 +113,11 @@ def test_tour_figures(tmp_path):
     basins_png = maps.basin_gallery(tmp_path / "basins.png", grid=24, steps=30)
     stability_png = maps.stability_figure(tmp_path / "stability.png", steps=40, resolution=(12, 6))
     assert basins_png.stat().st_size > 10_000 and stability_png.stat().st_size > 5_000
+
+
+def test_stability_over_starts_orders_rows_by_distance():
+    surface = surfaces.get("himmelblau")
+    starts = np.array([[-4.0, 4.0], [3.2, 2.1], [0.0, 0.0]])     # far, near, middle
+    result = maps.stability(surface, "sgd", steps=20, lr=[0.001, 0.01], starts=starts)
+    assert np.all(np.diff(result.y) > 0)
+    np.testing.assert_array_equal(result.run.positions[0, 0, :, :], starts[[1, 2, 0]])
