@@ -62,6 +62,7 @@ def test_saved_gif_has_the_frames_asked_for(race, tmp_path):
         assert gif.n_frames == 7
         assert gif.size == anim.size
         gif.seek(6)
+        # file metadata, not a timing: the last frame's display delay is the hold asked for (2.0 s)
         assert gif.info["duration"] == 2000
     anim.close()
 
