@@ -24,9 +24,9 @@ matplotlib.use("Agg")
 import numpy as np
 from matplotlib.animation import PillowWriter
 
-import gdsim.animation as animation
+import gdsim.plotting.animation as animation
 from gdsim import optimizers, surfaces
-from gdsim.engine import simulate
+from gdsim.sim import simulate
 
 
 def build(n_trajectories, frames, panels):
@@ -70,7 +70,7 @@ def main():
 
 
 def explorer_timing():
-    from gdsim import explorer
+    from gdsim.plotting import explorer
     ex = explorer.explore("himmelblau", steps=500, n_starts=20)
     totals, simulate_ms = [], []
     for lr in np.geomspace(ex.widgets["lr"].value / 4, ex.widgets["lr"].value * 2, 12):

@@ -26,7 +26,7 @@ def peak_mb():
 
 
 def run_gdsim(n, steps):
-    import gdsim.maps as maps
+    import gdsim.sim.maps as maps
     from gdsim import optimizers
     start = time.perf_counter()
     result = maps.basins("himmelblau", optimizers.SGD(lr=0.01, momentum=0.9), (n, n), steps)

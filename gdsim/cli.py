@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def _list(_args):
-    from . import optimizers, schedules, surfaces
+    from gdsim import optimizers, schedules, surfaces
 
     for title, catalogue in (("Surfaces", surfaces.describe()), ("Optimizers", optimizers.describe()),
                              ("Schedules", schedules.describe())):
@@ -24,7 +24,7 @@ def _tour(args):
     import matplotlib
 
     matplotlib.use("Agg")  # the tour only writes files; never open windows
-    from . import tour
+    from gdsim.teach import tour
 
     out = Path(args.out)
     written = tour.run(out, quick=args.quick)
@@ -35,7 +35,7 @@ def _tour(args):
 
 
 def _figure(args):
-    from . import experiments
+    from gdsim.teach import experiments
 
     path = experiments.write_figure(args.name, args.out, seeds=args.seeds)
     print(f"Wrote {path}")
@@ -43,7 +43,7 @@ def _figure(args):
 
 
 def _lessons(args):
-    from . import lessons
+    from gdsim.teach import lessons
 
     folder = lessons.copy_to(args.dir)
     print(f"Copied the lessons to {folder}/. Start them with:\n  jupyter lab {folder}")

@@ -18,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from . import arguments
+from gdsim import arguments
 
 __all__ = ["blobs", "moons", "circles", "spirals", "xor", "train_test_split", "one_hot",
            "standardize"]

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gdsim import animation, movies, optimizers, schedules, surfaces
-from gdsim.engine import simulate, sweep
+from gdsim import optimizers, schedules, surfaces
+from gdsim.plotting import animation, movies
+from gdsim.teach import gallery
+from gdsim.sim import simulate, sweep
 
 STARTS = np.array([[0.0, 0.0], [-1.0, 1.0], [1.0, -3.0]])
 
@@ -135,9 +137,9 @@ def test_facets_colour_by_minimum_and_schedule_panel(tmp_path):
 
 
 def test_tour_pictures(tmp_path):
-    race = animation.optimizer_race(tmp_path / "race.html", frames=4, dpi=30)
+    race = gallery.optimizer_race(tmp_path / "race.html", frames=4, dpi=30)
     assert race.read_text().count("data:image/png;base64,") == 5
-    gif = animation.which_minimum(tmp_path / "which.gif", frames=3, dpi=30)
+    gif = gallery.which_minimum(tmp_path / "which.gif", frames=3, dpi=30)
     with Image.open(gif) as image:
         assert image.n_frames == 3
 

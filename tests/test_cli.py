@@ -66,7 +66,7 @@ def test_figure_rejects_an_unknown_name(capsys):
 
 
 def test_lessons_are_copied_and_never_overwritten(tmp_path, capsys):
-    from gdsim import lessons
+    from gdsim.teach import lessons
 
     destination = tmp_path / "course"
     assert cli.main(["lessons", str(destination)]) == 0

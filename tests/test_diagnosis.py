@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from gdsim import datasets
-from gdsim.diagnosis import LABELS, MIN_EPOCHS, THRESHOLDS, Diagnoses, Diagnosis, diagnose
+from gdsim.toolkit.diagnosis import LABELS, MIN_EPOCHS, THRESHOLDS, Diagnoses, Diagnosis, diagnose
 from gdsim.nn import MLP, History, fit
 from gdsim.optimizers import SGD
 

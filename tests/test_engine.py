@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 
 import gdsim
-from gdsim import engine, schedules, surfaces
+from gdsim import schedules, surfaces
+from gdsim.sim import engine
 from gdsim import DIVERGED, NOT_CONVERGED
-from gdsim.engine import simulate, sweep
+from gdsim.sim import simulate, sweep
 from gdsim.optimizers import SGD, Adam, RMSprop
-from gdsim.plateau import Adaptive, ReduceLROnPlateau
+from gdsim.schedules.plateau import Adaptive, ReduceLROnPlateau
 
 HIMMELBLAU = surfaces.get("himmelblau")
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from gdsim import datasets
-from gdsim.ensembles import Ensemble, SnapshotEnsemble, snapshot_experiment, tutorial_data
+from gdsim.toolkit.ensembles import Ensemble, SnapshotEnsemble, snapshot_experiment, tutorial_data
 from gdsim.nn import MLP, fit
 from gdsim.nn.callbacks import Callback
 from gdsim.optimizers import SGD

@@ -9,8 +9,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from gdsim import explorer, optimizers, schedules
-from gdsim.engine import simulate
+from gdsim import optimizers, schedules
+from gdsim.plotting import explorer
+from gdsim.sim import simulate
 
 
 @pytest.fixture()

@@ -3,8 +3,8 @@ import pytest
 
 import gdsim
 from gdsim import datasets, surfaces
-from gdsim.experiments import learning_rate_sweep, tutorial_data
-from gdsim.finder import (LRFinderResult, lr_find, minimum, slide, steep, suggest, sweep_lrs,
+from gdsim.teach.experiments import learning_rate_sweep, tutorial_data
+from gdsim.toolkit.finder import (LRFinderResult, lr_find, minimum, slide, steep, suggest, sweep_lrs,
                           valley)
 from gdsim.nn import MLP, fit
 from gdsim.optimizers import SGD

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gdsim import datasets
-from gdsim.landscape import (Landscape, RecordWeights, animate_landscape,
+from gdsim.toolkit.landscape import (Landscape, RecordWeights, animate_landscape,
                              filter_normalized_directions, loss_landscape, pca_directions,
                              plot_landscape)
 from gdsim.nn import MLP, fit

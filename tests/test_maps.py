@@ -8,7 +8,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from gdsim import maps, optimizers, plotting, surfaces
+from gdsim import optimizers, plotting, surfaces
+from gdsim.plotting import maps as drawn_maps
+from gdsim.sim import maps
+from gdsim.teach import gallery
 from gdsim import DIVERGED, NOT_CONVERGED
 
 
@@ -90,7 +93,7 @@ def test_oscillating_is_bounded_and_not_settling():
     # Rastrigin's ripples keep a large-lr run bouncing between wells without escaping the bowl
     m = maps.stability("rastrigin", optimizers.SGD, 200, start=(0.3, 0.3), lr=[1e-3, 0.02])
     assert m.classes[0, 1] == maps.OSCILLATING
-    assert maps.analytic_limit(m) is None
+    assert drawn_maps.analytic_limit(m) is None
 
 
 def test_stability_over_starts_and_bad_input():
@@ -110,8 +113,8 @@ def test_stability_over_starts_and_bad_input():
 
 
 def test_tour_figures(tmp_path):
-    basins_png = maps.basin_gallery(tmp_path / "basins.png", grid=24, steps=30)
-    stability_png = maps.stability_figure(tmp_path / "stability.png", steps=40, resolution=(12, 6))
+    basins_png = gallery.basin_gallery(tmp_path / "basins.png", grid=24, steps=30)
+    stability_png = gallery.stability_figure(tmp_path / "stability.png", steps=40, resolution=(12, 6))
     assert basins_png.stat().st_size > 10_000 and stability_png.stat().st_size > 5_000
 
 

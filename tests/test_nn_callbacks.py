@@ -5,7 +5,7 @@ from gdsim import datasets
 from gdsim.nn import (MLP, Callback, EarlyStopping, LearningRateScheduler, LRRule, ModelCheckpoint,
                       TerminateOnNaN, fit)
 from gdsim.optimizers import SGD
-from gdsim.plateau import Adaptive, ReduceLROnPlateau
+from gdsim.schedules.plateau import Adaptive, ReduceLROnPlateau
 from gdsim.schedules import exponential, time_decay
 
 

@@ -251,7 +251,8 @@ def test_a_list_of_optimizers_trains_groups_of_members(blobs):
 
 from gdsim import schedules  # noqa: E402
 from gdsim.nn.callbacks import Callback, UpdateRatios  # noqa: E402
-from gdsim.nn.policies import fit_one_cycle, fit_sgdr, plot_cycle, with_schedule  # noqa: E402
+from gdsim.nn.policies import fit_one_cycle, fit_sgdr, with_schedule  # noqa: E402
+from gdsim.plotting.curves import plot_cycle  # noqa: E402
 from gdsim.nn.discriminative import even_mults, layer_lrs  # noqa: E402
 
 

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from gdsim.plateau import Adaptive, AdaptiveState, PlateauState, ReduceLROnPlateau
+from gdsim.schedules.plateau import Adaptive, AdaptiveState, PlateauState, ReduceLROnPlateau
 
 
 def trace(rule, lr, metrics):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gdsim import optimizers, plotting, schedules, surfaces
-from gdsim.engine import simulate, sweep
+from gdsim.sim import simulate, sweep
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import pytest
 from gdsim import datasets, schedules
 from gdsim.nn import MLP, fit
 from gdsim.optimizers import SGD
-from gdsim.search import SCHEDULES, SearchResult, grid_search, log_uniform, random_search, uniform
+from gdsim.toolkit.search import SCHEDULES, SearchResult, grid_search, log_uniform, random_search, uniform
 
 LAYERS = [2, 8, 3]
 

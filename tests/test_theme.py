@@ -4,7 +4,7 @@ import matplotlib
 import nbclient
 import nbformat
 
-from gdsim import theme
+from gdsim.plotting import theme
 
 
 def test_style_keeps_the_interactive_mode_the_block_ends_with():

@@ -4,7 +4,7 @@ import pytest
 from gdsim.nn import MLP, fit
 from gdsim.nn.discriminative import layer_lrs
 from gdsim.optimizers import SGD, Adam
-from gdsim.transfer import CONDITIONS, transfer_experiment, transfer_tasks
+from gdsim.toolkit.transfer import CONDITIONS, transfer_experiment, transfer_tasks
 
 SMALL = dict(n_source=600, n_target=24, n_test=300)
 

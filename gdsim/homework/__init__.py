@@ -22,12 +22,13 @@ Every grader also takes ``seed`` (default 0). Another seed draws different numbe
 same kinds of cases, for example to check a second attempt on fresh inputs.
 """
 
-from .adam import _adam_exercise, check_adam_step
-from .dense import _dense_exercise, _dense_reference, check_dense_backward
-from .grading import ATOL_SCALE, RTOL, Report, _close
-from .momentum import _momentum_exercise, check_momentum_step
-from .plateau_rule import _plateau_exercise, check_plateau_rule
-from .restarts import _cosine_exercise, check_cosine_restarts
+# the exercises' builders and reference pieces, for the tests that check the graders
+from gdsim.homework.adam import _adam_exercise, check_adam_step  # noqa: F401
+from gdsim.homework.dense import _dense_exercise, _dense_reference, check_dense_backward  # noqa: F401
+from gdsim.homework.grading import ATOL_SCALE, RTOL, Report, _close  # noqa: F401
+from gdsim.homework.momentum import _momentum_exercise, check_momentum_step  # noqa: F401
+from gdsim.homework.plateau_rule import _plateau_exercise, check_plateau_rule  # noqa: F401
+from gdsim.homework.restarts import _cosine_exercise, check_cosine_restarts  # noqa: F401
 
 __all__ = ["Report", "check_momentum_step", "check_adam_step", "check_cosine_restarts",
            "check_dense_backward", "check_plateau_rule"]

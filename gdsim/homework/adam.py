@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..optimizers import Adam
-from .grading import _Exercise, _run, _Step
+from gdsim.homework.grading import _Exercise, _run, _Step
+from gdsim.optimizers import Adam
 
 _A_NO_BIAS = ("You skipped the bias correction: divide m by (1 − β1^t) and v by (1 − β2^t) "
               "before the step; without it the first steps have the wrong size.")

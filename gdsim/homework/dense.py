@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .grading import _Exercise, _run, _Step
+from gdsim.homework.grading import _Exercise, _run, _Step
+
 
 def _dense_reference(x, W, b, grad_out, activation):
     """(grad_x, grad_W, grad_b) of ``a = φ(x W + b)`` from gdsim's MLP.
@@ -18,7 +19,7 @@ def _dense_reference(x, W, b, grad_out, activation):
     with respect to the inputs. Instead, the bias gradient of each one-row batch is that row's
     δ = ∂loss/∂z, and grad_x = δ·Wᵀ.
     """
-    from ..nn import MLP   # the MLP is only needed here; keep `import gdsim.homework` light
+    from gdsim.nn import MLP  # the MLP is only needed here; keep `import gdsim.homework` light
 
     n, fan_out = grad_out.shape
     model = MLP([W.shape[0], fan_out, fan_out], activation=activation, output="linear", loss="mse",

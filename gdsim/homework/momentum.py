@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..optimizers import SGD, SGDState
-from .grading import _Exercise, _run, _Step
+from gdsim.homework.grading import _Exercise, _run, _Step
+from gdsim.optimizers import SGD, SGDState
 
 _M_DAMPENING = ("Your buffer follows b ← μ·b + (1 − μ)·g: that (1 − μ) factor is dampening (an "
                 "exponential moving average); PyTorch's momentum buffer is b ← μ·b + g.")

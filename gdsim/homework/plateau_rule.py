@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..plateau import PlateauState, ReduceLROnPlateau
-from .grading import _Exercise, _run, _Step
+from gdsim.homework.grading import _Exercise, _run, _Step
+from gdsim.schedules.plateau import PlateauState, ReduceLROnPlateau
 
 _P_TORCH = ("You reduce one epoch late (wait > patience, PyTorch's rule); Keras reduces as soon as "
             "wait ≥ patience, on the patience-th epoch without improvement.")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..schedules import cosine, sgdr
-from .grading import _Exercise, _run, _Step
+from gdsim.homework.grading import _Exercise, _run, _Step
+from gdsim.schedules import cosine, sgdr
 
 _C_NO_GROWTH = ("Your periods never grow: after each restart the next period is T_mult times "
                 "longer (T_i ← T_i·T_mult).")

@@ -10,15 +10,32 @@ Training policies from practice: ``fit_one_cycle``, ``fit_sgdr``, per-layer lear
 the LR range test ``lr_find``.
 """
 
-from .callbacks import (Callback, EarlyStopping, LearningRateScheduler, LRRule, ModelCheckpoint,
-                        TerminateOnNaN, UpdateRatios)
-from .discriminative import layer_lrs
-from .mlp import MLP
-from .training import History, TrainingRun, fit
+from gdsim.nn.callbacks import (
+    Callback,
+    EarlyStopping,
+    LearningRateScheduler,
+    LRRule,
+    ModelCheckpoint,
+    TerminateOnNaN,
+    UpdateRatios,
+)
+from gdsim.nn.discriminative import layer_lrs
+from gdsim.nn.mlp import MLP
+from gdsim.nn.policies import fit_one_cycle, fit_sgdr, with_schedule
+from gdsim.nn.training import History, TrainingRun, fit
 
-# these build on ``fit`` (and the finder on gdsim.nn's submodules), so they come last
-from .policies import fit_one_cycle, fit_sgdr, plot_cycle, with_schedule  # noqa: E402
-from ..finder import lr_find  # noqa: E402
+
+def __getattr__(name):
+    # Kept reachable from here for users of the flat layout; they live in the layers above
+    # (the finder in gdsim.toolkit, the cycle figure in gdsim.plotting), imported on first use.
+    if name == "lr_find":
+        from gdsim.toolkit.finder import lr_find
+        return lr_find
+    if name == "plot_cycle":
+        from gdsim.plotting.curves import plot_cycle
+        return plot_cycle
+    raise AttributeError(f"module 'gdsim.nn' has no attribute {name!r}")
+
 
 __all__ = ["MLP", "fit", "History", "TrainingRun", "Callback", "LRRule", "LearningRateScheduler",
            "EarlyStopping", "ModelCheckpoint", "TerminateOnNaN", "UpdateRatios", "layer_lrs", "fit_one_cycle",

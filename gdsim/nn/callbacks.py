@@ -20,7 +20,7 @@ import inspect
 
 import numpy as np
 
-from .. import arguments
+from gdsim import arguments
 
 __all__ = ["Callback", "LRRule", "LearningRateScheduler", "EarlyStopping", "ModelCheckpoint",
            "TerminateOnNaN", "UpdateRatios"]

@@ -36,7 +36,7 @@ import numbers
 
 import numpy as np
 
-from .. import arguments
+from gdsim import arguments
 
 __all__ = ["layer_lrs", "even_mults"]
 

@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from .. import arguments
+from gdsim import arguments
 
 
 def _truncated_normal(rng, std, shape):

@@ -43,8 +43,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import arguments
-from .initializers import INITS, initialize, member_seeds, seed_streams
+from gdsim import arguments
+from gdsim.nn.initializers import INITS, initialize, member_seeds, seed_streams
 
 LEAKY_SLOPE = 0.01  # PyTorch's default negative slope (Keras' LeakyReLU layer uses 0.3)
 

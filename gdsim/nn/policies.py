@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import arguments, schedules, theme
-from ..optimizers import AdamW
-from . import discriminative
-from .training import fit
+from gdsim import arguments, schedules
+from gdsim.nn import discriminative
+from gdsim.nn.training import fit
+from gdsim.optimizers import AdamW
 
-__all__ = ["with_schedule", "fit_one_cycle", "fit_sgdr", "plot_cycle"]
+__all__ = ["with_schedule", "fit_one_cycle", "fit_sgdr"]
 
 
 def _has_momentum(value):
@@ -154,60 +154,3 @@ def fit_sgdr(model, X, y, n_cycles, cycle_len, lr_max=1e-3, cycle_mult=2, optimi
     n_batches = _n_batches(X, fit_options.get("batch_size", 32))
     schedule = schedules.sgdr(top, T_0=cycle_len * n_batches, T_mult=cycle_mult)
     return _train(model, optimizer, X, y, epochs, schedule, lr_mult, False, fit_options)
-
-
-def _ema(values, beta=0.98):
-    """fastai's debiased moving average along the first axis (NaN-free input)."""
-    out = np.empty_like(values)
-    average = np.zeros(values.shape[1:])
-    for i, v in enumerate(values):
-        average = beta * average + (1 - beta) * v
-        out[i] = average / (1 - beta ** (i + 1))
-    return out
-
-
-def plot_cycle(histories, axes=None, member=0, smooth=0.98):
-    """Learning rate, momentum and loss against the batch, stacked on one time axis: how the
-    schedule drives the loss. ``histories`` is a History from :func:`fit_one_cycle` /
-    :func:`fit_sgdr` (or any with ``batch_lr``, ``batch_loss``) or a dict label -> History for
-    a comparison; a population shows member ``member``. The loss is drawn raw (faint) and
-    smoothed with fastai's debiased average (β = ``smooth``).
-    Returns ``Drawn(axes, lr, momentum, loss)`` with one line per History in each."""
-    named = histories if isinstance(histories, dict) else {"": histories}
-    for label, h in named.items():
-        for key in ("batch_lr", "batch_loss"):
-            if key not in h.keys():
-                raise ValueError(f"History {label!r} has no {key!r}: train with fit_one_cycle or fit_sgdr")
-    if axes is None:
-        import matplotlib.pyplot as plt
-        with theme.style():
-            fig = plt.figure(figsize=(7.5, 7.5), layout="constrained")
-            axes = fig.subplots(3, 1, sharex=True)
-    ax_lr, ax_mom, ax_loss = axes
-    drawn = theme.Drawn(axes=axes, lr=[], momentum=[], loss=[], raw=[])
-
-    def column(values):
-        values = np.asarray(values, dtype=float)
-        return values if values.ndim == 1 else values[:, member]
-
-    for i, (label, h) in enumerate(named.items()):
-        c = theme.color(i)
-        lr, loss = column(h["batch_lr"]), column(h["batch_loss"])
-        steps = np.arange(len(lr))
-        drawn["lr"].append(ax_lr.plot(steps, lr, color=c, label=label or None)[0])
-        if "batch_momentum" in h.keys():
-            drawn["momentum"].append(ax_mom.plot(steps, column(h["batch_momentum"]), color=c)[0])
-        finite = np.isfinite(loss)
-        drawn["raw"].append(ax_loss.plot(steps, loss, color=c, alpha=0.2, lw=1)[0])
-        if finite.all():
-            drawn["loss"].append(ax_loss.plot(steps, _ema(loss, smooth), color=c)[0])
-    ax_lr.set_ylabel("learning rate")
-    ax_mom.set_ylabel("momentum / β1")
-    ax_loss.set_ylabel("batch loss")
-    ax_loss.set_xlabel("batch (iteration)")
-    if len(named) > 1:
-        ax_lr.legend(loc="best", framealpha=0.9)
-    if not drawn["momentum"]:
-        ax_mom.text(0.5, 0.5, "momentum not scheduled", transform=ax_mom.transAxes, ha="center",
-                    va="center", color="#777777")
-    return drawn

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import arguments
-from . import discriminative
-from .callbacks import Callback, LRRule
-from .initializers import member_seeds, seed_streams
+from gdsim import arguments
+from gdsim.nn import discriminative
+from gdsim.nn.callbacks import Callback, LRRule
+from gdsim.nn.initializers import member_seeds, seed_streams
 
 __all__ = ["fit", "History"]
 
@@ -229,7 +229,7 @@ class _Optimizers:
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
-def _check_data(model, X, y, validation_data):
+def check_data(model, X, y, validation_data):
     X = model.check_X(X)
     Y, labels = model.targets(y, len(X))
     if validation_data is None:
@@ -328,7 +328,7 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
     batch_size = arguments.check_int("batch_size", batch_size, minimum=1)
     arguments.check_choice("schedule_per", schedule_per, ["batch", "epoch"])
     arguments.check_choice("verbose", verbose, [0, 1, 2])
-    X, Y, labels, validation = _check_data(model, X, y, validation_data)
+    X, Y, labels, validation = check_data(model, X, y, validation_data)
     callbacks = [_wrap(c) for c in callbacks]
     K, n = model.population, len(X)
     n_batches = -(-n // batch_size)

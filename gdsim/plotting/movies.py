@@ -1,0 +1,258 @@
+"""Movies: a figure that becomes frames, and the files and the player those frames become.
+
+An :class:`Animation` holds one matplotlib figure and an update function; it knows nothing about
+optimizers (:func:`gdsim.animate` and :func:`gdsim.landscape.animate_landscape` build the
+figures). It plays inline in Jupyter (a small HTML/JavaScript player with play, pause, step and a
+slider; no ffmpeg needed) and saves to ``.gif`` (Pillow), ``.html`` or ``.mp4`` (when ffmpeg is
+installed), through a writer: any object with ``setup(animation)``, ``grab(rgb)`` and
+``finish(path)``.
+
+Why it is fast: the landscape (filled contours, level lines, minima, legend, axes) is the
+expensive part of every frame and it never changes, so it is drawn once and kept as a bitmap.
+Each frame restores that bitmap and draws only the moving artists (trails, heads, arrows, the
+growing loss and lr curves), then reads the canvas' pixels. Frames are mapped onto one shared
+256-colour palette, so Pillow can write each GIF frame as the few pixels that changed.
+:meth:`Animation.to_func_animation` gives the same figure as a plain matplotlib ``FuncAnimation``
+(full redraw per frame) for comparison; ``benchmarks/bench_animation.py`` times both.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from gdsim.plotting import theme
+
+
+class Animation:
+    """Frames drawn on demand from one figure: ``len(anim)`` frames, ``anim.frame_steps`` the
+    optimizer step each shows. ``save(path)``, ``to_jshtml()``, ``frames()``; displays itself in
+    Jupyter.
+    """
+
+    def __init__(self, figure, update, moving, frame_steps, fps, hold=1.0):
+        self.figure, self._update, self._moving = figure, update, moving
+        self.frame_steps = np.asarray(frame_steps)
+        self.fps, self.hold = fps, hold
+        self._background = None
+
+    def __len__(self):
+        return len(self.frame_steps)
+
+    @property
+    def size(self):
+        """(width, height) of a frame in pixels."""
+        w, h = self.figure.canvas.get_width_height()
+        return int(w), int(h)
+
+    def _prepare(self):
+        # animated artists are left out of a full draw: what remains is the background
+        for artist in self._moving:
+            artist.set_animated(True)
+        self.figure.canvas.draw()
+        self.figure.set_layout_engine("none")   # freeze the layout: every frame the same geometry
+        self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
+
+    def render(self, i):
+        """Frame ``i`` as an RGB uint8 array (height, width, 3)."""
+        if self._background is None:
+            self._prepare()
+        canvas = self.figure.canvas
+        canvas.restore_region(self._background)
+        self._update(int(i))
+        for artist in self._moving:
+            if artist.get_visible():
+                (artist.axes or self.figure).draw_artist(artist)
+        return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+    def frames(self):
+        """Every frame, in order, as RGB arrays."""
+        for i in range(len(self)):
+            yield self.render(i)
+
+    def durations(self):
+        """Milliseconds each frame stays up: 1/fps, and ``hold`` seconds on the last one."""
+        ms = np.full(len(self), int(round(1000 / self.fps)))
+        if len(self):
+            ms[-1] = max(ms[-1], int(round(1000 * self.hold)))
+        return ms
+
+    def save(self, path, writer=None, progress=False):
+        """Write the animation to ``path`` (.gif, .html or .mp4) and return the path.
+
+        ``writer`` replaces the file writer: any object with ``setup(animation)``,
+        ``grab(rgb)`` per frame and ``finish(path)`` (the tests use one that counts frames).
+        """
+        path = Path(path)
+        if writer is None:
+            suffix = path.suffix.lower()
+            writers = {".gif": GifWriter, ".html": HtmlWriter, ".htm": HtmlWriter, ".mp4": Mp4Writer}
+            if suffix not in writers:
+                raise ValueError(f"path must end in .gif, .html or .mp4, got {str(path)!r}")
+            writer = writers[suffix]()
+        writer.setup(self)
+        indices = range(len(self))
+        if progress:
+            from tqdm.auto import tqdm
+            indices = tqdm(indices, desc=f"frames of {path.name}", leave=False)
+        for i in indices:
+            writer.grab(self.render(i))
+        writer.finish(path)
+        return path
+
+    def to_jshtml(self):
+        """A self-contained HTML player (frames as embedded PNGs)."""
+        writer = HtmlWriter()
+        writer.setup(self)
+        for frame in self.frames():
+            writer.grab(frame)
+        return writer.html()
+
+    def _repr_html_(self):
+        return self.to_jshtml()
+
+    def to_func_animation(self):
+        """The same figure as a matplotlib ``FuncAnimation`` that redraws everything per frame
+        (the straightforward route; slower, but works with any matplotlib writer)."""
+        from matplotlib.animation import FuncAnimation
+        self.figure.canvas.draw()
+        self.figure.set_layout_engine("none")
+        for artist in self._moving:
+            artist.set_animated(False)
+        self._background = None
+        return FuncAnimation(self.figure, lambda i: self._update(int(i)) or self._moving,
+                             frames=len(self), interval=1000 / self.fps, blit=False, repeat=False)
+
+    def close(self):
+        """Release the figure."""
+        import matplotlib.pyplot as plt
+        plt.close(self.figure)
+
+    def __repr__(self):
+        w, h = self.size
+        return f"<Animation: {len(self)} frames, {w}x{h} px, {self.fps} fps>"
+
+
+# -- writers ---------------------------------------------------------------------------------------
+
+def _palette_from(animation, colors=255):
+    """One palette for every frame: the style's exact line and fill colours, plus colours
+    adapted to the first and last frames (between them the background, the antialiased edges
+    and the longest curves). Exact style colours matter: an adaptive palette alone spends its
+    entries on the landscape's greys and turns a thin blue line teal. 255 colours leave one free
+    index for Pillow's "unchanged pixel" transparency."""
+    from PIL import Image, ImageColor
+    style = list(theme.PALETTE) + list(theme.STABILITY_COLORS) + [
+        theme.NOT_CONVERGED_COLOR, theme.DIVERGED_COLOR, theme.CONTOUR_LINE_COLOR, "#FFFFFF", "#000000"]
+    fixed = list(dict.fromkeys(ImageColor.getrgb(c)[:3] for c in style))
+    sample = np.concatenate([animation.render(0), animation.render(len(animation) - 1)], axis=0)
+    adaptive = Image.fromarray(sample).quantize(colors - len(fixed), method=Image.Quantize.MEDIANCUT,
+                                                dither=Image.Dither.NONE)
+    used = len(adaptive.getcolors(colors)) if adaptive.getcolors(colors) else colors - len(fixed)
+    entries = adaptive.getpalette()[:3 * used] + [v for rgb in fixed for v in rgb]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(entries)
+    return palette
+
+
+class GifWriter:
+    """Pillow GIF: shared palette, no dithering (flat areas stay flat and compress), and
+    ``optimize`` so unchanged pixels become transparent in each delta frame."""
+
+    def setup(self, animation):
+        self.palette = _palette_from(animation)
+        self.durations = animation.durations()
+        self.images = []
+
+    def grab(self, rgb):
+        from PIL import Image
+        self.images.append(Image.fromarray(rgb).quantize(palette=self.palette, dither=Image.Dither.NONE))
+
+    def finish(self, path):
+        first, *rest = self.images
+        first.save(path, save_all=True, append_images=rest, duration=[int(d) for d in self.durations],
+                   loop=0, optimize=True, disposal=1)
+
+
+class HtmlWriter:
+    """A standalone HTML page (or notebook output) with a JavaScript player over PNG frames."""
+
+    def setup(self, animation):
+        self.palette = _palette_from(animation)
+        self.durations = animation.durations()
+        self.steps = animation.frame_steps
+        self.urls = []
+
+    def grab(self, rgb):
+        from PIL import Image
+        image = Image.fromarray(rgb).quantize(palette=self.palette, dither=Image.Dither.NONE)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", compress_level=6)
+        self.urls.append("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"))
+
+    def html(self):
+        uid = "gdsim" + uuid.uuid4().hex[:10]
+        frames = ",".join(f'"{u}"' for u in self.urls)
+        steps = ",".join(str(int(s)) for s in self.steps)
+        delays = ",".join(str(int(d)) for d in self.durations)
+        return _PLAYER.replace("UID", uid).replace("FRAMES", frames).replace("STEPS", steps) \
+            .replace("DELAYS", delays).replace("LAST", str(len(self.urls) - 1)).replace("FIRST", self.urls[0] if self.urls else "")
+
+    def finish(self, path):
+        Path(path).write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+                              + self.html() + "</body></html>", encoding="utf-8")
+
+
+_PLAYER = """<div id="UID" style="display:inline-block;font-family:sans-serif">
+<img id="UID_img" src="FIRST" style="max-width:100%"><br>
+<button onclick="UID.first()" title="first">&#x23EE;</button>
+<button onclick="UID.step(-1)" title="back">&#x25C0;</button>
+<button id="UID_play" onclick="UID.toggle()" title="play / pause">&#x25B6;</button>
+<button onclick="UID.step(1)" title="forward">&#x25B6;&#xFE0E;|</button>
+<input id="UID_slider" type="range" min="0" max="LAST" value="0" oninput="UID.show(+this.value)" style="width:50%">
+<span id="UID_label"></span>
+<select onchange="UID.speed=+this.value"><option value="0.5">0.5x</option><option value="1" selected>1x</option><option value="2">2x</option></select>
+<script>
+var UID = (function(){
+  var frames=[FRAMES], steps=[STEPS], delays=[DELAYS], i=0, timer=null;
+  var img=document.getElementById("UID_img"), slider=document.getElementById("UID_slider"),
+      label=document.getElementById("UID_label"), play=document.getElementById("UID_play");
+  var p={speed:1};
+  p.show=function(k){ i=Math.max(0,Math.min(frames.length-1,k)); img.src=frames[i]; slider.value=i;
+                      label.textContent="step "+steps[i]; };
+  function tick(){ p.show(i>=frames.length-1?0:i+1); timer=setTimeout(tick, delays[i]/p.speed); }
+  p.toggle=function(){ if(timer){clearTimeout(timer);timer=null;play.innerHTML="&#x25B6;";}
+                       else{play.innerHTML="&#x23F8;";timer=setTimeout(tick, delays[i]/p.speed);} };
+  p.step=function(d){ if(timer){p.toggle();} p.show(i+d); };
+  p.first=function(){ if(timer){p.toggle();} p.show(0); };
+  p.show(0); return p;
+})();
+</script></div>"""
+
+
+class Mp4Writer:
+    """H.264 through an ffmpeg pipe (only when ffmpeg is on the PATH)."""
+
+    def setup(self, animation):
+        self.ffmpeg = shutil.which("ffmpeg")
+        if self.ffmpeg is None:
+            raise RuntimeError("saving .mp4 needs ffmpeg on the PATH, which was not found; "
+                               "save as .gif or .html instead (they need only Pillow)")
+        self.fps, self.frames = animation.fps, []
+
+    def grab(self, rgb):
+        h, w = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2   # yuv420p needs even sizes
+        self.frames.append(np.ascontiguousarray(rgb[:h, :w]))
+
+    def finish(self, path):
+        h, w = self.frames[0].shape[:2]
+        command = [self.ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+                   "-s", f"{w}x{h}", "-r", str(self.fps), "-i", "-", "-c:v", "libx264",
+                   "-pix_fmt", "yuv420p", "-crf", "23", str(path)]
+        subprocess.run(command, input=b"".join(f.tobytes() for f in self.frames), check=True)
