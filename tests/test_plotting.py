@@ -122,7 +122,9 @@ def test_schedule_gallery_writes_a_file(tmp_path):
     path = plotting.schedule_gallery(tmp_path / "gallery.png", steps=40)
     assert path.exists() and path.stat().st_size > 10_000
     drawn = plotting.schedule_gallery(steps=40)
-    assert len(drawn.lines) == 12
+    assert len(drawn.lines) == len(drawn.axes) == 14
+    titles = [ax.get_title() for ax in drawn.axes]
+    assert "warmup-stable-decay (WSD)" in titles and "inverse sqrt (Noam)" in titles
 
 
 def test_groups_name_cells_by_their_hyperparameters():

@@ -65,7 +65,8 @@ def schedules(schedules, steps, *, ax=None, log=False, colors=None, legend=None)
 
 def schedule_gallery(path=None, *, steps=300, lr=0.1):
     """Every common schedule on one page, each in its own panel with the same axes, so the
-    shapes can be compared at a glance: step decays, smooth decays, restarts, cycles, warm-up.
+    shapes can be compared at a glance: step decays, smooth decays, restarts, cycles, warm-up,
+    and the transformer schedules (warmup-stable-decay, inverse square root).
 
     Returns ``path`` after saving when given, else ``Drawn(figure, axes, lines)``.
     """
@@ -74,7 +75,7 @@ def schedule_gallery(path=None, *, steps=300, lr=0.1):
     from gdsim import schedules as S
 
     steps = arguments.check_int("steps", steps, minimum=10)
-    third = steps // 3
+    third, half, tenth = steps // 3, steps // 2, steps // 10
     gallery = {
         "constant": S.constant(lr),
         "step (÷10 every third)": S.step(lr, third, 0.1),
@@ -88,11 +89,22 @@ def schedule_gallery(path=None, *, steps=300, lr=0.1):
         "cyclic (triangular)": S.cyclic(lr / 10, lr, steps // 6),
         "one cycle": S.one_cycle(lr, steps),
         "linear warm-up + cosine": S.warmup(S.cosine(lr, steps - steps // 10), steps // 10),
+        "warmup-stable-decay (WSD)": S.wsd(lr, tenth, half, steps - tenth - half,
+                                           decay_type="1-sqrt"),
+        "inverse sqrt (Noam)": S.inverse_sqrt(lr, tenth),
     }
+    columns = 4
+    rows = -(-len(gallery) // columns)
     with style():
-        fig, axes = plt.subplots(3, 4, figsize=(15, 8.5), sharex=True, sharey=True, layout="constrained")
-    drawn = Drawn(figure=fig, axes=list(axes.ravel()), lines=[])
-    for i, (ax, (name, schedule)) in enumerate(zip(axes.ravel(), gallery.items())):
+        fig, grid = plt.subplots(rows, columns, figsize=(15, 2.85 * rows), sharex=True,
+                                 sharey=True, layout="constrained")
+    axes = list(grid.ravel())
+    for j in range(len(gallery), len(axes)):  # the last row's spare panels
+        axes[j].set_visible(False)
+        axes[j - columns].xaxis.set_tick_params(labelbottom=True)  # the panel above ends a column
+    axes = axes[:len(gallery)]
+    drawn = Drawn(figure=fig, axes=axes, lines=[])
+    for i, (ax, (name, schedule)) in enumerate(zip(axes, gallery.items())):
         drawn["lines"].append(schedules({name: schedule}, steps, ax=ax, colors=[color(i)], legend=False).lines[0])
         ax.set_title(name, fontsize=FONT_SIZE)
         ax.set_xlabel("")

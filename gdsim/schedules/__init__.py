@@ -21,7 +21,9 @@ The metric-driven rules (ReduceLROnPlateau, scikit-learn's "adaptive") cannot be
 forms; they live in ``gdsim.schedules.plateau`` as explicit state machines.
 
 The :class:`Schedule` object lives in :mod:`gdsim.schedules.base` and the cyclical family (``cyclic``,
-``one_cycle``) in :mod:`gdsim.schedules.cyclical`; every one of them is importable from here.
+``one_cycle``) in :mod:`gdsim.schedules.cyclical`; the transformer-training schedules (``wsd``,
+``inverse_sqrt``, ``noam``) in :mod:`gdsim.schedules.transformer`; every one of them is
+importable from here.
 """
 
 from gdsim.arguments import unknown_name_error
@@ -40,11 +42,13 @@ from gdsim.schedules.decays import (
     time_decay,
 )
 from gdsim.schedules.plateau import Adaptive, AdaptiveState, PlateauState, ReduceLROnPlateau
+from gdsim.schedules.transformer import inverse_sqrt, noam, wsd
 
 __all__ = [
     "Schedule", "constant", "step", "multistep", "exponential", "time_decay",
     "inverse_scaling", "cosine", "sgdr", "cyclic", "one_cycle", "linear", "polynomial",
-    "warmup", "join", "lambda_lr", "function", "get", "names", "describe",
+    "wsd", "inverse_sqrt", "noam", "warmup", "join", "lambda_lr", "function", "get", "names",
+    "describe",
     "ReduceLROnPlateau", "Adaptive", "PlateauState", "AdaptiveState",
 ]
 
@@ -63,6 +67,9 @@ _REGISTRY = {
     "one_cycle": one_cycle,
     "linear": linear,
     "polynomial": polynomial,
+    "wsd": wsd,
+    "inverse_sqrt": inverse_sqrt,
+    "noam": noam,
     "warmup": warmup,
     "join": join,
     "lambda_lr": lambda_lr,

@@ -106,3 +106,10 @@ def _check_schedule(name, value):
 
 def _check_momentum(name, value):
     return _param(check_in_range(name, value, 0, 1))
+
+
+def _check_flag(name, value):
+    """A switch parameter (``staircase``, ``cycle``): True or False, nothing truthy."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)

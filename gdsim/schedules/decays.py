@@ -11,7 +11,7 @@ from gdsim.arguments import (
     check_nonnegative,
     check_positive,
 )
-from gdsim.schedules.base import Schedule, _param
+from gdsim.schedules.base import Schedule, _check_flag, _param
 
 # --------------------------------------------------------------------------------------------
 # Decays
@@ -57,15 +57,27 @@ def exponential(lr, gamma):
     return Schedule("exponential", lambda e: lr * gamma**e, {"lr": lr, "gamma": gamma})
 
 
-def time_decay(lr, decay):
-    """Time-based decay (legacy Keras ``decay``): lr(e) = lr / (1 + decay · e).
+def time_decay(lr, decay, decay_steps=1, staircase=False):
+    """Time-based decay (Keras' legacy decay, InverseTimeDecay): lr(e) = lr / (1 + decay · p).
 
-    ``e`` counts updates already applied, so the first update uses ``lr`` (Keras'
-    ``iterations`` is 0 then). Keras 3's ``InverseTimeDecay(lr, 1, decay)`` is the same.
+    p = e / decay_steps, or ⌊e / decay_steps⌋ with ``staircase=True`` (the lr then drops once
+    every ``decay_steps`` steps). ``e`` counts updates already applied, so the first update uses
+    ``lr`` (Keras' ``iterations`` is 0 then). The legacy ``SGD(lr, decay=d)`` is
+    ``time_decay(lr, d)``; Keras 3's ``InverseTimeDecay(initial_learning_rate, decay_steps,
+    decay_rate, staircase)`` is ``time_decay(initial_learning_rate, decay_rate, decay_steps,
+    staircase)`` (Keras' ``InverseTimeDecay.__call__``: ``lr / (1 + decay_rate · p)``).
     """
     lr = _param(check_positive("lr", lr))
     decay = _param(check_nonnegative("decay", decay))
-    return Schedule("time_decay", lambda e: lr / (1 + decay * e), {"lr": lr, "decay": decay})
+    decay_steps = check_int("decay_steps", decay_steps, minimum=1)
+    staircase = _check_flag("staircase", staircase)
+
+    def value(e):
+        p = e // decay_steps if staircase else e / decay_steps
+        return lr / (1 + decay * p)
+
+    return Schedule("time_decay", value, {"lr": lr, "decay": decay, "decay_steps": decay_steps,
+                                          "staircase": staircase})
 
 
 def inverse_scaling(lr, power_t=0.5, samples_per_step=1):
@@ -104,19 +116,41 @@ def linear(lr, start_factor=1 / 3, end_factor=1.0, total_iters=5):
                                       "end_factor": end_factor, "total_iters": total_iters})
 
 
-def polynomial(lr, total_iters=5, power=1.0):
-    """Polynomial decay (PyTorch PolynomialLR): lr(e) = lr · (1 − min(e, T) / T)^power.
+def polynomial(lr, total_iters=5, power=1.0, end_lr=0.0, cycle=False):
+    """Polynomial decay (PyTorch PolynomialLR, Keras PolynomialDecay): lr to end_lr in T steps.
 
-    T = total_iters; the lr is 0 from step T on.
+        lr(e) = end_lr + (lr − end_lr) · (1 − min(e, T) / T)^power        T = total_iters
+
+    With the default ``end_lr=0`` this is PyTorch's ``PolynomialLR(total_iters, power)``: 0 from
+    step T on. Keras' ``PolynomialDecay(initial_learning_rate, decay_steps, end_learning_rate,
+    power, cycle)`` is ``polynomial(initial_learning_rate, decay_steps, power, end_lr=
+    end_learning_rate, cycle=cycle)``; note that Keras' default end value is 1e-4, gdsim's 0.
+    ``cycle=True`` (Keras) stretches the decay over the first multiple of T that reaches e,
+    instead of holding ``end_lr`` after T:
+
+        T_e = T · max(1, ⌈e / T⌉),   lr(e) = end_lr + (lr − end_lr) · (1 − e / T_e)^power
+
+    so the lr touches ``end_lr`` at every multiple of T and jumps back up right after it
+    (Keras' ``PolynomialDecay.__call__``: its multiplier is 1 at step 0, ⌈e/T⌉ after).
+    ``end_lr`` may exceed ``lr`` (a polynomial ramp up).
     """
     lr = _param(check_positive("lr", lr))
     total_iters = check_int("total_iters", total_iters, minimum=1)
     power = _param(check_positive("power", power))
-    return Schedule(
-        "polynomial",
-        lambda e: lr * (1.0 - np.minimum(e, total_iters) / total_iters) ** power,
-        {"lr": lr, "total_iters": total_iters, "power": power},
-    )
+    end_lr = _param(check_nonnegative("end_lr", end_lr))
+    cycle = _check_flag("cycle", cycle)
+
+    def value(e):
+        if cycle:
+            # ⌈e / T⌉ in integers: exact at the multiples of T, where the lr touches end_lr
+            period = total_iters * np.maximum(1, -(-e // total_iters))
+            progress = e / period
+        else:
+            progress = np.minimum(e, total_iters) / total_iters
+        return end_lr + (lr - end_lr) * (1.0 - progress) ** power
+
+    return Schedule("polynomial", value, {"lr": lr, "total_iters": total_iters, "power": power,
+                                          "end_lr": end_lr, "cycle": cycle})
 
 
 # --------------------------------------------------------------------------------------------
