@@ -67,6 +67,42 @@ def one_cycle_reference(top, N, pct, div, final_div):
     return value
 
 
+def wsd_reference(lr, W, S, D, warmup_type, decay_type, m, cycles):
+    """transformers' _get_wsd_scheduler_lambda (src/transformers/optimization.py), in math."""
+    def value(e):
+        if e < W:
+            p = e / max(1, W)
+            f = {"linear": p, "cosine": 0.5 * (1 - math.cos(math.pi * p)),
+                 "1-sqrt": 1 - math.sqrt(1 - p)}[warmup_type]
+            return lr * max(0.0, f * (1 - m) + m)
+        if e < W + S:
+            return lr
+        if e < W + S + D:
+            p = (e - W - S) / max(1, D)
+            f = {"linear": 1 - p, "cosine": 0.5 * (1 + math.cos(math.pi * cycles * 2 * p)),
+                 "1-sqrt": 1 - math.sqrt(p)}[decay_type]
+            return lr * max(0.0, f * (1 - m) + m)
+        return lr * m
+    return value
+
+
+def inverse_sqrt_reference(lr, W, timescale):
+    """transformers' _get_inverse_sqrt_schedule_lr_lambda, times the peak lr."""
+    def value(e):
+        if e < W:
+            return lr * e / max(1, W)
+        return lr / math.sqrt((e + timescale - W) / timescale)
+    return value
+
+
+def noam_reference(d_model, factor, warmup):
+    """The Annotated Transformer's rate(step, model_size, factor, warmup), step 0 read as 1."""
+    def value(step):
+        step = max(step, 1)
+        return factor * (d_model ** -0.5 * min(step ** -0.5, step * warmup ** -1.5))
+    return value
+
+
 def vectorizable(e):
     return 0.5 ** (e // 7) * (1 + 0.1 * np.sin(e))
 
@@ -95,6 +131,11 @@ CASES = {
                lambda e: 0.1 * (0.25 + 0.5 * min(e, 20) / 20)),
     "polynomial": (lambda: S.polynomial(0.1, 30, 1.5),
                    lambda e: 0.1 * (1 - min(e, 30) / 30) ** 1.5),
+    "wsd": (lambda: S.wsd(0.1, 8, 20, 30, "cosine", "1-sqrt", min_lr_ratio=0.05),
+            wsd_reference(0.1, 8, 20, 30, "cosine", "1-sqrt", 0.05, 0.5)),
+    "inverse_sqrt": (lambda: S.inverse_sqrt(0.1, 10, timescale=25),
+                     inverse_sqrt_reference(0.1, 10, 25)),
+    "noam": (lambda: S.noam(64, 12, factor=2.0), noam_reference(64, 2.0, 12)),
     "warmup": (lambda: S.warmup(S.exponential(0.1, 0.9), 8, start_factor=0.2),
                lambda e: 0.1 * (0.2 + 0.8 * e / 8) if e < 8 else 0.1 * 0.9 ** (e - 8)),
     "join": (lambda: S.join([S.constant(0.1), S.cosine(0.05, 10), S.step(0.02, 4)], [5, 25]),
@@ -119,6 +160,9 @@ SWEEPS = {
     "one_cycle": ("max_lr", [0.1, 0.01]),
     "linear": ("start_factor", [0.1, 0.5]),
     "polynomial": ("power", [1.0, 2.0]),
+    "wsd": ("min_lr_ratio", [0.0, 0.1]),
+    "inverse_sqrt": ("lr", [0.1, 0.3]),
+    "noam": ("factor", [1.0, 2.0]),
     "warmup": ("start_factor", [0.0, 0.5]),
     "join": None,
     "lambda_lr": ("lr", [0.1, 0.3]),
@@ -184,6 +228,9 @@ def test_array_parameter_broadcasts_like_separate_schedules(name):
         "one_cycle": lambda **k: S.one_cycle(total_steps=60, **k),
         "linear": lambda **k: S.linear(0.1, **k),
         "polynomial": lambda **k: S.polynomial(0.1, 30, **k),
+        "wsd": lambda **k: S.wsd(0.1, 8, 20, 30, **k),
+        "inverse_sqrt": lambda **k: S.inverse_sqrt(warmup_steps=10, **k),
+        "noam": lambda **k: S.noam(64, 12, **k),
         "warmup": lambda **k: S.warmup(S.exponential(0.1, 0.9), 8, **k),
         "lambda_lr": lambda **k: S.lambda_lr(fn=vectorizable, **k),
     }[name]
@@ -518,6 +565,9 @@ BAD_PARAMETERS = [
     _bad(S.exponential, dict(lr=0.1, gamma=0), ValueError, "gamma"),
     _bad(S.time_decay, dict(lr=0.1, decay=-1e-3), ValueError, "decay"),
     _bad(S.time_decay, dict(lr=0, decay=1e-3), ValueError, "lr"),
+    _bad(S.time_decay, dict(lr=0.1, decay=1e-3, decay_steps=0), ValueError, "decay_steps"),
+    _bad(S.time_decay, dict(lr=0.1, decay=1e-3, decay_steps=2.5), TypeError, "decay_steps"),
+    _bad(S.time_decay, dict(lr=0.1, decay=1e-3, staircase="yes"), TypeError, "staircase"),
     _bad(S.inverse_scaling, dict(lr=-1), ValueError, "lr"),
     _bad(S.inverse_scaling, dict(lr=0.1, power_t=-0.5), ValueError, "power_t"),
     _bad(S.inverse_scaling, dict(lr=0.1, samples_per_step=0), ValueError, "samples_per_step"),
@@ -565,6 +615,32 @@ BAD_PARAMETERS = [
     _bad(S.polynomial, dict(lr=0.1, total_iters=0), ValueError, "total_iters"),
     _bad(S.polynomial, dict(lr=0.1, power=0), ValueError, "power"),
     _bad(S.polynomial, dict(lr=-0.1), ValueError, "lr"),
+    _bad(S.polynomial, dict(lr=0.1, end_lr=-1e-4), ValueError, "end_lr"),
+    _bad(S.polynomial, dict(lr=0.1, end_lr=np.nan), ValueError, "end_lr"),
+    _bad(S.polynomial, dict(lr=0.1, cycle=1), TypeError, "cycle"),
+    _bad(S.wsd, dict(lr=0, warmup_steps=2, stable_steps=5, decay_steps=3), ValueError, "lr"),
+    _bad(S.wsd, dict(lr=0.1, warmup_steps=-1, stable_steps=5, decay_steps=3), ValueError,
+         "warmup_steps"),
+    _bad(S.wsd, dict(lr=0.1, warmup_steps=2, stable_steps=5.0, decay_steps=3), TypeError,
+         "stable_steps"),
+    _bad(S.wsd, dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=-3), ValueError,
+         "decay_steps"),
+    _bad(S.wsd, dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=3, warmup_type="exp"),
+         ValueError, "warmup_type"),
+    _bad(S.wsd, dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=3, decay_type="sqrt"),
+         ValueError, "decay_type"),
+    _bad(S.wsd, dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=3, min_lr_ratio=1.5),
+         ValueError, "min_lr_ratio"),
+    _bad(S.wsd, dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=3, num_cycles=0),
+         ValueError, "num_cycles"),
+    _bad(S.inverse_sqrt, dict(lr=-1, warmup_steps=10), ValueError, "lr"),
+    _bad(S.inverse_sqrt, dict(lr=0.1, warmup_steps=-10), ValueError, "warmup_steps"),
+    _bad(S.inverse_sqrt, dict(lr=0.1, warmup_steps=10, timescale=0), ValueError, "timescale"),
+    _bad(S.inverse_sqrt, dict(lr=0.1, warmup_steps=10, timescale=2.5), TypeError, "timescale"),
+    _bad(S.noam, dict(d_model=0), ValueError, "d_model"),
+    _bad(S.noam, dict(d_model=512.0), TypeError, "d_model"),
+    _bad(S.noam, dict(warmup_steps=0), ValueError, "warmup_steps"),
+    _bad(S.noam, dict(factor=-1.0), ValueError, "factor"),
     _bad(S.warmup, dict(schedule=0.1, warmup_steps=3), TypeError, "schedule"),
     _bad(S.warmup, dict(schedule=S.constant(0.1), warmup_steps=-1), ValueError, "warmup_steps"),
     _bad(S.warmup, dict(schedule=S.constant(0.1), warmup_steps=3, start_factor=1.5), ValueError, "start_factor"),
