@@ -191,3 +191,131 @@ def test_lr_rules_on_groups_of_members(blobs):
         part = slice(2 * i, 2 * i + 2)
         assert np.allclose(h.lr[:, part], replay(rule, np.full(2, 0.1), h.val_loss[:, part]))
     assert (h.lr[-1, :2] < h.lr[-1, 2:]).all()
+
+
+# -- EarlyStopping(restore_best_weights=True) as Keras 3 does it: at the end of training, however
+#    training ends (keras/src/callbacks/early_stopping.py on_train_end; the cases below are those
+#    of keras/src/callbacks/early_stopping_test.py, one population member per scenario)
+
+class Scripted(Callback):
+    """Keras' DummyModel, replayed through ``fit``: at each epoch's end every active member's
+    weights become the epoch number and ``logs[monitor]`` the scripted value, so the weights
+    that EarlyStopping restores name the epoch they were saved at."""
+
+    def __init__(self, script, monitor="loss"):
+        self.script = [np.asarray(row, dtype=float) for row in script]
+        self.monitor = monitor
+
+    def on_epoch_end(self, epoch, logs, run):
+        run.set_member_weights([np.full_like(t, epoch) for t in run.model.theta], run.active)
+        logs[self.monitor] = self.script[epoch]
+
+
+class StopAt(Callback):
+    """Another callback that stops some members at one epoch's end."""
+
+    def __init__(self, epoch, members):
+        self.epoch, self.members = epoch, np.asarray(members)
+
+    def on_epoch_end(self, epoch, logs, run):
+        if epoch == self.epoch:
+            run.stop(self.members)
+
+
+def weights_epoch(model):
+    """The epoch each member's weights come from (every entry of every layer holds it)."""
+    out = []
+    for k in range(model.population):
+        values = np.unique(np.concatenate([t[k].ravel() for t in model.theta]))
+        assert len(values) == 1, values
+        out.append(int(values[0]))
+    return out
+
+
+def scripted_fit(columns, stopper, *extra, epochs=None):
+    """``columns[k]`` is member k's monitored value per epoch (shorter ones are padded)."""
+    epochs = epochs or max(len(c) for c in columns)
+    script = np.array([[c[min(e, len(c) - 1)] for c in columns] for e in range(epochs)])
+    model = population(len(columns))
+    h = fit(model, SGD(lr=0.01), *blobs_xy(), epochs=epochs, verbose=0,
+            callbacks=[Scripted(script), stopper, *extra])
+    return model, h
+
+
+def blobs_xy():
+    return datasets.blobs(40, centers=3, n_features=2, seed=0)
+
+
+def test_restore_best_weights_when_it_stops_and_when_the_epochs_run_out():
+    stopper = EarlyStopping(monitor="loss", patience=2, restore_best_weights=True)
+    # member 0 is Keras' first case: best at epoch 2, stopped at epoch 4;
+    # member 1 is still waiting (wait 1 < patience) when the 8 epochs run out: Keras restores
+    # its best epoch 6 anyway
+    model, h = scripted_fit([[0.2, 0.15, 0.1, 0.11, 0.12],
+                             [1.0, 0.9, 0.8, 0.7, 0.6, 0.55, 0.5, 0.51]], stopper, epochs=8)
+    assert h.stopped_at.tolist() == [4, -1] and len(h.epoch) == 8
+    assert weights_epoch(model) == [2, 6]
+    assert stopper.best_epoch.tolist() == [2, 6]
+    for got, member in zip(stopper.best_weights, model.get_weights()):
+        assert np.array_equal(got, member)
+
+
+def test_restore_when_no_epoch_beats_the_baseline_and_when_another_callback_stops():
+    stopper = EarlyStopping(monitor="loss", patience=5, baseline=0.5, restore_best_weights=True)
+    losses = [0.9, 0.8, 0.7, 0.71, 0.72, 0.73]
+    # member 0: nothing beats the baseline, so wait never resets: 5 epochs, then epoch 2 back;
+    # member 1: the same values, but another callback stops it at epoch 3 (Keras' third case)
+    model, h = scripted_fit([losses, losses], stopper, StopAt(3, [False, True]), epochs=6)
+    assert h.stopped_at.tolist() == [4, 3]
+    assert stopper.stopped_epoch.tolist() == [4, -1]
+    assert weights_epoch(model) == [2, 2]
+
+
+def test_restore_with_start_from_epoch():
+    # epochs before start_from_epoch are not monitored: the best of epochs 3.. is epoch 4
+    stopper = EarlyStopping(monitor="loss", patience=10, start_from_epoch=3,
+                            restore_best_weights=True)
+    model, h = scripted_fit([[0.1, 0.2, 0.3, 0.9, 0.8, 0.85]], stopper)
+    assert h.stopped_at.tolist() == [-1] and weights_epoch(model) == [4]
+    # training that ends before start_from_epoch restores nothing (Keras: best_weights is None)
+    stopper = EarlyStopping(monitor="loss", start_from_epoch=9, restore_best_weights=True)
+    model, _ = scripted_fit([[0.1, 0.2, 0.3]], stopper)
+    assert weights_epoch(model) == [2] and stopper.best_weights is None
+
+
+def test_a_member_that_never_improves_gets_the_first_monitored_epoch():
+    # Keras: "if best weights were never set, then the current weights are the best"
+    stopper = EarlyStopping(monitor="loss", patience=3, start_from_epoch=1,
+                            restore_best_weights=True)
+    model, h = scripted_fit([[0.5, np.nan, np.nan, np.nan, np.nan, np.nan],
+                             [0.5, 0.4, 0.3, 0.2, 0.1, 0.05]], stopper)
+    assert h.stopped_at.tolist() == [3, -1]      # wait reaches 3 at epoch 3
+    assert weights_epoch(model) == [1, 5] and stopper.best_epoch.tolist() == [1, 5]
+    # without restore_best_weights the final weights stay, and best_epoch says "never"
+    plain = EarlyStopping(monitor="loss", patience=3, start_from_epoch=1)
+    model, _ = scripted_fit([[0.5, np.nan, np.nan, np.nan, np.nan, np.nan]], plain)
+    assert weights_epoch(model) == [3] and plain.best_epoch.tolist() == [-1]
+
+
+@pytest.mark.parametrize("patience", [0, 1, 2, 3])
+def test_keras_patience_case(patience):
+    # keras early_stopping_test.py test_early_stopping_patience: stopped_epoch = max(p, 1) + 2
+    stopper = EarlyStopping(monitor="loss", patience=patience)
+    scripted_fit([[10.0, 9.0, 8.0, 9.0, 8.9, 8.8, 8.7, 8.6, 8.5]], stopper)
+    assert stopper.stopped_epoch.tolist() == [max(patience, 1) + 2]
+
+
+def test_restore_best_weights_in_real_training(blobs):
+    X, X_val, y, y_val = blobs
+    model = population(3)
+    # no member stops (patience 100); a diverging member is stopped by TerminateOnNaN
+    stopper = EarlyStopping(monitor="val_loss", patience=100, restore_best_weights=True)
+    h = fit(model, SGD(lr=[3.0, 0.3, 1e4], momentum=0.9), X, y, epochs=25,
+            validation_data=(X_val, y_val), callbacks=[stopper, TerminateOnNaN()], verbose=0)
+    assert h.stopped_at[:2].tolist() == [-1, -1] and h.stopped_at[2] >= 0
+    best = np.nanargmin(h.val_loss, axis=0)
+    assert np.array_equal(stopper.best_epoch, best)
+    assert (best < len(h.epoch) - 1).any()          # some member's last epoch was not its best
+    restored = model.evaluate(X_val, y_val)["loss"]
+    np.testing.assert_allclose(restored, h.val_loss[best, np.arange(3)], rtol=1e-12)
+    assert all(np.isfinite(t).all() for t in model.theta)   # the diverged member is back too

@@ -176,8 +176,15 @@ class EarlyStopping(Callback):
 
     Per epoch (from ``start_from_epoch``): ``wait += 1``; if improved: ``best = m``, and ``wait = 0``
     unless a ``baseline`` is given and not beaten; else if ``wait ≥ patience`` (and epoch > 0)
-    the member stops, its weights set back to its best epoch's if ``restore_best_weights``.
-    ``stopped_epoch`` and ``best_epoch`` are arrays, one per member (-1: never).
+    the member stops. ``stopped_epoch`` and ``best_epoch`` are arrays, one per member (-1: never).
+
+    ``restore_best_weights`` (Keras 3's ``on_train_end``): when training ends, however it ends
+    (this callback stopped the member, the epochs ran out, or another callback such as
+    ``TerminateOnNaN`` stopped it), every member gets back its weights from the end of its best
+    epoch. As in Keras, the first monitored epoch counts as the best until one improves on it,
+    so a member that never improves (or whose metric is NaN) gets that epoch's weights and its
+    ``best_epoch``; an epoch is restored whether or not it beat the ``baseline``; and if
+    training ends before ``start_from_epoch``, nothing is restored.
     """
 
     def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
@@ -216,7 +223,9 @@ class EarlyStopping(Callback):
             return
         current = logs[self.monitor]
         if self.restore_best_weights and self._best_theta is None:
+            # Keras: "if best weights were never set, then the current weights are the best"
             self._best_theta = run.weights()
+            self._best.best_epoch[run.active] = epoch
         self.wait += 1
         improved = self._best.better(current, self._best.best) & run.active
         self._best.best = np.where(improved, current, self._best.best)
@@ -230,10 +239,17 @@ class EarlyStopping(Callback):
         if stop.any():
             self.stopped_epoch[stop] = epoch
             run.stop(stop)
-            if self.restore_best_weights:
-                run.set_member_weights(self._best_theta, stop)
             if self.verbose:
                 print(f"Epoch {epoch + 1}: early stopping members {np.flatnonzero(stop).tolist()}")
+
+    def on_train_end(self, run):
+        # a stopped member's weights no longer change, so restoring here (as Keras does) gives
+        # it the same weights as restoring when it stopped, and also covers the other endings
+        if self.restore_best_weights and self._best_theta is not None:
+            run.set_member_weights(self._best_theta, np.ones(run.model.population, dtype=bool))
+            if self.verbose:
+                print("Restoring model weights from the end of the best epoch: "
+                      f"{(self.best_epoch + 1).tolist()}.")
 
 
 class ModelCheckpoint(Callback):
