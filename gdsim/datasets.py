@@ -57,6 +57,33 @@ def _split_counts(n_samples, n_groups):
     return counts
 
 
+def _counts(n_samples):
+    """``n_samples`` given as counts (a list, tuple or 1-D array of ints), or None for a total."""
+    if not isinstance(n_samples, (list, tuple, np.ndarray)):
+        return None
+    if np.ndim(n_samples) != 1 or len(n_samples) == 0:
+        raise ValueError(f"n_samples must be an integer or a non-empty list of counts, "
+                         f"got {n_samples!r}")
+    counts = [arguments.check_int(f"n_samples[{i}]", n, minimum=0)
+              for i, n in enumerate(n_samples)]
+    if sum(counts) == 0:
+        raise ValueError(f"n_samples must hold at least one sample, got {n_samples!r}")
+    return counts
+
+
+def _outer_inner(n_samples):
+    """(n_outer, n_inner): a total split in two (the inner class gets the odd one), or a pair
+    given as scikit-learn's ``make_moons`` / ``make_circles`` take it."""
+    if isinstance(n_samples, (list, tuple, np.ndarray)):
+        if np.ndim(n_samples) != 1 or len(n_samples) != 2:
+            raise ValueError(f"n_samples must be an integer or a pair (n_outer, n_inner), "
+                             f"got {n_samples!r}")
+        return tuple(arguments.check_int(f"n_samples[{i}]", n, minimum=1)
+                     for i, n in enumerate(n_samples))
+    n_samples = arguments.check_int("n_samples", n_samples, minimum=2)
+    return n_samples // 2, n_samples - n_samples // 2
+
+
 def _check_noise(noise):
     if noise is not None:
         arguments.check_nonnegative("noise", noise)
@@ -73,13 +100,20 @@ def blobs(n_samples=100, centers=None, n_features=2, cluster_std=1.0, center_box
     ``normal(centers[i], std_i, (n_i, n_features))`` with ``n_i = n // k`` (+1 for the first
     ``n % k``); then one shuffle of the rows. The seed tutorial's data is
     ``blobs(1000, centers=3, n_features=2, cluster_std=2, seed=2)``.
+
+    ``n_samples`` may also be a list (or tuple) of counts, one per cluster, as in scikit-learn:
+    ``centers`` is then None (one centre drawn per count), that number of centres, or an array
+    with one row per count; ``blobs([500, 50], seed=0)`` makes an imbalanced pair of classes.
     """
-    n_samples = arguments.check_int("n_samples", n_samples, minimum=1)
+    counts = _counts(n_samples)
+    if counts is None:
+        n_samples = arguments.check_int("n_samples", n_samples, minimum=1)
     rng = _legacy_rng(seed)
     if centers is None:
-        centers = 3
+        centers = 3 if counts is None else len(counts)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
         n_centers = arguments.check_int("centers", centers, minimum=1)
+        _check_one_centre_per_count(counts, n_centers, centers)
         n_features = arguments.check_int("n_features", n_features, minimum=1)
         low, high = (float(v) for v in center_box)
         arguments.check_finite("center_box", np.array([low, high]))
@@ -93,17 +127,25 @@ def blobs(n_samples=100, centers=None, n_features=2, cluster_std=1.0, center_box
                              f"got shape {centers.shape}")
         arguments.check_finite("centers", centers)
         n_centers = len(centers)
+        _check_one_centre_per_count(counts, n_centers, f"an array of {n_centers} centres")
     stds = np.broadcast_to(np.asarray(cluster_std, dtype=float), (n_centers,)) \
         if np.ndim(cluster_std) == 0 else np.asarray(cluster_std, dtype=float)
     if stds.shape != (n_centers,):
         raise ValueError(f"cluster_std must be a number or one value per center ({n_centers}), "
                          f"got {len(stds)} values")
     arguments.check_nonnegative("cluster_std", stds)
-    counts = _split_counts(n_samples, n_centers)
+    if counts is None:
+        counts = _split_counts(n_samples, n_centers)
     X = np.concatenate([rng.normal(loc=centers[i], scale=stds[i], size=(n, centers.shape[1]))
                         for i, n in enumerate(counts)])
     y = np.repeat(np.arange(n_centers, dtype=np.int64), counts)
     return _shuffle(rng, X, y) if shuffle else (X, y)
+
+
+def _check_one_centre_per_count(counts, n_centers, shown):
+    if counts is not None and n_centers != len(counts):
+        raise ValueError(f"centers must be None or match the {len(counts)} counts in n_samples, "
+                         f"got {shown}")
 
 
 def _two_classes(rng, X, n_first, shuffle, noise):
@@ -122,12 +164,11 @@ def moons(n_samples=100, noise=None, shuffle=True, seed=None):
 
     Outer moon ``(cos t, sin t)``, inner moon ``(1 − cos t, 0.5 − sin t)``, ``t`` evenly spaced in
     ``[0, π]``; rows shuffled, then Gaussian ``noise`` (a standard deviation) added.
+    ``n_samples`` is a total (the inner moon gets the odd point) or a pair ``(n_outer, n_inner)``.
     """
-    n_samples = arguments.check_int("n_samples", n_samples, minimum=2)
+    n_out, n_in = _outer_inner(n_samples)
     _check_noise(noise)
     rng = _legacy_rng(seed)
-    n_out = n_samples // 2
-    n_in = n_samples - n_out
     t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
     X = np.vstack([np.append(np.cos(t_out), 1 - np.cos(t_in)),
                    np.append(np.sin(t_out), 1 - np.sin(t_in) - 0.5)]).T
@@ -138,13 +179,13 @@ def circles(n_samples=100, noise=None, factor=0.8, shuffle=True, seed=None):
     """A small circle inside a large one, identical to scikit-learn's ``make_circles``.
 
     Outer ``(cos t, sin t)``, inner ``factor·(cos t, sin t)``, ``t`` evenly spaced in ``[0, 2π)``.
+    ``n_samples`` is a total (the inner circle gets the odd point) or a pair
+    ``(n_outer, n_inner)``.
     """
-    n_samples = arguments.check_int("n_samples", n_samples, minimum=2)
+    n_out, n_in = _outer_inner(n_samples)
     _check_noise(noise)
     arguments.check_in_range("factor", factor, 0.0, 1.0)
     rng = _legacy_rng(seed)
-    n_out = n_samples // 2
-    n_in = n_samples - n_out
     t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
     t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
     X = np.vstack([np.append(np.cos(t_out), factor * np.cos(t_in)),

@@ -176,3 +176,69 @@ def test_generator_argument_errors():
         datasets.spirals(seed="abc")
     with pytest.raises(ValueError, match="n_classes must be >= 1"):
         datasets.spirals(n_classes=0)
+
+
+# -- counts per cluster (make_blobs' array n_samples) and (n_outer, n_inner) pairs --------------
+
+@pytest.mark.parametrize("kwargs", [
+    dict(n_samples=[500, 50]),                                        # imbalanced, centres drawn
+    dict(n_samples=(20, 0, 7), n_features=3, cluster_std=[1.0, 2.0, 0.5]),
+    dict(n_samples=[5, 9], centers=[[0.0, 0.0], [4.0, -1.0]], cluster_std=0.3),
+    dict(n_samples=np.array([3, 4, 5, 6]), center_box=(0.0, 1.0), shuffle=False),
+])
+@pytest.mark.parametrize("seed", [0, 2])
+def test_blobs_counts_per_centre_bit_identical_to_sklearn(kwargs, seed):
+    sk = pytest.importorskip("sklearn.datasets")
+    X, y = datasets.blobs(seed=seed, **kwargs)
+    X_sk, y_sk = sk.make_blobs(random_state=seed, **kwargs)
+    assert np.array_equal(X, X_sk) and np.array_equal(y, y_sk)
+    assert np.bincount(y, minlength=len(kwargs["n_samples"])).tolist() == list(kwargs["n_samples"])
+
+
+def test_blobs_counts_equal_to_the_even_split_give_the_same_data():
+    X, y = tutorial_blobs()
+    X2, y2 = datasets.blobs([334, 333, 333], n_features=2, cluster_std=2, seed=2)
+    assert np.array_equal(X, X2) and np.array_equal(y, y2)
+    # a number of centres that matches the counts is the same as None
+    X3, _ = datasets.blobs([334, 333, 333], centers=3, n_features=2, cluster_std=2, seed=2)
+    assert np.array_equal(X, X3)
+
+
+@pytest.mark.parametrize("pair", [(10, 3), (1, 1), [7, 12]])
+@pytest.mark.parametrize("seed", [0, 5])
+def test_moons_and_circles_pairs_bit_identical_to_sklearn(pair, seed):
+    sk = pytest.importorskip("sklearn.datasets")
+    for ours, theirs in [(datasets.moons(pair, noise=0.1, seed=seed),
+                          sk.make_moons(tuple(pair), noise=0.1, random_state=seed)),
+                         (datasets.circles(pair, noise=0.05, factor=0.3, seed=seed),
+                          sk.make_circles(tuple(pair), noise=0.05, factor=0.3, random_state=seed)),
+                         (datasets.moons(pair, shuffle=False, seed=seed),
+                          sk.make_moons(tuple(pair), shuffle=False, random_state=seed))]:
+        assert np.array_equal(ours[0], theirs[0]) and np.array_equal(ours[1], theirs[1])
+        assert np.bincount(ours[1]).tolist() == list(pair)
+
+
+def test_a_pair_equal_to_the_even_split_gives_the_same_data():
+    for make in (datasets.moons, datasets.circles):
+        X, y = make(77, noise=0.2, seed=3)
+        X2, y2 = make((38, 39), noise=0.2, seed=3)
+        assert np.array_equal(X, X2) and np.array_equal(y, y2)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: datasets.blobs([5, 5], centers=3), ValueError, r"centers must be None or match the 2"),
+    (lambda: datasets.blobs([5, 5], centers=[[0, 0], [1, 1], [2, 2]]), ValueError,
+     r"centers must be None or match the 2 counts in n_samples, got an array of 3 centres"),
+    (lambda: datasets.blobs([]), ValueError, r"n_samples must be an integer or a non-empty list"),
+    (lambda: datasets.blobs([[5, 5]]), ValueError, r"n_samples"),
+    (lambda: datasets.blobs([0, 0]), ValueError, r"at least one sample"),
+    (lambda: datasets.blobs([5, -1]), ValueError, r"n_samples\[1\] must be >= 0, got -1"),
+    (lambda: datasets.blobs([5, 2.5]), TypeError, r"n_samples\[1\] must be an integer"),
+    (lambda: datasets.moons((5, 5, 5)), ValueError, r"pair \(n_outer, n_inner\)"),
+    (lambda: datasets.circles([5]), ValueError, r"pair \(n_outer, n_inner\)"),
+    (lambda: datasets.moons((0, 5)), ValueError, r"n_samples\[0\] must be >= 1, got 0"),
+    (lambda: datasets.circles((5, 1.5)), TypeError, r"n_samples\[1\] must be an integer"),
+])
+def test_counts_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
