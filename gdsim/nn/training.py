@@ -27,6 +27,7 @@ from gdsim import arguments
 from gdsim.nn import discriminative
 from gdsim.nn.callbacks import Callback, LRRule
 from gdsim.nn.initializers import member_seeds, seed_streams
+from gdsim.nn.mlp import MLP
 
 __all__ = ["fit", "History"]
 
@@ -40,8 +41,9 @@ class History:
     network; ``(epochs, *shape)`` after :meth:`reshape`). Keys: ``loss``, ``accuracy``, and with
     validation data ``val_loss``, ``val_accuracy``; ``lr`` is the learning rate of each epoch's
     last update; ``batch_loss`` ``(updates, K)`` when ``fit(..., batch_loss=True)``.
-    A member stopped by a callback has NaN after its last epoch; ``stopped_at`` and
-    ``diverged_at`` give that epoch (-1 if never).
+    A member stopped by a callback has NaN after its last epoch, and a diverged member after
+    the epoch in which it blew up (that epoch shows the non-finite value); ``stopped_at`` and
+    ``diverged_at`` give those epochs (-1 if never).
     """
 
     def __init__(self, history, epoch, diverged_at, stopped_at, params):
@@ -84,13 +86,19 @@ class History:
 
 
 class TrainingRun:
-    """The training state that callbacks may read and steer, one entry per member."""
+    """The training state that callbacks may read and steer, one entry per member.
+
+    ``active`` marks the members no callback has stopped (``stop``, ``stopped_at``); ``diverged``
+    those that blew up (``diverged_at``: the epoch of the first batch whose loss or update was not
+    finite; such a member keeps the last finite weights and optimizer state it had). ``training``
+    is both: active and not diverged."""
 
     def __init__(self, model, optimizer, metrics, epochs, lr_of_step):
         self.model, self.optimizer, self.metrics, self.epochs = model, optimizer, metrics, epochs
         K = model.population
         self.active = np.ones(K, dtype=bool)
         self.stopped_at = np.full(K, -1)
+        self.diverged_at = np.full(K, -1)
         self.lr_override = None
         self.epoch = 0
         self._lr_of_step = lr_of_step
@@ -116,6 +124,19 @@ class TrainingRun:
         newly = np.asarray(members, dtype=bool) & self.active
         self.stopped_at[newly] = self.epoch
         self.active &= ~newly
+
+    @property
+    def diverged(self):
+        """The members that blew up, ``(K,)`` bool."""
+        return self.diverged_at >= 0
+
+    @property
+    def training(self):
+        """The members that ``fit`` still updates, ``(K,)`` bool."""
+        return self.active & (self.diverged_at < 0)
+
+    def _diverge(self, members):
+        self.diverged_at[members & self.training] = self.epoch
 
     def weights(self):
         """Copies of every layer's ``θ (K, fan_in + 1, fan_out)``; ``model.split`` gives
@@ -148,19 +169,14 @@ class _Hyperparameters:
     def __init__(self, optimizer, K, n_steps, callbacks_set_lr):
         self.K = K
         self.constant, self.tables = {}, {}
-        for name, value in optimizer.hyperparameters().items():
-            if callable(value):
-                if name == "lr" and callbacks_set_lr:
-                    raise TypeError("a callback that sets the lr (ReduceLROnPlateau, Adaptive, "
-                                    "LearningRateScheduler) needs a constant lr, not a schedule")
-                # a column of steps broadcasts against a schedule's per-member parameters (K,)
-                table = np.asarray(value(np.arange(max(n_steps, 1))[:, None]), dtype=float)
-                table = np.broadcast_to(table, (table.shape[0], table.shape[-1])).reshape(len(table), -1)
-                check = arguments.check_nonnegative if name == "lr" else type(optimizer)._hyper[name]
-                check(f"{name} (from its schedule)", table)
-                self.tables[name] = [table[t] for t in range(len(table))]
+        if callable(optimizer.hyperparameters().get("lr")) and callbacks_set_lr:
+            raise TypeError("a callback that sets the lr (ReduceLROnPlateau, Adaptive, "
+                            "LearningRateScheduler) needs a constant lr, not a schedule")
+        for name, resolved in optimizer.resolve(max(n_steps, 1)).items():
+            if resolved.scheduled:
+                self.tables[name] = list(resolved.table)   # per step: a number or (K,)
             else:
-                self.constant[name] = value
+                self.constant[name] = getattr(optimizer, name)
         self.base = self._shaped(self.constant)
 
     def _shaped(self, values):
@@ -228,21 +244,66 @@ class _Optimizers:
             parts.append(new)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
+    def hold(self, states, before, held):
+        """Put the members where ``held (K,)`` is True back to their ``before`` states (in place
+        in ``states``): a stopped or diverged member's optimizer state stays as it was."""
+        for j, (_, _, members) in enumerate(self.groups):
+            if held[members].any():
+                states[j] = _held(states[j], before[j], held[members])
+
+
+def _held(new, old, held):
+    """The state record ``new`` with the members where ``held`` is True taken from ``old``.
+
+    Every array with a leading member axis is merged (in a NamedTuple, tuple, list or dict
+    state); step counters and other shared entries stay as they are."""
+    if isinstance(new, np.ndarray):
+        if isinstance(old, np.ndarray) and old.shape == new.shape and new.ndim and \
+                len(new) == len(held):
+            return np.where(held.reshape((-1,) + (1,) * (new.ndim - 1)), old, new)
+        return new
+    if isinstance(new, (tuple, list)) and type(old) is type(new) and len(old) == len(new):
+        merged = [_held(n, o, held) for n, o in zip(new, old)]
+        return type(new)(*merged) if hasattr(new, "_fields") else type(new)(merged)
+    if isinstance(new, dict) and isinstance(old, dict):
+        return {key: _held(value, old[key], held) if key in old else value
+                for key, value in new.items()}
+    return new
+
+
+def _blown_up(batch_total, layers):
+    """The members whose batch loss or new weights are not finite, ``(K,)``, or None if none.
+
+    One sum per layer settles the common case: a sum is finite only if every term is (the
+    exact test runs when a sum is not, which also covers a sum that merely overflowed)."""
+    if np.isfinite(batch_total).all() and all(np.isfinite(np.sum(t)) for t in layers):
+        return None
+    bad = ~np.isfinite(batch_total)
+    for t in layers:
+        bad |= ~np.isfinite(t).all(axis=tuple(range(1, t.ndim)))
+    return bad
+
 
 def check_data(model, X, y, validation_data):
-    X = model.check_X(X)
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be a gdsim.nn.MLP, got {model!r}")
+    X = _nonempty(model.check_X(X), "X")
     Y, labels = model.targets(y, len(X))
     if validation_data is None:
         return model.with_ones(X), Y, labels, None
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
         raise TypeError("validation_data must be a pair (X_val, y_val)")
-    X_val = np.asarray(validation_data[0], dtype=float)
-    if X_val.ndim != 2 or X_val.shape[1] != model.layers[0]:
-        raise ValueError(f"validation_data X_val must have shape (n_samples, {model.layers[0]}), "
-                         f"got {X_val.shape}")
-    X_val = model.check_X(X_val, "validation_data X_val")
+    X_val = model.check_X(validation_data[0], "validation_data X_val")
+    _nonempty(X_val, "validation_data X_val")
     Y_val, labels_val = model.targets(validation_data[1], len(X_val), name="validation_data y_val")
     return model.with_ones(X), Y, labels, (model.with_ones(X_val), Y_val, labels_val)
+
+
+def _nonempty(X, name):
+    """Training data needs rows: an empty X would give NaN losses and no update at all."""
+    if not len(X):
+        raise ValueError(f"{name} must hold at least one sample (row), got shape {X.shape}")
+    return X
 
 
 def _layer_rates(model, optimizer, layer_lrs, lr_mult):
@@ -315,8 +376,10 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
     derived from its seed, so member k shuffles the same way whatever the population size.
     Each call starts the optimizer afresh (step 0, zero moments), as a new Keras optimizer would.
     ``verbose``: 0 silent, 1 a progress bar (terminal or notebook), 2 one line per epoch.
-    Divergence is data: a member whose loss overflows is marked in ``history.diverged_at`` while
-    the others train on, and no RuntimeWarning escapes.
+    Divergence is data: at the first batch whose loss or update is not finite, a member stops
+    training with the last finite weights and optimizer state it had, is marked in
+    ``history.diverged_at``, and the others train on exactly as they would without it; no
+    RuntimeWarning escapes. If every member diverges, the remaining epochs are NaN (not run).
 
     Per-layer learning rates (see :mod:`gdsim.nn.discriminative`): ``layer_lrs`` gives every
     layer its own constant lr (a list, ``slice(lo, hi)`` or ``slice(hi)``, fastai-style), replacing
@@ -328,8 +391,14 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
     batch_size = arguments.check_int("batch_size", batch_size, minimum=1)
     arguments.check_choice("schedule_per", schedule_per, ["batch", "epoch"])
     arguments.check_choice("verbose", verbose, [0, 1, 2])
+    shuffle = arguments.check_bool("shuffle", shuffle)
+    batch_loss = arguments.check_bool("batch_loss", batch_loss)
     X, Y, labels, validation = check_data(model, X, y, validation_data)
-    callbacks = [_wrap(c) for c in callbacks]
+    if isinstance(optimizer, (list, tuple)) and not optimizer:
+        raise ValueError("optimizer must be an optimizer or a non-empty list of them, got []")
+    for o in optimizer if isinstance(optimizer, (list, tuple)) else [optimizer]:
+        arguments.check_optimizer("optimizer", o)
+    callbacks = [_wrap(c) for c in arguments.as_list(callbacks)]   # one callback or a list
     K, n = model.population, len(X)
     n_batches = -(-n // batch_size)
     n_steps = epochs * n_batches if schedule_per == "batch" else epochs
@@ -346,7 +415,6 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
     metrics = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validation else []) + ["lr"]
     records = {name: np.full((epochs, K), np.nan) for name in metrics}
     batch_losses = np.full((epochs * n_batches, K), np.nan) if batch_loss else None
-    diverged_at = np.full(K, -1)
     run = TrainingRun(model, optimizer, metrics, epochs, optimizers.lr)
     run.batches_per_epoch = n_batches
     states = [optimizers.init(t) for t in model.theta]
@@ -356,15 +424,13 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
         for c in callbacks:
             c.on_train_begin(run)
         for epoch in range(epochs):
-            if not run.active.any():
-                break  # every member stopped (EarlyStopping, TerminateOnNaN, Adaptive)
+            if not run.training.any():
+                break  # every member stopped (EarlyStopping, TerminateOnNaN, Adaptive) or diverged
             run.epoch = epoch
             for c in callbacks:
                 c.on_epoch_begin(epoch, run)
             last_epoch = epoch
             order = np.stack([rng.permutation(n) for rng in rngs]) if shuffle else None
-            all_active = run.active.all()
-            frozen = None if all_active else ~run.active[:, None, None]
             loss_sum, correct = np.zeros(K), np.zeros(K)
             theta = model.theta
             for b in range(n_batches):
@@ -385,29 +451,36 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
                 if batch_losses is not None:
                     batch_losses[iteration] = batch_total / Xb.shape[-2]
                 hps = optimizers.hyperparameters_at(step, run.lr_override)
-                for i in range(first, len(theta)):
-                    t = theta[i]
-                    new = optimizers.update(t, grads[i], states[i], hps, layer=i)
-                    theta[i] = new if all_active else np.where(frozen, t, new)
+                before = [list(s) for s in states]  # updates are functional: old states stay valid
+                new = {i: optimizers.update(theta[i], grads[i], states[i], hps, layer=i)
+                       for i in range(first, len(theta))}
+                blown = _blown_up(batch_total, new.values())
+                if blown is not None:
+                    run._diverge(blown)
+                training = run.training
+                held = None if training.all() else ~training
+                for i, t in new.items():
+                    if held is None:
+                        theta[i] = t
+                    else:   # stopped and diverged members keep their weights and state
+                        theta[i] = np.where(held[:, None, None], theta[i], t)
+                        optimizers.hold(states[i], before[i], held)
                 if end_hooks:
                     batch_logs = {"loss": batch_total / Xb.shape[-2]}
                     for c in end_hooks:
                         c.on_batch_end(iteration, batch_logs, run)
                     theta = model.theta  # a hook may have set weights
-                    if not run.active.all():
-                        # a hook stopped members mid-epoch: freeze them from the next batch on
-                        all_active = False
-                        frozen = ~run.active[:, None, None]
-                        if not run.active.any():
-                            break
+                if not run.training.any():
+                    break  # a hook stopped, or divergence froze, every member mid-epoch
             logs = {"loss": loss_sum / n, "accuracy": correct / n}
             if validation:
                 logs["val_loss"], logs["val_accuracy"] = model.evaluate_checked(*validation, theta)
             logs["lr"] = run.lr_override if run.lr_override is not None else \
                 optimizers.lr(run.step)
+            run._diverge(~np.isfinite(logs["loss"]))   # a sum of finite batch losses overflowed
+            shown = run.training | (run.diverged_at == epoch)
             for name in metrics:
-                records[name][epoch] = np.where(run.active, logs[name], np.nan)
-            diverged_at[(diverged_at < 0) & run.active & ~np.isfinite(logs["loss"])] = epoch
+                records[name][epoch] = np.where(shown, logs[name], np.nan)
             for c in callbacks:
                 c.on_epoch_end(epoch, logs, run)
             if progress is not None:
@@ -418,7 +491,8 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
                                                                 _summary(records, epoch).items()))
         for c in callbacks:
             c.on_train_end(run)
-    done = last_epoch + 1
+    # callbacks that stop members end the history early, as in Keras; divergence does not
+    done = last_epoch + 1 if (run.stopped_at >= 0).any() else epochs
     history = {name: records[name][:done] for name in metrics}
     if batch_losses is not None:
         history["batch_loss"] = batch_losses[:done * n_batches]
@@ -426,8 +500,8 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
                   samples=n, schedule_per=schedule_per)
     if model.single:
         history = {k: v[:, 0] for k, v in history.items()}
-        return History(history, np.arange(done), diverged_at[0], run.stopped_at[0], params)
-    return History(history, np.arange(done), diverged_at, run.stopped_at, params)
+        return History(history, np.arange(done), run.diverged_at[0], run.stopped_at[0], params)
+    return History(history, np.arange(done), run.diverged_at, run.stopped_at, params)
 
 
 def _summary(records, epoch):

@@ -10,39 +10,26 @@ PyTorch semantics and defaults by default, number for number; ``convention="kera
 to Keras 3 numerics (see :mod:`gdsim.optimizers.base`).
 """
 
-from gdsim import arguments
 from gdsim.optimizers.adagrad import Adagrad, AdagradState
 from gdsim.optimizers.adam import Adam, AdamState, AdamW
-from gdsim.optimizers.base import CONVENTIONS, Optimizer
+from gdsim.optimizers.base import CONVENTIONS, Hyperparameter, Optimizer, freeze
 from gdsim.optimizers.rmsprop import RMSprop, RMSpropState
 from gdsim.optimizers.sgd import SGD, SGDState
+from gdsim.registry import Registry
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "SGDState", "AdagradState",
-           "RMSpropState", "AdamState", "CONVENTIONS", "names", "describe", "get"]
+           "RMSpropState", "AdamState", "CONVENTIONS", "Hyperparameter", "freeze", "REGISTRY",
+           "register", "get", "names", "describe"]
 
 
-REGISTRY = {
-    "sgd": (SGD, "stochastic gradient descent, optionally with momentum or Nesterov momentum"),
-    "adagrad": (Adagrad, "per-coordinate steps shrinking with the sum of squared gradients"),
-    "rmsprop": (RMSprop, "gradient divided by a running RMS of recent gradients"),
-    "adam": (Adam, "bias-corrected momentum divided by a running RMS (Kingma & Ba)"),
-    "adamw": (AdamW, "Adam with decoupled weight decay (Loshchilov & Hutter)"),
-}
+REGISTRY = Registry("optimizer")
+register = REGISTRY.register
+get = REGISTRY.get
+names = REGISTRY.names
+describe = REGISTRY.describe
 
-
-def names():
-    """The registered optimizer names."""
-    return list(REGISTRY)
-
-
-def describe():
-    """``{name: one-line description}`` for every optimizer."""
-    return {name: description for name, (_, description) in REGISTRY.items()}
-
-
-def get(name, **hyperparameters):
-    """Build an optimizer by name: ``get("adam", lr=0.01)``."""
-    key = str(name).lower()
-    if key not in REGISTRY:
-        raise arguments.unknown_name_error("optimizer", name, REGISTRY)
-    return REGISTRY[key][0](**hyperparameters)
+register("sgd", SGD, "stochastic gradient descent, optionally with momentum or Nesterov momentum")
+register("adagrad", Adagrad, "per-coordinate steps shrinking with the sum of squared gradients")
+register("rmsprop", RMSprop, "gradient divided by a running RMS of recent gradients")
+register("adam", Adam, "bias-corrected momentum divided by a running RMS (Kingma & Ba)")
+register("adamw", AdamW, "Adam with decoupled weight decay (Loshchilov & Hutter)")

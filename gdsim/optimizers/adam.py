@@ -6,13 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdsim.optimizers.base import (
-    Optimizer,
-    _is_zero,
-    _lr,
-    _nonnegative,
-    _unit_interval,
-)
+from gdsim.optimizers.base import Optimizer, check_flag, is_zero, unit_interval
 
 
 class AdamState(NamedTuple):
@@ -29,23 +23,23 @@ class Adam(Optimizer):
               θ ← θ − η·m̂ / (√v̂ + ε)        (ε after the bias correction; amsgrad uses max v)
               weight decay: g ← g + λθ (Adam) or θ ← θ·(1 − ηλ) first (AdamW, decoupled)
     Keras:    θ ← θ − η·√(1−β2^t)/(1−β1^t) · m / (√v + ε)   ("epsilon hat", on the uncorrected √v)
+    ``maximize=True`` ascends: g ← −g first.
     """
 
-    _hyper = {"lr": _lr, "beta1": _unit_interval, "beta2": _unit_interval, "eps": _nonnegative,
-              "weight_decay": _nonnegative}
+    checks = {"beta1": unit_interval, "beta2": unit_interval}
+    flags = ("amsgrad", "maximize")
+    explored = ("beta1", "beta2")
+    keras_defaults = {"eps": 1e-7}
     _decoupled = False
 
-    def __init__(self, lr=None, betas=(0.9, 0.999), eps=None, weight_decay=None, amsgrad=False,
-                 *, convention="pytorch"):
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+                 *, maximize=False, convention="pytorch"):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         super().__init__(convention, lr=lr, beta1=betas[0], beta2=betas[1], eps=eps,
                          weight_decay=weight_decay)
-        if not isinstance(amsgrad, (bool, np.bool_)):
-            raise TypeError(f"amsgrad must be True or False, got {amsgrad!r}")
-        self.amsgrad = bool(amsgrad)
-
-    _flags = ("amsgrad",)
+        self.amsgrad = check_flag("amsgrad", amsgrad)
+        self.maximize = check_flag("maximize", maximize)
 
     @property
     def betas(self):
@@ -61,13 +55,13 @@ class Adam(Optimizer):
         lr, beta1, beta2, eps, weight_decay = (hp["lr"], hp["beta1"], hp["beta2"], hp["eps"],
                                                hp["weight_decay"])
         t = state.step + 1
-        g = grad
+        g = -grad if self.maximize else grad
         if self.convention == "keras":
-            params = self._keras_decoupled_decay(params, lr, weight_decay)
+            params = self.keras_decoupled_decay(params, lr, weight_decay)
         elif self._decoupled:
-            params = params if _is_zero(weight_decay) else params * (1 - lr * weight_decay)
-        elif not _is_zero(weight_decay):
-            g = grad + weight_decay * params
+            params = params if is_zero(weight_decay) else params * (1 - lr * weight_decay)
+        elif not is_zero(weight_decay):
+            g = g + weight_decay * params
         exp_avg = beta1 * state.exp_avg + (1 - beta1) * g
         exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * g * g
         max_exp_avg_sq = None
@@ -95,4 +89,10 @@ class AdamW(Adam):
     its decoupling differ.
     """
 
+    keras_defaults = {"eps": 1e-7, "weight_decay": 4e-3}
     _decoupled = True
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
+                 *, maximize=False, convention="pytorch"):
+        super().__init__(lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         convention=convention)

@@ -6,13 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdsim.optimizers.base import (
-    Optimizer,
-    _is_zero,
-    _lr,
-    _nonnegative,
-    _unit_interval,
-)
+from gdsim.optimizers.base import Optimizer, check_flag, is_zero, unit_interval
 
 
 class RMSpropState(NamedTuple):
@@ -28,37 +22,38 @@ class RMSprop(Optimizer):
     PyTorch:  v ← α·v + (1−α)·g²;  D = √v + ε  (centered: ḡ ← α·ḡ + (1−α)·g, D = √(v − ḡ²) + ε)
               θ ← θ − η·g/D, or with momentum b ← μ·b + g/D, θ ← θ − η·b        (no bias correction)
     Keras:    D = √(v + ε) (centered √(v − ḡ² + ε));  inc = η·g/D;  M ← μ·M + inc;  θ ← θ − M
+    ``maximize=True`` ascends: g ← −g first.
     """
 
-    _hyper = {"lr": _lr, "alpha": _unit_interval, "eps": _nonnegative, "weight_decay": _nonnegative,
-              "momentum": _unit_interval}
+    checks = {"alpha": unit_interval, "momentum": unit_interval}
+    flags = ("centered", "maximize")
+    explored = ("alpha", "momentum")
+    keras_defaults = {"lr": 1e-3, "alpha": 0.9, "eps": 1e-7}
 
-    def __init__(self, lr=None, alpha=None, eps=None, weight_decay=0.0, momentum=0.0, centered=False,
-                 *, convention="pytorch"):
+    def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                 centered=False, *, maximize=False, convention="pytorch"):
         super().__init__(convention, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                          momentum=momentum)
-        if not isinstance(centered, (bool, np.bool_)):
-            raise TypeError(f"centered must be True or False, got {centered!r}")
-        self.centered = bool(centered)
-
-    _flags = ("centered",)
+        self.centered = check_flag("centered", centered)
+        self.maximize = check_flag("maximize", maximize)
 
     def init(self, params):
         zeros = np.zeros_like(np.asarray(params, dtype=float))
         return RMSpropState(step=0, square_avg=zeros,
                             grad_avg=zeros.copy() if self.centered else None,
-                            momentum_buffer=zeros.copy() if not _is_zero(self.momentum) else None)
+                            momentum_buffer=zeros.copy() if not is_zero(self.momentum) else None)
 
     def update(self, params, grad, state, hp=None):
         hp = self.at(state.step) if hp is None else hp
         lr, alpha, eps, momentum, weight_decay = (hp["lr"], hp["alpha"], hp["eps"], hp["momentum"],
                                                   hp["weight_decay"])
+        grad = -grad if self.maximize else grad
         keras = self.convention == "keras"
         if keras:
-            params = self._keras_decoupled_decay(params, lr, weight_decay)
+            params = self.keras_decoupled_decay(params, lr, weight_decay)
             g = grad
         else:
-            g = grad if _is_zero(weight_decay) else grad + weight_decay * params
+            g = grad if is_zero(weight_decay) else grad + weight_decay * params
         square_avg = alpha * state.square_avg + (1 - alpha) * g * g
         grad_avg = alpha * state.grad_avg + (1 - alpha) * g if self.centered else None
         variance = square_avg - grad_avg * grad_avg if self.centered else square_avg

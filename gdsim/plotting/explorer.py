@@ -18,6 +18,7 @@ what moves: the landscape is drawn once and kept as a bitmap, as in :mod:`gdsim.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import time
 
@@ -76,6 +77,51 @@ def place_starts(surface, n, placement="grid", seed=0):
     return lo + t * (hi - lo) * np.array([1.0, 0.0]) + np.array([0.0, 0.5]) * (hi - lo)
 
 
+def explored(cls):
+    """The hyperparameters and flags of optimizer class ``cls`` that the explorer lets you move:
+    its ``explored`` attribute, else every hyperparameter but ``lr`` and every flag."""
+    names = getattr(cls, "explored", None)
+    if names is not None:
+        return tuple(names)
+    defaults = cls()
+    return tuple(n for n in defaults.hyperparameters() if n != "lr") + tuple(cls.flags)
+
+
+def _tuned_names():
+    return {name for key in _optimizers.names() for name in explored(_optimizers.REGISTRY.factory(key))}
+
+
+def hyperparameter_widgets(w, slider):
+    """One widget per hyperparameter or flag that some registered optimizer explores, built from
+    the class's defaults and checks: a checkbox for a flag, a slider over [0, 1) for a decay rate
+    (momentum, betas, alpha), a number box for anything else."""
+    from gdsim.optimizers.base import unit_interval
+
+    widgets = {}
+    for key in _optimizers.names():
+        cls = _optimizers.REGISTRY.factory(key)
+        defaults = cls()
+        for name in explored(cls):
+            if name in widgets:
+                continue
+            if name in cls.flags:
+                widgets[name] = w.Checkbox(value=bool(getattr(defaults, name)), description=name,
+                                           layout=w.Layout())
+                continue
+            value = float(defaults.hyperparameters()[name])
+            if defaults.check_for(name) is unit_interval:
+                if value >= 0.99:   # slow averages live on a log scale of 1 - beta
+                    options = sorted({0.9, 0.99, 0.999, 0.9999, value})
+                    widgets[name] = slider(w.SelectionSlider, options=options, value=value,
+                                           description=name)
+                else:
+                    widgets[name] = slider(w.FloatSlider, value=value, min=0, max=0.99, step=0.01,
+                                           description=name)
+            else:
+                widgets[name] = slider(w.FloatText, value=value, description=name)
+    return widgets
+
+
 class Explorer:
     """The widgets, the figure and the latest run; see :func:`explore`.
 
@@ -113,6 +159,7 @@ class Explorer:
         def nice(v):
             return float(10 ** np.round(np.log10(v)))
 
+        # plain gradient steps scale with the gradient; adaptive ones take about lr per coordinate
         self._lr_memory = {name: nice(0.02 * box / grad_scale) if name == "sgd" else nice(0.01 * box)
                            for name in _optimizers.names()}
         self._lr_memory["adagrad"] = nice(0.1 * box)
@@ -131,10 +178,7 @@ class Explorer:
             "optimizer": slider(w.Dropdown, options=_optimizers.names(), value=optimizer, description="optimizer"),
             "lr": slider(w.FloatLogSlider, value=lr, base=10, min=low, max=high,
                          step=0.05, description="learning rate", readout_format=".2e"),
-            "momentum": slider(w.FloatSlider, value=0.0, min=0, max=0.99, step=0.01, description="momentum"),
-            "nesterov": w.Checkbox(value=False, description="Nesterov", layout=w.Layout()),
-            "beta1": slider(w.FloatSlider, value=0.9, min=0, max=0.99, step=0.01, description="beta1"),
-            "beta2": slider(w.SelectionSlider, options=[0.9, 0.99, 0.999, 0.9999], value=0.999, description="beta2 / alpha"),
+            **hyperparameter_widgets(w, slider),
             "schedule": slider(w.Dropdown, options=SCHEDULES, value="constant", description="schedule"),
             "steps": slider(w.IntSlider, value=steps, min=10, max=1000, step=10, description="steps"),
             "noise": slider(w.FloatSlider, value=noise, min=0, max=max(round(2 * grad_scale, 3), 2 * noise),
@@ -154,8 +198,9 @@ class Explorer:
             if name not in ("x", "y"):
                 widget.observe(self._changed, names="value")
         self._build_figure(dpi)
-        controls = w.VBox([self.widgets[n] for n in ("optimizer", "lr", "momentum", "nesterov", "beta1", "beta2",
-                                                     "schedule", "steps", "noise", "seed", "n_starts", "placement")]
+        self._tuned = [n for n in self.widgets if n in _tuned_names()]
+        controls = w.VBox([self.widgets[n] for n in ["optimizer", "lr", *self._tuned, "schedule", "steps",
+                                                     "noise", "seed", "n_starts", "placement"]]
                           + [w.HBox([self.widgets["x"], self.widgets["y"]]), w.HBox([add, clear]), self.info])
         self.ui = w.HBox([controls, self.view])
         self._show_relevant()
@@ -266,24 +311,24 @@ class Explorer:
 
     def _show_relevant(self):
         """Only the sliders the chosen optimizer reads are shown."""
-        name = self.widgets["optimizer"].value
-        used = {"sgd": ("momentum", "nesterov"), "rmsprop": ("momentum", "beta2"), "adam": ("beta1", "beta2"),
-                "adamw": ("beta1", "beta2"), "adagrad": ()}[name]
-        for key in ("momentum", "nesterov", "beta1", "beta2"):
+        used = explored(_optimizers.REGISTRY.factory(self.widgets["optimizer"].value))
+        for key in self._tuned:
             self.widgets[key].layout.display = None if key in used else "none"
 
     def optimizer(self):
-        """The optimizer the widgets describe."""
+        """The optimizer the widgets describe: the class registered under the chosen name, with
+        its explored hyperparameters and flags from the widgets."""
         v = {name: widget.value for name, widget in self.widgets.items()}
+        cls = _optimizers.REGISTRY.factory(v["optimizer"])
         lr = make_schedule(v["schedule"], v["lr"], v["steps"])
-        name = v["optimizer"]
-        if name == "sgd":
-            return _optimizers.SGD(lr=lr, momentum=v["momentum"], nesterov=v["nesterov"] and v["momentum"] > 0)
-        if name == "rmsprop":
-            return _optimizers.RMSprop(lr=lr, alpha=v["beta2"], momentum=v["momentum"])
-        if name in ("adam", "adamw"):
-            return _optimizers.get(name, lr=lr, betas=(v["beta1"], v["beta2"]))
-        return _optimizers.get(name, lr=lr)
+        parameters = inspect.signature(cls).parameters
+        chosen = {name: v[name] for name in explored(cls)}
+        # constructor arguments directly (flags, momentum); the rest (Adam's beta1 and beta2,
+        # given to the constructor as betas) as hyperparameters of the built optimizer
+        direct = {name: value for name, value in chosen.items() if name in parameters}
+        optimizer = cls(lr=lr, **direct)
+        rest = {name: value for name, value in chosen.items() if name not in parameters}
+        return optimizer.with_hyperparameters(**rest) if rest else optimizer
 
     def update(self):
         """Rerun the simulation with the widgets' values and repaint."""

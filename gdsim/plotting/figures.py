@@ -195,7 +195,7 @@ def _cell_optimizer(optimizer, cell):
 
 def _run_label(run):
     opt = run.optimizer
-    if hasattr(opt, "label"):
+    if hasattr(opt, "label") and not isinstance(opt, type):
         return opt.label()
     return getattr(opt, "__name__", repr(opt))
 

@@ -21,9 +21,10 @@ import os
 import numpy as np
 
 from gdsim import arguments, surfaces
-from gdsim.optimizers import Optimizer
+from gdsim.optimizers import Optimizer, freeze
+from gdsim.sim import resources
 from gdsim.sim.run import DIVERGED, Run
-from gdsim.sim.workers import run_in_processes, shared_empty
+from gdsim.sim.workers import PROGRESS_EVERY, Progress, run_in_processes, shared_empty
 
 BLOCK_SIZE = 8192   # runs per block: a block's dozen working arrays fit in L2
 PARALLEL_WORK = 2_000_000  # run-steps below which forking a worker costs more than it saves
@@ -45,66 +46,110 @@ def check_starts(starts):
     return starts
 
 
-def _check_record(record, steps):
-    """The step indices to keep for ``record`` = "all", "final" or every k-th step."""
+def _check_record(record):
+    """``record`` checked: "all", "final" or k (every k-th step), as an int."""
     if isinstance(record, str):
-        arguments.check_choice("record", record, ("all", "final"))
-        return np.arange(steps + 1) if record == "all" else np.array([steps])
+        return arguments.check_choice("record", record, ("all", "final"))
     if isinstance(record, numbers.Integral) and not isinstance(record, bool):
-        every = arguments.check_int("record", record, minimum=1)
-        return np.union1d(np.arange(0, steps + 1, every), [steps])
-    raise TypeError(f"record must be 'all', 'final' or a whole number k (keep every k-th step), got {record!r}")
+        return arguments.check_int("record", record, minimum=1)
+    raise TypeError("record must be 'all', 'final' or a whole number k (keep every k-th step), "
+                    f"got {record!r}")
+
+
+def _n_recorded(record, steps):
+    """How many steps ``record`` keeps, without listing them."""
+    if record == "all":
+        return steps + 1
+    if record == "final":
+        return 1
+    return steps // record + 1 + (steps % record != 0)
+
+
+def _recorded_steps(record, steps):
+    """The step indices ``record`` keeps; the last step always."""
+    if record == "all":
+        return np.arange(steps + 1)
+    if record == "final":
+        return np.array([steps])
+    return np.union1d(np.arange(0, steps + 1, record), [steps])
+
+
+def _check_progress(progress):
+    if progress is None or isinstance(progress, (bool, np.bool_)):
+        return None if progress is None else bool(progress)
+    raise TypeError(f"progress must be None (a bar for a call that will take more than a few "
+                    f"seconds), True or False, got {progress!r}")
+
+
+def _schedule_shape(schedule):
+    """The per-run shape of a schedule's values, from its value at step 0 (cheap), or () when
+    that cannot be had: resolving the schedule reports any error properly."""
+    try:
+        values = np.shape(schedule(np.zeros((1,) * 17, dtype=np.int64)))[1:]
+    except Exception:   # noqa: BLE001 - any failure is reported by the resolver, not here
+        return ()
+    while values and values[0] == 1:
+        values = values[1:]
+    return values
+
+
+def memory_needed(optimizer, start_shape, steps, record, callbacks=(), block_size=BLOCK_SIZE,
+                  workers=1):
+    """``(runs, {what: bytes})``: how many runs a ``simulate`` call makes and the memory it
+    holds at its peak, from the arguments alone (nothing is allocated or evaluated but a
+    schedule's first value). ``runs`` is None when the shapes do not broadcast."""
+    shapes, schedule_sizes = [tuple(start_shape)], []
+    for value in optimizer.hyperparameters().values():
+        if callable(value):
+            shape = _schedule_shape(value)
+            schedule_sizes.append(int(np.prod(shape)))
+        else:
+            shape = np.shape(value)
+        shapes.append(shape)
+    try:
+        n_runs = int(np.prod(np.broadcast_shapes(*shapes)))
+    except ValueError:
+        return None, {}
+    n_recorded = _n_recorded(record, steps)
+    blocks = -(-n_runs // block_size)
+    processes = 1 + min(workers, blocks) if workers > 1 and blocks > 1 else 1
+    every_step = n_recorded == steps + 1
+    return n_runs, resources.simulate_bytes(
+        n_runs, n_recorded, steps, n_starts=int(np.prod(start_shape)),
+        schedule_sizes=schedule_sizes,
+        rule_lr_rows=(steps if every_step else n_recorded) if callbacks else 0,
+        block_size=block_size, processes=processes)
+
+
+def shrink_advice(what="starts"):
+    """How to make a simulation smaller, for a memory error."""
+    return (f"keep fewer steps with record='final' or record=k (every k-th step), or use "
+            f"fewer steps or fewer {what}")
 
 
 # -- hyperparameters per run and per step ------------------------------------------------------
 
-def _strip_leading_ones(shape):
-    shape = tuple(shape)
-    while shape and shape[0] == 1:
-        shape = shape[1:]
-    return shape
-
-
-class _Hyper:
-    """One hyperparameter as the engine needs it: a value per step and per run.
-
-    ``table`` has shape ``(steps, *shape)`` for a schedule or ``shape`` for a constant,
-    where ``shape`` broadcasts against the batch. ``per_run`` says whether it varies by run.
-    """
-
-    _PAD = 16  # trailing axes given to a schedule's step array, so array parameters broadcast
-
-    def __init__(self, name, value, steps, check):
-        self.name = name
-        self.scheduled = callable(value)
-        if self.scheduled:
-            step_index = np.arange(steps).reshape((steps,) + (1,) * self._PAD)
-            table = np.asarray(value(step_index), dtype=float)
-            table = np.broadcast_to(table, np.broadcast_shapes(table.shape, step_index.shape))
-            table = table.reshape((steps,) + _strip_leading_ones(table.shape[1:]))
-            if steps:
-                check(f"{name} (from its schedule)", table)
-            self.shape = table.shape[1:]
-        else:
-            table = np.asarray(value, dtype=float)
-            self.shape = _strip_leading_ones(table.shape)
-            table = table.reshape(self.shape)
-        self.table = table
-        self.per_run = bool(self.shape) and np.prod(self.shape) > 1
-
-    def for_block(self, index):
-        """A callable ``step -> value`` for the runs at flat batch ``index`` (an int array)."""
-        if not self.per_run:
-            if self.scheduled:
-                values = [float(v) for v in self.table.reshape(len(self.table), -1)[:, 0]]
-                return values.__getitem__
-            constant = float(self.table.reshape(-1)[0])
-            return lambda step: constant
-        if self.scheduled:
-            flat = self.table.reshape(len(self.table), -1)
-            return lambda step: flat[step][index]
-        constant = self.table.reshape(-1)[index]
+def _for_block(hyper, index):
+    """A callable ``step -> value`` of one resolved hyperparameter for the runs at flat batch
+    ``index`` (an int array into its own shape): a float where all runs share it."""
+    if not hyper.per_run:
+        if hyper.scheduled:
+            values = [float(v) for v in hyper.table.reshape(len(hyper.table), -1)[:, 0]]
+            return values.__getitem__
+        constant = float(hyper.table.reshape(-1)[0])
         return lambda step: constant
+    if hyper.scheduled:
+        flat = hyper.table.reshape(len(hyper.table), -1)
+        return lambda step: flat[step][index]
+    constant = hyper.table.reshape(-1)[index]
+    return lambda step: constant
+
+
+def _rule_lr(rule_state):
+    """The lr a metric-driven rule has set for each run. A run the rule stopped (scikit-learn's
+    adaptive) keeps its place: lr 0 from then on."""
+    stopped = getattr(rule_state, "stopped", None)
+    return rule_state.lr if stopped is None else np.where(stopped, 0.0, rule_state.lr)
 
 
 def _index_into(shape, batch_shape, flat_index):
@@ -119,7 +164,8 @@ def _index_into(shape, batch_shape, flat_index):
 # -- the engine ------------------------------------------------------------------------------
 
 def simulate(surface, optimizer, starts, steps, *, record="all", noise=0.0, seed=None,
-             callbacks=(), tol=None, track_settling=False, block_size=BLOCK_SIZE, workers=None):
+             callbacks=(), tol=None, track_settling=False, block_size=BLOCK_SIZE, workers=None,
+             progress=None):
     """Run ``optimizer`` on ``surface`` from every start for ``steps`` steps.
 
     Parameters
@@ -142,6 +188,12 @@ def simulate(surface, optimizer, starts, steps, *, record="all", noise=0.0, seed
         than ``tol`` in one step); always available when ``record="all"``.
     block_size, workers : how the work is cut and spread over processes (default: one per core,
         where the platform can fork); they never change the numbers.
+    progress : None (default) shows a progress bar for a call that will take more than a few
+        seconds, True always, False never.
+
+    A call that would need more memory than the machine has is refused up front with a
+    ValueError saying how big it is and how to shrink it. Ctrl-C stops a call at once, workers
+    included.
 
     Returns
     -------
@@ -152,7 +204,7 @@ def simulate(surface, optimizer, starts, steps, *, record="all", noise=0.0, seed
         raise TypeError(f"optimizer must be a gdsim optimizer such as gdsim.SGD(lr=0.1), got {optimizer!r}")
     starts = check_starts(starts)
     steps = arguments.check_int("steps", steps, minimum=0)
-    recorded_steps = _check_record(record, steps)
+    record = _check_record(record)
     arguments.check_nonnegative("noise", noise)
     if np.ndim(noise) != 0:
         raise TypeError(f"noise must be a single number (a standard deviation), got shape {np.shape(noise)}")
@@ -160,6 +212,7 @@ def simulate(surface, optimizer, starts, steps, *, record="all", noise=0.0, seed
     if block_size % NOISE_TILE:
         raise ValueError(f"block_size must be a multiple of {NOISE_TILE}, got {block_size}")
     workers = (os.cpu_count() or 1) if workers is None else arguments.check_int("workers", workers, minimum=1)
+    progress = _check_progress(progress)
     callbacks = list(callbacks)
     for callback in callbacks:
         if not (hasattr(callback, "init") and hasattr(callback, "update")):
@@ -170,28 +223,42 @@ def simulate(surface, optimizer, starts, steps, *, record="all", noise=0.0, seed
         tol = _default_tol(surface)
     arguments.check_positive("tol", tol)
 
-    hypers = {}
-    for name, value in optimizer.hyperparameters().items():
-        check = arguments.check_nonnegative if name == "lr" else type(optimizer)._hyper[name]
-        hypers[name] = _Hyper(name, value, steps, check)
+    if "lr" not in optimizer.hyperparameters():
+        raise TypeError(f"{type(optimizer).__name__} has no 'lr' hyperparameter; an optimizer "
+                        "passes lr=... to Optimizer.__init__ with its other hyperparameters")
+    # look before allocating: the outputs and a schedule's table for every step
+    n_runs, needed = memory_needed(optimizer, starts.shape[:-1], steps, record, callbacks,
+                                   block_size, workers)
+    if n_runs is not None:
+        resources.check_memory(needed, f"simulate(steps={steps}, record={record!r}) with "
+                               f"{n_runs:,} run{'s' if n_runs != 1 else ''}", shrink_advice())
+    hypers = optimizer.resolve(steps)
     if callbacks and hypers["lr"].scheduled:
         raise TypeError("a metric-driven rule (e.g. ReduceLROnPlateau) needs a constant lr, "
                         "not a schedule: the rule sets the lr itself")
     start_shape = starts.shape[:-1]
     batch_shape = np.broadcast_shapes(start_shape, *[h.shape for h in hypers.values()])
     n_runs = int(np.prod(batch_shape))
+    recorded_steps = _recorded_steps(record, steps)
 
     blocks = [(a, min(a + block_size, n_runs)) for a in range(0, n_runs, block_size)]
     parallel = (workers > 1 and len(blocks) > 1 and hasattr(os, "fork")
                 and n_runs * steps >= PARALLEL_WORK)
+    tracker = Progress(blocks, steps, progress, shared=parallel)
     engine = _Engine(surface, optimizer, hypers, starts.reshape(-1, 2), start_shape, batch_shape,
                      steps, recorded_steps, float(noise), seed, callbacks, float(tol),
-                     track_settling or record == "all", shared=parallel)
-    if parallel:
-        run_in_processes(engine, blocks, min(workers, len(blocks)))
-    else:
-        for block in blocks:
-            engine.run_block(block)
+                     track_settling or record == "all", shared=parallel, progress=tracker)
+    try:
+        if parallel:
+            run_in_processes(engine, blocks, min(workers, len(blocks)), tracker)
+        else:
+            for block in blocks:
+                engine.run_block(block)
+    except BaseException:   # Ctrl-C included: the workers are already stopped
+        tracker.close(finished=False)
+        engine.release()
+        raise
+    tracker.close(finished=True)
     return engine.result(start_shape)
 
 
@@ -207,7 +274,8 @@ class _Engine:
     """Holds the outputs of one ``simulate`` call and fills them block by block."""
 
     def __init__(self, surface, optimizer, hypers, starts, start_shape, batch_shape, steps,
-                 recorded_steps, noise, seed, callbacks, tol, track_settling, shared=False):
+                 recorded_steps, noise, seed, callbacks, tol, track_settling, shared=False,
+                 progress=None):
         self.surface, self.optimizer, self.hypers = surface, optimizer, hypers
         self.starts, self.start_shape, self.batch_shape = starts, start_shape, batch_shape
         self.steps, self.recorded_steps = steps, recorded_steps
@@ -221,7 +289,12 @@ class _Engine:
         self.final = shared_empty((n, 2), shared=shared)
         self.diverged_at = shared_empty(n, int, shared=shared)
         self.settled_at = shared_empty(n, int, shared=shared) if track_settling else None
-        self.dynamic_lrs = shared_empty((steps, n), shared=shared) if callbacks else None
+        # a rule's lrs are kept for the recorded steps only (for all steps when all are recorded)
+        self.every_lr = len(recorded_steps) == steps + 1
+        self.lr_steps = np.arange(steps) if self.every_lr else recorded_steps
+        self.dynamic_lrs = (shared_empty((len(self.lr_steps), n), shared=shared) if callbacks
+                            else None)
+        self.progress = progress or Progress([(0, n)], steps, show=False)
 
     def run_block(self, block):
         with np.errstate(all="ignore"):   # overflow in a diverging run is data, not a warning
@@ -231,7 +304,7 @@ class _Engine:
         index = np.arange(start, stop)
         start_index = _index_into(self.start_shape, self.batch_shape, index)
         params = np.ascontiguousarray(self.starts[start_index].T)        # (2, n)
-        hyper_at = {name: h.for_block(_index_into(h.shape, self.batch_shape, index))
+        hyper_at = {name: _for_block(h, _index_into(h.shape, self.batch_shape, index))
                     for name, h in self.hypers.items()}
         # constants are resolved once per block; only schedules are looked up step by step
         constant = {name: at(0) for name, at in hyper_at.items() if not self.hypers[name].scheduled}
@@ -241,8 +314,10 @@ class _Engine:
         rule_state = rule.init(hyper_at["lr"](0) + np.zeros(stop - start)) if rule else None
         state = self.optimizer.init(params)
         diverged_at = np.full(stop - start, -1)
+        self._block_has_diverged = False
         last_move = np.zeros(stop - start, dtype=int)
         record_row = {int(s): i for i, s in enumerate(self.recorded_steps)}
+        lr_row = None if self.every_lr else {int(s): i for i, s in enumerate(self.lr_steps)}
         value_xy, grad_xy = self.surface.value_xy, self.surface.grad_xy
 
         def record(step, x):
@@ -254,17 +329,24 @@ class _Engine:
         record(0, params)
         grad = np.empty_like(params)
         for step in range(self.steps):
+            if not step % PROGRESS_EVERY:
+                self.progress.report(start, step)
             grad[0], grad[1] = grad_xy(params[0], params[1])
             if noise is not None:
                 grad += self.noise * noise(step)
             hp = dict(constant, **{name: at(step) for name, at in scheduled.items()})
             if rule:
-                # a run the rule stopped (scikit-learn's adaptive) keeps its place: lr 0 from then on
-                stopped = getattr(rule_state, "stopped", None)
-                hp["lr"] = rule_state.lr if stopped is None else np.where(stopped, 0.0, rule_state.lr)
-                self.dynamic_lrs[step, start:stop] = hp["lr"]
-            new_params, state = self.optimizer.update(params, grad, state, hp)
-            new_params = self._freeze_diverged(new_params, params, diverged_at, step + 1)
+                hp["lr"] = _rule_lr(rule_state)
+                row = step if lr_row is None else lr_row.get(step)
+                if row is not None:
+                    self.dynamic_lrs[row, start:stop] = hp["lr"]
+            new_params, new_state = self.optimizer.update(params, grad, state, hp)
+            frozen = self._freeze_diverged(new_params, params, diverged_at, step + 1)
+            if frozen is not None:
+                # a diverged run stays where it was, its optimizer state too, or the state's
+                # drift (Adagrad's growing sum) would move it again
+                new_state = freeze(new_state, state, frozen)
+            state = new_state
             if self.settled_at is not None:
                 moved = np.max(np.abs(new_params - params), axis=0) > self.tol
                 last_move[moved] = step + 1
@@ -274,20 +356,29 @@ class _Engine:
                 loss[diverged_at >= 0] = np.nan
                 rule_state = rule.update(rule_state, loss)
             record(step + 1, params)
+        if rule and lr_row is not None:   # the last recorded step: the lr in force at the end
+            self.dynamic_lrs[-1, start:stop] = _rule_lr(rule_state)
+        self.progress.report(start, self.steps)
         self.final[start:stop] = params.T
         self.diverged_at[start:stop] = diverged_at
         if self.settled_at is not None:
             self.settled_at[start:stop] = last_move
 
     def _freeze_diverged(self, new, old, diverged_at, step):
-        """Put runs that turned non-finite or escaped back on their last good point."""
+        """Put runs that turned non-finite or escaped, at this step or before, back on their
+        last good point (in place in ``new``); return the mask of those runs, or None while no
+        run of the block has diverged."""
         low, high = new.min(), new.max()
         if low > -self.escape and high < self.escape:   # the common case: one check per step
-            return new
-        bad = ~(np.abs(new) < self.escape).all(axis=0)  # NaN compares False, so it is bad too
-        diverged_at[bad & (diverged_at < 0)] = step
-        new[:, bad] = old[:, bad]
-        return new
+            if not self._block_has_diverged:
+                return None
+        else:
+            bad = ~(np.abs(new) < self.escape).all(axis=0)  # NaN compares False: bad too
+            diverged_at[bad & (diverged_at < 0)] = step
+            self._block_has_diverged = True
+        frozen = diverged_at >= 0
+        new[:, frozen] = old[:, frozen]
+        return frozen
 
     def _noise_streams(self, start_index):
         """``step -> (2, n) standard normals`` for these runs, keyed by start and step only.
@@ -307,7 +398,19 @@ class _Engine:
 
         return draw
 
+    def release(self):
+        """Drop the outputs of a call that failed or was interrupted: a notebook keeps the
+        traceback, and with it this engine, alive until the next error."""
+        self.positions = self.losses = self.final = self.diverged_at = None
+        self.settled_at = self.dynamic_lrs = None
+
     def result(self, start_shape):
+        """The :class:`Run`. Its values are computed with NumPy's warnings off, as the runs were:
+        the loss of a start far out overflows to inf, which is data."""
+        with np.errstate(all="ignore"):
+            return self._result(start_shape)
+
+    def _result(self, start_shape):
         batch, steps = self.batch_shape, self.steps
         final = self.final.reshape(batch + (2,))
         diverged_at = self.diverged_at.reshape(batch)
@@ -316,9 +419,11 @@ class _Engine:
         reached = np.where(diverged, DIVERGED, reached)
         lr = self.hypers["lr"]
         if self.dynamic_lrs is not None:
-            lrs = self.dynamic_lrs.reshape((steps,) + batch)
+            lrs = self.dynamic_lrs.reshape((len(self.lr_steps),) + batch)
         elif not lr.per_run:
-            lrs = lr.table.reshape(steps) if lr.scheduled else np.full(steps, float(lr.table))
+            # a constant lr is one number seen as (steps,), not a table of a float per step
+            lrs = (lr.table.reshape(steps) if lr.scheduled
+                   else np.broadcast_to(float(lr.table), (steps,)))
         else:
             per_step = lr.table if lr.scheduled else np.broadcast_to(lr.table, (steps,) + lr.shape)
             aligned = per_step.reshape((steps,) + (1,) * (len(batch) - len(lr.shape)) + lr.shape)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gdsim import arguments
+from gdsim.optimizers import Optimizer
 
 NOT_CONVERGED = -1   # ``run.reached`` for a run that ended near no known minimum
 DIVERGED = -2        # ``run.reached`` for a run that blew up
@@ -38,6 +39,7 @@ class Run:
     settled_at: np.ndarray | None
     axes: tuple
     coords: dict = field(default_factory=dict)
+    selected: dict = field(default_factory=dict)   # grid values fixed by ``select``
 
     @property
     def batch_shape(self):
@@ -59,11 +61,14 @@ class Run:
             if not matches:
                 raise ValueError(f"{name}={value!r} is not in the run; it has {values}")
             index[self.axes.index(name)] = matches[0]
+            coords[name] = values[matches[0]]
         index = tuple(index)
         time_index = (slice(None),) + index
         per_run_lrs = self.lrs.ndim > 1
+        selected = {**self.selected, **coords}
+        left = [a for a, i in zip(self.axes, index) if isinstance(i, slice) and a in self.coords]
         return Run(
-            surface=self.surface, optimizer=self.optimizer, steps=self.steps,
+            surface=self.surface, optimizer=self._cell_optimizer(selected, left), steps=self.steps,
             positions=self.positions[time_index], losses=self.losses[time_index],
             recorded_steps=self.recorded_steps,
             lrs=self.lrs[time_index] if per_run_lrs else self.lrs,
@@ -72,15 +77,25 @@ class Run:
             reached=self.reached[index],
             settled_at=None if self.settled_at is None else self.settled_at[index],
             axes=tuple(a for a, i in zip(self.axes, index) if isinstance(i, slice)),
-            coords={a: self.coords[a] for a, i in zip(self.axes, index)
-                    if isinstance(i, slice) and a in self.coords},
+            coords={a: self.coords[a] for a in left}, selected=selected,
         )
+
+    def _cell_optimizer(self, selected, left):
+        """A sweep's factory becomes the cell's own optimizer once every grid axis is selected."""
+        if left or isinstance(self.optimizer, Optimizer) or not callable(self.optimizer):
+            return self.optimizer
+        try:
+            return self.optimizer(**selected)
+        except (TypeError, ValueError):
+            return self.optimizer
 
     def labels(self):
         """One legend label per cell of the leading grid axes (all axes but the starts')."""
         grid_axes = [a for a in self.axes if a in self.coords and a != "start"]
         if not grid_axes:
-            return [self.optimizer.label() if hasattr(self.optimizer, "label") else repr(self.optimizer)]
+            if isinstance(self.optimizer, Optimizer):
+                return [self.optimizer.label()]
+            return [getattr(self.optimizer, "__name__", repr(self.optimizer))]
         cells = itertools.product(*[self.coords[a] for a in grid_axes])
         return [", ".join(f"{a}={_show(v)}" for a, v in zip(grid_axes, cell)) for cell in cells]
 
