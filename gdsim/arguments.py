@@ -16,15 +16,38 @@ import numpy as np
 
 def _as_checked_array(name, value):
     """Return ``value`` as a float array, or raise a TypeError naming ``name``."""
-    if value is None or isinstance(value, (bool, np.bool_, str)):
+    if value is None or isinstance(value, (bool, np.bool_, str, bytes)):
         raise TypeError(f"{name} must be a number, got {value!r}")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+    array = as_real_array(name, value, what="a number or an array of numbers")
     if np.isnan(array).any():
         raise ValueError(f"{name} must not be NaN, got {_show(value)}")
     return array
+
+
+def as_real_array(name, value, what="an array of numbers"):
+    """``value`` as a float64 array, or a TypeError naming ``name``: strings, objects and
+    complex numbers are refused (NumPy would drop an imaginary part with only a warning)."""
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError):   # ragged nested lists
+        raise TypeError(f"{name} must be {what}, got {_short(value)}") from None
+    if raw.dtype.kind == "c":
+        raise TypeError(f"{name} must be real, not complex, got {_show(raw)}")
+    if raw.dtype.kind == "O":   # numbers held as objects convert; None, strings, complex do not
+        try:
+            return raw.astype(float)
+        except (TypeError, ValueError):
+            pass
+    if raw.dtype.kind not in "biuf":
+        shown = _short(value) if raw.dtype.kind in "OUS" and raw.size <= 6 else f"dtype {raw.dtype}"
+        raise TypeError(f"{name} must be {what}, got {shown}")
+    return raw.astype(float, copy=False)
+
+
+def _short(value):
+    """``repr(value)`` cut to one readable line."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _show(value):
@@ -52,22 +75,33 @@ def as_parameter(value):
     return array
 
 
-def check_positive(name, value):
-    """``value > 0`` element-wise."""
+def check_positive(name, value, finite=True):
+    """``value > 0`` element-wise, and finite unless ``finite=False`` (an lr of inf never
+    means anything a user wants; a schedule that overflows is another matter)."""
     array = _as_checked_array(name, value)
     bad = ~(array > 0)
     if bad.any():
         raise ValueError(f"{name} must be > 0, got {_offender(array, bad):g}")
+    if finite:
+        _check_not_infinite(name, array, "> 0")
     return value
 
 
-def check_nonnegative(name, value):
-    """``value >= 0`` element-wise."""
+def check_nonnegative(name, value, finite=True):
+    """``value >= 0`` element-wise, and finite unless ``finite=False``."""
     array = _as_checked_array(name, value)
     bad = ~(array >= 0)
     if bad.any():
         raise ValueError(f"{name} must be >= 0, got {_offender(array, bad):g}")
+    if finite:
+        _check_not_infinite(name, array, ">= 0")
     return value
+
+
+def _check_not_infinite(name, array, allowed):
+    bad = np.isinf(array)
+    if bad.any():
+        raise ValueError(f"{name} must be finite ({allowed}), got {_offender(array, bad):g}")
 
 
 def check_finite(name, value):
@@ -86,7 +120,8 @@ def check_in_range(name, value, low, high, low_inclusive=True, high_inclusive=Fa
     below = array <= high if high_inclusive else array < high
     bad = ~(above & below)
     if bad.any():
-        interval = ("[" if low_inclusive else "(") + f"{low:g}, {high:g}" + ("]" if high_inclusive else ")")
+        interval = (("[" if low_inclusive else "(") + f"{low:g}, {high:g}"
+                    + ("]" if high_inclusive else ")"))
         raise ValueError(f"{name} must be in {interval}, got {_offender(array, bad):g}")
     return value
 
@@ -101,16 +136,107 @@ def check_int(name, value, minimum=None):
 
 
 def unknown_name_error(kind, name, allowed):
-    """The ValueError for an unknown name, with a did-you-mean when one is close."""
+    """The ValueError for an unknown name, with a did-you-mean when one is close (the allowed
+    values may be strings or other values, such as ``verbose``'s 0, 1, 2)."""
     allowed = list(allowed)
-    close = difflib.get_close_matches(str(name), allowed, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else "."
+    spelled = {str(a): a for a in allowed}
+    close = difflib.get_close_matches(str(name), list(spelled), n=1)
+    hint = f"; did you mean {spelled[close[0]]!r}?" if close else "."
     return ValueError(f"unknown {kind} {name!r}{hint} Allowed: {', '.join(map(repr, allowed))}")
 
 
 def check_choice(name, value, allowed):
-    """``value`` is one of ``allowed`` (strings); otherwise a did-you-mean ValueError."""
+    """``value`` is one of ``allowed`` (strings, or other values such as ``verbose``'s 0, 1, 2);
+    otherwise a did-you-mean ValueError."""
     allowed = list(allowed)
-    if value not in allowed:
+    try:
+        found = any(bool(value == a) for a in allowed)
+    except (TypeError, ValueError):   # an array, which has no single truth value
+        found = False
+    if not found:
         raise unknown_name_error(name, value, allowed)
     return value
+
+
+def check_bool(name, value):
+    """``True`` or ``False`` (NumPy's bools too); a TypeError for anything else, so that
+    ``shuffle="no"`` is not silently taken as true."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {_short(value)}")
+    return bool(value)
+
+
+def check_str(name, value):
+    """A string (a metric name, a title, a file name)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {_short(value)}")
+    return value
+
+
+def check_seed(name, seed):
+    """A seed as an int >= 0 or None. A ``np.random.Generator`` stands for one integer drawn
+    from it, so the same generator state gives the same result and a generator used twice
+    gives two draws, as NumPy users expect."""
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(2**63))
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 0, a np.random.Generator or None, "
+                        f"got {_short(seed)}")
+    return check_int(name, seed, minimum=0)
+
+
+def as_list(value):
+    """One item or a list (tuple) of items as a list: ``callbacks=rule`` is ``callbacks=[rule]``."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def check_optimizer(name, value):
+    """A gdsim optimizer instance (anything with ``hyperparameters``, ``init`` and ``update``,
+    so optimizers written outside gdsim work too); the class itself gets a hint to call it."""
+    if isinstance(value, type) and all(hasattr(value, a) for a in ("hyperparameters", "update")):
+        raise TypeError(f"{name} must be an optimizer such as gdsim.{value.__name__}(...), got the "
+                        f"class {value.__name__} itself: call it, e.g. {value.__name__}(lr=0.01)")
+    if isinstance(value, type) or not all(hasattr(value, a) for a in ("hyperparameters", "init",
+                                                                        "update")):
+        raise TypeError(f"{name} must be a gdsim optimizer such as gdsim.SGD(lr=0.1), "
+                        f"got {_short(value)}")
+    return value
+
+
+def check_bounds(name, bounds):
+    """A box ``((xmin, xmax), (ymin, ymax))`` with finite ``xmin < xmax`` and ``ymin < ymax``,
+    returned as floats."""
+    if isinstance(bounds, (str, bytes)) or not np.iterable(bounds):
+        raise TypeError(f"{name} must be ((xmin, xmax), (ymin, ymax)), got {_short(bounds)}")
+    box = as_real_array(name, bounds, what="((xmin, xmax), (ymin, ymax))")
+    if box.shape != (2, 2):
+        raise ValueError(f"{name} must be ((xmin, xmax), (ymin, ymax)), got {_short(bounds)}")
+    check_finite(name, box)
+    for axis, (low, high) in zip("xy", box):
+        if not low < high:
+            raise ValueError(f"{name} must have {axis}min < {axis}max (low < high), "
+                             f"got {_short(bounds)}")
+    return tuple((float(low), float(high)) for low, high in box)
+
+
+def broadcast_shapes(named_shapes):
+    """The shape that ``{name: shape}`` broadcast to, or a ValueError naming the first entry that
+    does not fit the ones before it, e.g. ``lr has shape (3,), which does not broadcast against
+    shape (2,) of starts``."""
+    shape, seen = (), []
+    for name, other in named_shapes.items():
+        try:
+            shape = np.broadcast_shapes(shape, tuple(other))
+        except ValueError:
+            raise ValueError(f"{name} has shape {tuple(other)}, which does not broadcast against "
+                             f"shape {shape} of {' and '.join(seen)}: give a number, or an array "
+                             "shaped to broadcast (one value per run)") from None
+        if tuple(other):
+            seen.append(name)
+    return shape
