@@ -7,16 +7,34 @@ import sys
 from pathlib import Path
 
 
+def _print_catalogue(title, catalogue):
+    """``title:`` then one entry a line, long descriptions wrapped under their own column."""
+    import shutil
+    import textwrap
+
+    print(f"{title}:")
+    width = max(map(len, catalogue))
+    columns = max(shutil.get_terminal_size((100, 24)).columns, 60)
+    for name, description in catalogue.items():
+        lines = textwrap.wrap(description, columns - width - 4) or [""]
+        print(f"  {name:<{width}}  {lines[0]}")
+        for line in lines[1:]:
+            print(" " * (width + 4) + line)
+    print()
+
+
 def _list(_args):
     from gdsim import optimizers, schedules, surfaces
+    from gdsim.registry import summary
+    from gdsim.teach import gallery
 
+    rules = {"ReduceLROnPlateau": summary(schedules.ReduceLROnPlateau),
+             "Adaptive": summary(schedules.Adaptive)}
     for title, catalogue in (("Surfaces", surfaces.describe()), ("Optimizers", optimizers.describe()),
-                             ("Schedules", schedules.describe())):
-        print(f"{title}:")
-        width = max(map(len, catalogue))
-        for name, description in catalogue.items():
-            print(f"  {name:<{width}}  {description}")
-        print()
+                             ("Schedules", schedules.describe()),
+                             ("Metric-driven lr rules (callbacks)", rules),
+                             ("Figures (gdsim figure NAME)", gallery.describe())):
+        _print_catalogue(title, catalogue)
     return 0
 
 
@@ -35,9 +53,19 @@ def _tour(args):
 
 
 def _figure(args):
-    from gdsim.teach import experiments
+    import inspect
 
-    path = experiments.write_figure(args.name, args.out, seeds=args.seeds)
+    import matplotlib
+
+    matplotlib.use("Agg")  # figures are written to files; never open windows
+    from gdsim.teach import gallery
+
+    if args.list or args.name is None:
+        _print_catalogue("Figures", gallery.describe())
+        return 0
+    draw = gallery.REGISTRY.factory(args.name)
+    options = {"seeds": args.seeds} if "seeds" in inspect.signature(draw).parameters else {}
+    path = draw(args.out, **options) if args.out else draw(**options)
     print(f"Wrote {path}")
     return 0
 
@@ -65,9 +93,13 @@ def build_parser():
     tour.add_argument("--quick", action="store_true", help="smaller, faster versions (for tests)")
     tour.set_defaults(handler=_tour)
 
-    figure = commands.add_parser("figure", help="one of the seed tutorial's experiments as a figure")
-    figure.add_argument("name", choices=["lr-sweep", "momentum", "decay", "plateau", "adaptive"])
-    figure.add_argument("--out", default=None, help="file to write (default: NAME.png)")
+    from gdsim.teach import gallery
+
+    figure = commands.add_parser("figure", help="one of the gallery's named figures (--list: all)")
+    figure.add_argument("name", nargs="?", choices=gallery.names(), metavar="NAME",
+                        help="the figure: " + ", ".join(gallery.names()))
+    figure.add_argument("--list", action="store_true", help="describe every figure, one a line")
+    figure.add_argument("--out", default=None, help="file to write (default: the figure's own name)")
     figure.add_argument("--seeds", type=int, default=1, help="independent repetitions to average")
     figure.set_defaults(handler=_figure)
 
@@ -88,6 +120,10 @@ def main(argv=None):
     except (ValueError, TypeError, FileExistsError) as error:
         print(f"gdsim {args.command}: {error}", file=sys.stderr)
         return 2
+    except OSError as error:   # e.g. a folder that cannot be created: one line, no traceback
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"gdsim {args.command}: {where}{error.strerror or error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -12,26 +12,33 @@ from __future__ import annotations
 from gdsim import arguments
 
 
-class Registry:
-    """``name -> (factory, one-line description)``, in the order registered."""
+def summary(obj):
+    """The first paragraph of ``obj``'s docstring on one line ("" without a docstring)."""
+    doc = (getattr(obj, "__doc__", None) or "").strip()
+    return " ".join(doc.split("\n\n")[0].split())
 
-    def __init__(self, kind):
-        self.kind = kind
+
+class Registry:
+    """``name -> (factory, one-line description)``, in the order registered; ``ignore_case``
+    lets ``get("Adam")`` find ``"adam"``."""
+
+    def __init__(self, kind, ignore_case=False):
+        self.kind, self.ignore_case = kind, ignore_case
         self._entries = {}
 
     def register(self, name, factory, description=None, *, replace=False):
         """Add ``factory`` (a class or function) as ``name`` and return it. The description
-        defaults to the first line of the factory's docstring."""
-        if not isinstance(name, str) or not name.isidentifier():
-            raise ValueError(f"{self.kind} name must be a Python identifier such as 'lion', "
-                             f"got {name!r}")
+        defaults to the first paragraph of the factory's docstring."""
+        if not isinstance(name, str) or not name or name != "".join(name.split()):
+            raise ValueError(f"{self.kind} name must be a non-empty string without spaces, such "
+                             f"as 'lion', got {name!r}")
         if not callable(factory):
             raise TypeError(f"{self.kind} {name!r} must be a class or a function, got {factory!r}")
         if name in self._entries and not replace:
             raise ValueError(f"{self.kind} {name!r} is already registered; pass replace=True "
                              "to replace it")
         if description is None:
-            description = (factory.__doc__ or "").strip().splitlines()[0] if factory.__doc__ else ""
+            description = summary(factory)
         if not isinstance(description, str):
             raise TypeError(f"description must be a string, got {description!r}")
         self._entries[name] = (factory, description)
@@ -44,7 +51,7 @@ class Registry:
 
     def factory(self, name):
         """The class or function registered as ``name``."""
-        key = name.lower() if isinstance(name, str) else name
+        key = name.lower() if isinstance(name, str) and self.ignore_case else name
         if not isinstance(key, str) or key not in self._entries:
             raise arguments.unknown_name_error(self.kind, name, list(self._entries))
         return self._entries[key][0]

@@ -176,3 +176,65 @@ def test_a_subclass_keeps_its_parent_defaults():
     opt = MyAdam()
     assert opt.lr == 1e-3 and opt.eps == 1e-8 and MyAdam(convention="keras").eps == 1e-7
     assert MyAdam(lr=0.1).label() == "MyAdam (lr=0.1)"
+
+
+# -- the same protocol for surfaces, schedules and gallery figures ------------------------------
+
+
+def test_a_registered_surface_is_built_by_name_and_listed(capsys):
+    def tilted_bowl(tilt=0.5):
+        return surfaces.custom(lambda p: (p**2).sum(axis=-1) + tilt * p[..., 0],
+                               lambda p: 2 * p + np.array([tilt, 0.0]), name="tilted_bowl")
+
+    surfaces.register("tilted_bowl", tilted_bowl, "a bowl tilted along x")
+    try:
+        bowl = surfaces.get("tilted_bowl", tilt=1.0)
+        np.testing.assert_allclose(bowl.minima[0], [-0.5, 0.0], atol=1e-8)
+        run = gdsim.simulate("tilted_bowl", gdsim.SGD(lr=0.1), [[2.0, 2.0]], 200)
+        assert run.reached[0] == 0
+        cli.main(["list"])
+        assert "tilted_bowl" in capsys.readouterr().out
+    finally:
+        surfaces.REGISTRY.unregister("tilted_bowl")
+    with pytest.raises(ValueError, match="unknown surface"):
+        surfaces.get("tilted_bowl")
+
+
+def test_any_callable_of_the_step_is_a_schedule_and_a_factory_can_be_registered(capsys):
+    def halving(lr, every=10):
+        """Halve the lr every ``every`` steps."""
+        return lambda e: lr * 0.5 ** (np.asarray(e) // every)
+
+    run = gdsim.simulate("quadratic", gdsim.SGD(lr=halving(0.1, 5)), [[1.0, 1.0]], 20)
+    np.testing.assert_allclose(run.lrs, 0.1 * 0.5 ** (np.arange(20) // 5), rtol=0, atol=0)
+    schedules.register("halving", halving)
+    try:
+        assert schedules.get("halving", lr=0.2)(np.arange(3)).tolist() == [0.2, 0.2, 0.2]
+        cli.main(["list"])
+        assert "Halve the lr every ``every`` steps." in capsys.readouterr().out
+    finally:
+        schedules.REGISTRY.unregister("halving")
+
+
+def test_a_registered_gallery_figure_is_drawn_by_gdsim_figure(tmp_path, capsys):
+    from gdsim.teach import gallery
+
+    def bowl_paths(path="bowl.png"):
+        """PNG: three SGD paths on the quadratic bowl."""
+        import matplotlib.pyplot as plt
+
+        run = gdsim.simulate("quadratic", gdsim.SGD(lr=0.05), STARTS, 30)
+        drawn = gdsim.plotting.trajectories(run)
+        drawn.ax.figure.savefig(path)
+        plt.close(drawn.ax.figure)
+        return path
+
+    gallery.register("bowl-paths", bowl_paths)
+    try:
+        out = tmp_path / "bowl.png"
+        assert cli.main(["figure", "bowl-paths", "--out", str(out)]) == 0
+        assert out.stat().st_size > 1000
+        assert cli.main(["figure", "--list"]) == 0
+        assert "PNG: three SGD paths on the quadratic bowl." in capsys.readouterr().out
+    finally:
+        gallery.REGISTRY.unregister("bowl-paths")

@@ -26,7 +26,7 @@ The :class:`Schedule` object lives in :mod:`gdsim.schedules.base` and the cyclic
 importable from here.
 """
 
-from gdsim.arguments import unknown_name_error
+from gdsim.registry import Registry
 from gdsim.schedules.annealing import cosine, sgdr
 from gdsim.schedules.base import Schedule
 from gdsim.schedules.compose import function, join, lambda_lr, warmup
@@ -47,48 +47,22 @@ from gdsim.schedules.transformer import inverse_sqrt, noam, wsd
 __all__ = [
     "Schedule", "constant", "step", "multistep", "exponential", "time_decay",
     "inverse_scaling", "cosine", "sgdr", "cyclic", "one_cycle", "linear", "polynomial",
-    "wsd", "inverse_sqrt", "noam", "warmup", "join", "lambda_lr", "function", "get", "names",
+    "wsd", "inverse_sqrt", "noam", "warmup", "join", "lambda_lr", "function", "REGISTRY", "register", "get", "names",
     "describe",
     "ReduceLROnPlateau", "Adaptive", "PlateauState", "AdaptiveState",
 ]
 
 
+REGISTRY = Registry("schedule")
+register = REGISTRY.register
+get = REGISTRY.get
+names = REGISTRY.names
+describe = REGISTRY.describe
 
-_REGISTRY = {
-    "constant": constant,
-    "step": step,
-    "multistep": multistep,
-    "exponential": exponential,
-    "time_decay": time_decay,
-    "inverse_scaling": inverse_scaling,
-    "cosine": cosine,
-    "sgdr": sgdr,
-    "cyclic": cyclic,
-    "one_cycle": one_cycle,
-    "linear": linear,
-    "polynomial": polynomial,
-    "wsd": wsd,
-    "inverse_sqrt": inverse_sqrt,
-    "noam": noam,
-    "warmup": warmup,
-    "join": join,
-    "lambda_lr": lambda_lr,
-    "function": function,
-}
-
-
-def names():
-    """The names ``get`` accepts."""
-    return list(_REGISTRY)
-
-
-def describe():
-    """``{name: one-line description}`` for every schedule."""
-    return {name: factory.__doc__.strip().splitlines()[0] for name, factory in _REGISTRY.items()}
-
-
-def get(name, **params):
-    """The schedule called ``name``, built with ``params``: ``get("cosine", lr=0.1, T_max=100)``."""
-    if not isinstance(name, str) or name not in _REGISTRY:
-        raise unknown_name_error("schedule", name, _REGISTRY)
-    return _REGISTRY[name](**params)
+# a user's schedule is any callable of the step (ints or an int array); register a factory of
+# them to see it in `gdsim list` and build it by name
+for _factory in (constant, step, multistep, exponential, time_decay, inverse_scaling, cosine, sgdr,
+                 cyclic, one_cycle, linear, polynomial, wsd, inverse_sqrt, noam, warmup, join,
+                 lambda_lr, function):
+    register(_factory.__name__, _factory)
+del _factory

@@ -30,7 +30,7 @@ def function(fn):
 
 
 def warmup(schedule, warmup_steps, start_factor=0.0):
-    """Linear warm-up in front of any schedule (PyTorch SequentialLR of LinearLR and it):
+    """Linear warm-up in front of any schedule (PyTorch SequentialLR of LinearLR and it).
 
         lr(e) = schedule(0) · (s + (1 − s) · e / W)     for e < W
         lr(e) = schedule(e − W)                          for e ≥ W

@@ -59,7 +59,7 @@ class Surface:
 
     A new surface subclasses this, sets ``name``, ``description`` and ``bounds``, writes
     ``_value(x, y)`` and ``_grad(x, y)`` (returning new arrays; they may be modified in place),
-    and joins ``_CATALOGUE``; a surface with parameters stores ``self.params`` before
+    and is registered with ``gdsim.surfaces.register``; a surface with parameters stores ``self.params`` before
     ``super().__init__()``, which finds the stationary points.
     """
 

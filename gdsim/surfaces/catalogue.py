@@ -28,7 +28,8 @@ import inspect
 
 import numpy as np
 
-from gdsim.arguments import check_finite, check_nonnegative, check_positive, unknown_name_error
+from gdsim.arguments import check_finite, check_nonnegative, check_positive
+from gdsim.registry import Registry
 from gdsim.surfaces.base import Surface, _as_points, _read_only
 
 
@@ -380,19 +381,15 @@ class GaussianWells(Surface):
         return gx, gy
 
 
-_CATALOGUE = {cls.name: cls for cls in (
-    Quadratic, Saddle, Himmelblau, Rosenbrock, Beale, Booth, ThreeHumpCamel, SixHumpCamel,
-    StyblinskiTang, Rastrigin, Plateau, GaussianWells)}
+REGISTRY = Registry("surface")
+register = REGISTRY.register
+names = REGISTRY.names       # in teaching order
+describe = REGISTRY.describe
 
-
-def names():
-    """The catalogue's surface names, in teaching order."""
-    return list(_CATALOGUE)
-
-
-def describe():
-    """{name: one-line description} for every surface in the catalogue."""
-    return {name: cls.description for name, cls in _CATALOGUE.items()}
+for _cls in (Quadratic, Saddle, Himmelblau, Rosenbrock, Beale, Booth, ThreeHumpCamel, SixHumpCamel,
+             StyblinskiTang, Rastrigin, Plateau, GaussianWells):
+    register(_cls.name, _cls, _cls.description)
+del _cls
 
 
 def get(name, **params):
@@ -405,9 +402,7 @@ def get(name, **params):
         if params:
             raise TypeError(f"parameters {sorted(params)} cannot be applied to an existing surface {name!r}")
         return name
-    if name not in _CATALOGUE:
-        raise unknown_name_error("surface", name, names())
-    cls = _CATALOGUE[name]
+    cls = REGISTRY.factory(name)
     allowed = [p for p in inspect.signature(cls).parameters]
     for key in params:
         if key not in allowed:

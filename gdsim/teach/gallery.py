@@ -1,6 +1,13 @@
-"""The named figures of the tour and the lessons, one function each, for instructors to reuse."""
+"""The named figures of the tour and the lessons, one function each, for instructors to reuse.
+
+Each is registered by name, so ``gdsim figure NAME`` writes it and ``gdsim figure --list``
+describes it; an instructor adds one with ``gdsim.teach.gallery.register(name, function)``,
+where ``function(path, **options)`` writes the figure to ``path`` and returns it.
+"""
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -11,7 +18,9 @@ from gdsim.plotting.animation import animate
 from gdsim.plotting.maps import plot_basins, plot_stability
 from gdsim.sim.engine import simulate
 from gdsim.sim.maps import basins, stability
+from gdsim.registry import Registry, summary
 from gdsim.sim.sweep import sweep
+from gdsim.teach import experiments
 
 
 def basin_gallery(path="basins_by_lr.png", *, grid=240, steps=200):
@@ -89,3 +98,26 @@ def which_minimum(path="which_minimum.gif", *, frames=100, fps=12, dpi=80, progr
         return anim.save(path, progress=progress)
     finally:
         anim.close()
+
+
+def _experiment_figure(name, path=None, *, seeds=1, epochs=200):
+    return experiments.write_figure(name, path or f"{name}.png", seeds=seeds, epochs=epochs)
+
+
+REGISTRY = Registry("figure")
+register = REGISTRY.register
+names = REGISTRY.names
+describe = REGISTRY.describe
+
+register("optimizer-race", optimizer_race,
+         "GIF: six optimizers down Rosenbrock's valley, the loss racing alongside")
+register("which-minimum", which_minimum,
+         "GIF: the start and the lr decide the minimum (SGD on Himmelblau, three lrs)")
+register("basins-by-lr", basin_gallery,
+         "PNG: basins of attraction of SGD on Himmelblau at four lrs")
+register("stability", stability_figure,
+         "PNG: stable, oscillating and diverging (lr, momentum) on a quadratic, with 2(1+μ)/L")
+for _name, (_experiment, _) in experiments.FIGURES.items():
+    register(_name, functools.partial(_experiment_figure, _name),
+             "PNG, the seed tutorial's experiment: " + summary(_experiment))
+del _name, _experiment
