@@ -190,6 +190,10 @@ KNOWN_MINIMA = {
     "beale": [(3, 0.5)], "booth": [(1, 3)], "rosenbrock": [(1, 1)], "quadratic": [(0, 0)],
     "saddle": [(1, 0), (-1, 0)], "three_hump_camel": [(0, 0), (1.747552, -0.873776), (-1.747552, 0.873776)],
     "plateau": [(2, 0)],
+    "rastrigin": [(0, 0)],
+    # on y = 0 by symmetry; roots of 0.1x + 2(x - 1.5)/0.09·e^(-(x-1.5)²/0.18) + (x + 1.5)·e^(-(x+1.5)²/2)
+    # found by bracketing (scipy.optimize.brentq), independent of gdsim's Newton search
+    "gaussian_wells": [(1.491750991, 0), (-1.362459248, 0)],
 }
 
 
