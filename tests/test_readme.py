@@ -19,8 +19,19 @@ def test_readme_has_examples():
 def test_readme_examples_run(tmp_path, monkeypatch):
     matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)
+    import gdsim
+
+    registries = [gdsim.optimizers.REGISTRY, gdsim.schedules.REGISTRY, gdsim.surfaces.REGISTRY]
+    before = [set(r) for r in registries]
     namespace = {}
-    for block in python_blocks():
-        exec(compile(block, str(README), "exec"), namespace)
+    try:
+        for block in python_blocks():
+            exec(compile(block, str(README), "exec"), namespace)
+    finally:   # what the README registers must not leak into the other tests
+        for registry, names in zip(registries, before):
+            for name in set(registry) - names:
+                registry.unregister(name)
     assert namespace["history"].val_accuracy.shape == (200, 8)
     assert namespace["grid"].axes == ("lr", "momentum", "start")
+    assert namespace["lion_runs"].positions.shape == (101, 2, 50, 2)
+    assert "lion" not in gdsim.optimizers.names()
