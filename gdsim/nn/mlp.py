@@ -44,6 +44,7 @@ from __future__ import annotations
 import numpy as np
 
 from gdsim import arguments
+from gdsim.nn import saving
 from gdsim.nn.initializers import INITS, initialize, member_seeds, seed_streams
 
 LEAKY_SLOPE = 0.01  # PyTorch's default negative slope (Keras' LeakyReLU layer uses 0.3)
@@ -99,6 +100,15 @@ def _ones(n, _cache={}):  # noqa: B006 - a deliberate cache of read-only vectors
 def _row_sum(x):
     """Σ over the last axis, keeping it: ``(..., C) -> (..., 1)``."""
     return np.matmul(x, _ones(x.shape[-1]))[..., None]
+
+
+def _member_sum(x):
+    """Σ over the last axis of ``(K, n)``, one product per member: ``(K, n) -> (K,)``.
+
+    BLAS sums a row of a matrix-vector product in an order that depends on how many rows the
+    matrix has, so a product of the whole ``(K, n)`` block would give member k a sum that differs
+    in the last bit from the same network's alone. Row by row, ``(1, n)`` each, it cannot."""
+    return np.matmul(x[..., None, :], _ones(x.shape[-1]))[..., 0]
 
 
 def _row_max(x):
@@ -245,28 +255,39 @@ class MLP:
         self.theta = self.join(new)
 
     def save_weights(self, path):
-        """Write the weights and the architecture to an ``.npz`` file (no pickle)."""
-        config = dict(layers=np.array(self.layers), activation=np.array(self.activation),
-                      output=np.array(self.output), loss=np.array(self.loss),
-                      population=np.array(-1 if self.single else self.population))
-        np.savez(path, **config, **{f"p{i}": p for i, p in enumerate(self.split())})
+        """Write the whole model to the ``.npz`` file ``path`` (no pickle) and return ``path``.
+
+        The file keeps everything needed to go on training as if it had never been saved: the
+        architecture, the population, the frozen layers, each member's seed and the state of its
+        shuffle stream, and the weights bit for bit (entries: :mod:`gdsim.nn.saving`)."""
+        return saving.write(self, path)
 
     def load_weights(self, path):
-        """Read weights written by :meth:`save_weights` into this (same-shaped) model, exactly."""
-        with np.load(path, allow_pickle=False) as data:
-            if data["layers"].tolist() != self.layers:
-                raise ValueError(f"{path} holds layers {data['layers'].tolist()}, this model has {self.layers}")
-            self.set_weights([data[f"p{i}"] for i in range(2 * self.n_layers)])
+        """Read the weights of a file written by :meth:`save_weights` into this model, exactly.
+
+        Only the weights: the file must have this model's layer sizes and population (one
+        network's file and a population of one fit each other). :meth:`MLP.load` rebuilds the
+        whole model. A damaged file, or one that does not fit, is a ValueError naming it."""
+        with saving.ModelFile(path) as file:
+            weights = file.weights(self.layers, self.population, self.single)
+        self.set_weights(weights)
 
     @classmethod
     def load(cls, path):
-        """Rebuild a model saved with :meth:`save_weights`."""
-        with np.load(path, allow_pickle=False) as data:
-            population = int(data["population"])
-            model = cls(data["layers"].tolist(), activation=str(data["activation"]),
-                        output=str(data["output"]), loss=str(data["loss"]),
-                        population=None if population < 0 else population, seed=0)
-        model.load_weights(path)
+        """The model saved with :meth:`save_weights`, as it was: architecture, population, frozen
+        layers, seeds, shuffle streams and weights."""
+        with saving.ModelFile(path) as file:
+            config = file.config()
+            weights = file.weights()
+            try:
+                model = cls(config["layers"], **{name: config[name] for name in saving.NAMES},
+                            population=None if config["single"] else config["population"],
+                            seed=config["seeds"][0] if config["single"] else config["seeds"])
+                model.freeze(config["frozen"])
+            except (TypeError, ValueError) as error:
+                raise file.error(f"does not describe a valid model: {error}") from None
+        model.set_weights(weights)
+        model._shuffle_rngs = [saving.stream(words) for words in config["streams"]]
         return model
 
     def copy(self):
@@ -416,7 +437,7 @@ class MLP:
         acts, z = self.forward(A0, theta, reuse=True)
         losses, delta = self.loss_head(z, Y)
         delta /= z.shape[-2]
-        return _row_sum(losses)[..., 0], _row_sum(self._correct(z, labels))[..., 0], \
+        return _member_sum(losses), _row_sum(self._correct(z, labels))[..., 0], \
             self.backward(acts, delta, theta, first)
 
     def _correct(self, z, labels):
@@ -474,19 +495,28 @@ class MLP:
     def evaluate_checked(self, A0, Y, labels, theta=None):
         """``evaluate`` on inputs already checked and given their column of ones.
 
-        The rows go through in chunks of about ``_CHUNK`` activations, so a large data set never
-        needs ``(K, n, width)`` arrays at once; the chunks' buffers are kept between epochs."""
+        The rows go through in chunks of ``_CHUNK / widest layer`` rows and the members in
+        groups of about ``_PASS`` activations, so a large data set never needs ``(K, n, width)``
+        arrays at once; the chunks' buffers are kept between epochs. The chunk's row count must
+        not depend on the population: BLAS orders a product's sums by the matrices' sizes, and
+        member k has to get the bits a lone network gets. Each member's row losses are summed
+        in one piece at the end, for the same reason."""
         theta = self.theta if theta is None else theta
-        rows = max(32, _CHUNK // (self.population * max(self.layers)))
-        loss, correct = 0.0, 0.0
+        K, n, width = theta[0].shape[0], len(A0), max(self.layers)
+        rows = max(32, _CHUNK // width)
+        group = max(1, _PASS // (rows * width))
+        losses, correct = np.empty((K, n)), np.zeros(K)
         with np.errstate(all="ignore"):
-            for start in range(0, len(A0), rows):
-                part = slice(start, start + rows)
-                _, z = self.forward(A0[part], theta, reuse=True)
-                losses, _ = self.loss_head(z, Y[part], grad=False)
-                loss = loss + _row_sum(losses)[..., 0]
-                correct = correct + _row_sum(self._correct(z, labels[part]))[..., 0]
-        return loss / len(A0), correct / len(A0)
+            for first in range(0, K, group):
+                members = slice(first, first + group)
+                part_theta = [t[members] for t in theta]
+                for start in range(0, n, rows):
+                    part = slice(start, start + rows)
+                    _, z = self.forward(A0[part], part_theta, reuse=True)
+                    losses[members, part] = self.loss_head(z, Y[part], grad=False)[0]
+                    correct[members] += _row_sum(self._correct(z, labels[part]))[..., 0]
+            return _member_sum(losses) / n, correct / n
 
 
-_CHUNK = 50_000  # activation elements per evaluation chunk (400 kB of float64, cache-sized)
+_CHUNK = 50_000  # activation elements per member in an evaluation chunk (400 kB, cache-sized)
+_PASS = 2_000_000  # activation elements per evaluation pass over a group of members (16 MB)

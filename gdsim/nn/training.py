@@ -21,6 +21,8 @@ optimizer call per layer updates every member.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from gdsim import arguments
@@ -274,14 +276,23 @@ def _held(new, old, held):
 def _blown_up(batch_total, layers):
     """The members whose batch loss or new weights are not finite, ``(K,)``, or None if none.
 
-    One sum per layer settles the common case: a sum is finite only if every term is (the
-    exact test runs when a sum is not, which also covers a sum that merely overflowed)."""
-    if np.isfinite(batch_total).all() and all(np.isfinite(np.sum(t)) for t in layers):
+    One sum settles the common case: a sum is finite only if every term is (the exact test
+    runs when it is not, which also covers a sum that merely overflowed)."""
+    total = batch_total.sum()
+    for t in layers:
+        total += t.sum()
+    if math.isfinite(total):
         return None
     bad = ~np.isfinite(batch_total)
     for t in layers:
         bad |= ~np.isfinite(t).all(axis=tuple(range(1, t.ndim)))
-    return bad
+    return bad if bad.any() else None
+
+
+def _held_members(run):
+    """The members ``fit`` no longer updates (stopped or diverged), or None if it updates all."""
+    training = run.training
+    return None if training.all() else ~training
 
 
 def check_data(model, X, y, validation_data):
@@ -433,12 +444,15 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
             order = np.stack([rng.permutation(n) for rng in rngs]) if shuffle else None
             loss_sum, correct = np.zeros(K), np.zeros(K)
             theta = model.theta
+            held = _held_members(run)
             for b in range(n_batches):
                 iteration = epoch * n_batches + b
                 step = iteration if schedule_per == "batch" else epoch
                 run.step, run.iteration = step, iteration
-                for c in begin_hooks:
-                    c.on_batch_begin(iteration, run)
+                if begin_hooks:
+                    for c in begin_hooks:
+                        c.on_batch_begin(iteration, run)
+                    held = _held_members(run)
                 rows = slice(b * batch_size, min((b + 1) * batch_size, n))
                 if shuffle:
                     index = order[:, rows]
@@ -457,8 +471,7 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
                 blown = _blown_up(batch_total, new.values())
                 if blown is not None:
                     run._diverge(blown)
-                training = run.training
-                held = None if training.all() else ~training
+                    held = _held_members(run)
                 for i, t in new.items():
                     if held is None:
                         theta[i] = t
@@ -470,7 +483,8 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
                     for c in end_hooks:
                         c.on_batch_end(iteration, batch_logs, run)
                     theta = model.theta  # a hook may have set weights
-                if not run.training.any():
+                    held = _held_members(run)
+                if held is not None and held.all():
                     break  # a hook stopped, or divergence froze, every member mid-epoch
             logs = {"loss": loss_sum / n, "accuracy": correct / n}
             if validation:
