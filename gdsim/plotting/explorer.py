@@ -13,6 +13,10 @@ drive it without a display.
 
 A redraw reruns the simulation (a few milliseconds for 20 starts x 500 steps) and repaints only
 what moves: the landscape is drawn once and kept as a bitmap, as in :mod:`gdsim.plotting.animation`.
+
+``explorer.close()`` (or ``with gdsim.explore(...) as explorer:``) closes its widgets and figure.
+Until then ipywidgets keeps every widget alive in its registry, so that a notebook can draw it,
+and the widgets' callbacks keep the explorer, its figure and its last run alive with them.
 """
 
 from __future__ import annotations
@@ -191,8 +195,10 @@ class Explorer:
         }
         add = w.Button(description="add start", layout=w.Layout(width="90px"))
         clear = w.Button(description="clear added", layout=w.Layout(width="100px"))
-        add.on_click(lambda _: self.add_start(self.widgets["x"].value, self.widgets["y"].value))
-        clear.on_click(lambda _: self.clear_starts())
+        add.on_click(self._on_add)
+        clear.on_click(self._on_clear)
+        self._buttons = (add, clear)
+        self.closed = False
         self.info = w.HTML()
         for name, widget in self.widgets.items():
             if name not in ("x", "y"):
@@ -216,6 +222,7 @@ class Explorer:
         from matplotlib.figure import Figure
 
         self.interactive = "ipympl" in matplotlib.get_backend().lower()
+        self._events = None
         with plotting.style():
             if self.interactive:
                 self.figure = plt.figure(figsize=(10, 4.6), dpi=dpi, layout="constrained")
@@ -237,7 +244,7 @@ class Explorer:
         self.loss_ax.set_xlim(0, self.widgets["steps"].max)
         self.loss_ax.set_ylim(1e-12, 1e3)
         self._moving = [self.trails, self.heads, self.starts_marker]
-        self.figure.canvas.mpl_connect("button_press_event", self._on_canvas_click)
+        self._click = self.figure.canvas.mpl_connect("button_press_event", self._on_canvas_click)
         if self.interactive:
             self.view = self.figure.canvas
             return
@@ -254,7 +261,7 @@ class Explorer:
             self._events = Event(source=self.view, watched_events=["click"])
             self._events.on_dom_event(self._on_image_click)
         except ImportError:
-            self._events = None
+            pass                             # then the "add start" fields do what a click would
 
     # -- starts ----------------------------------------------------------------------------------
     def starts(self):
@@ -274,6 +281,12 @@ class Explorer:
         """Forget the added starts and redraw."""
         self.clicked = []
         self.update()
+
+    def _on_add(self, _button):
+        self.add_start(self.widgets["x"].value, self.widgets["y"].value)
+
+    def _on_clear(self, _button):
+        self.clear_starts()
 
     def _on_canvas_click(self, event):
         if event.inaxes is self.ax and event.xdata is not None:
@@ -398,10 +411,61 @@ class Explorer:
                 f"<ul style='margin:2px'>{rows}</ul><small>redraw {self.timing['total_ms']:.0f} ms</small>")
 
     def _repr_mimebundle_(self, **kwargs):
+        if self.closed:
+            return {"text/plain": repr(self)}
         return self.ui._repr_mimebundle_(**kwargs)
 
+    # -- lifetime ----------------------------------------------------------------------------------
+    def close(self):
+        """Close every widget and the figure this explorer made (calling it again does nothing).
+
+        Each widget with its layout and style is closed (ipywidgets then drops it from its
+        registry and the notebook removes its views), our callbacks are detached, and the figure
+        is closed, so the explorer and all it holds can be freed. The run stays readable."""
+        if self.closed:
+            return
+        self.closed = True
+        for name, widget in self.widgets.items():
+            if name not in ("x", "y"):
+                widget.unobserve(self._changed, names="value")
+        self._buttons[0].on_click(self._on_add, remove=True)
+        self._buttons[1].on_click(self._on_clear, remove=True)
+        if self._events is not None:
+            self._events.on_dom_event(self._on_image_click, remove=True)
+        self.figure.canvas.mpl_disconnect(self._click)
+        seen = set()
+        for widget in [self.ui, *self.widgets.values(), *self._buttons, self.info, self.view,
+                       self._events]:
+            _close_widget(widget, seen)
+        if self.interactive:
+            import matplotlib.pyplot as plt
+            plt.close(self.figure)
+        self._background = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def __repr__(self):
-        return f"<Explorer {self.surface.name}: {self.run.optimizer.label() if self.run else 'no run'}>"
+        closed = ", closed" if getattr(self, "closed", False) else ""
+        label = self.run.optimizer.label() if self.run else "no run"
+        return f"<Explorer {self.surface.name}: {label}{closed}>"
+
+
+def _close_widget(widget, seen):
+    """Close ``widget`` and every widget among its synced traits (children, layout, style)."""
+    import ipywidgets
+
+    if not isinstance(widget, ipywidgets.Widget) or id(widget) in seen:
+        return
+    seen.add(id(widget))
+    for name in widget.keys:
+        value = getattr(widget, name, None)
+        for part in value if isinstance(value, (list, tuple)) else (value,):
+            _close_widget(part, seen)
+    widget.close()
 
 
 def explore(surface="himmelblau", **options):
