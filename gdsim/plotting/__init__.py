@@ -15,43 +15,21 @@ restyle an artist and a test can read the artists' data back. Every figure is
 
 from gdsim.plotting.animation import animate
 from gdsim.plotting.curves import history, plot_cycle, schedule_gallery, schedule_values, schedules
-from gdsim.plotting.figures import (
-                                    basins,
-                                    contour,
-                                    contour_levels,
-                                    groups,
-                                    losses,
-                                    stability,
-                                    surface3d,
-                                    trajectories,
-)
+from gdsim.plotting.figures import (basins, contour, contour_levels, groups, losses, stability,
+                                    surface3d, trajectories)
+from gdsim.plotting.lint import check, lint
 from gdsim.plotting.maps import analytic_limit, plot_basins, plot_stability
 from gdsim.plotting.movies import Animation
-from gdsim.plotting.theme import (
-                                    CONTOUR_LINE_COLOR,
-                                    DIVERGED_COLOR,
-                                    FIGSIZE,
-                                    FONT_SIZE,
-                                    LANDSCAPE_COLORS,
-                                    LINE_WIDTH,
-                                    MINIMUM_STYLE,
-                                    NOT_CONVERGED_COLOR,
-                                    PALETTE,
-                                    SADDLE_STYLE,
-                                    STABILITY_COLORS,
-                                    STYLE,
-                                    Drawn,
-                                    basin_color,
-                                    basin_label,
-                                    color,
-                                    prepare_axes,
-                                    style,
-)
+from gdsim.plotting.theme import (CONTOUR_LINE_COLOR, DIVERGED_COLOR, FIGSIZE, FONT_SIZE,
+                                  LANDSCAPE_COLORS, LINE_WIDTH, MINIMUM_STYLE,
+                                  NOT_CONVERGED_COLOR, PALETTE, SADDLE_STYLE, STABILITY_COLORS,
+                                  STYLE, Drawn, basin_color, basin_label, color, finish, legible,
+                                  min_font_size, prepare_axes, style, subplots)
 
-__all__ = ["contour", "contour_levels", "groups", "trajectories", "losses", "surface3d",
+__all__ = ["lint", "check", "contour", "contour_levels", "groups", "trajectories", "losses", "surface3d",
            "basins", "stability", "plot_basins", "plot_stability", "analytic_limit", "history",
            "plot_cycle", "schedules", "schedule_values", "schedule_gallery", "animate",
-           "Animation", "Drawn", "style", "color", "basin_color", "basin_label", "prepare_axes",
+           "Animation", "Drawn", "style", "finish", "legible", "min_font_size", "subplots", "color", "basin_color", "basin_label", "prepare_axes",
            "PALETTE", "FONT_SIZE", "LINE_WIDTH", "FIGSIZE", "STYLE", "MINIMUM_STYLE",
            "SADDLE_STYLE", "CONTOUR_LINE_COLOR", "DIVERGED_COLOR", "NOT_CONVERGED_COLOR",
            "LANDSCAPE_COLORS", "STABILITY_COLORS"]

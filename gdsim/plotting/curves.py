@@ -15,6 +15,7 @@ import numpy as np
 
 from gdsim import arguments
 from gdsim.plotting.theme import FONT_SIZE, LINE_WIDTH, Drawn, color, prepare_axes, style
+from gdsim.plotting.theme import finish
 
 # -- schedules -------------------------------------------------------------------------------------
 
@@ -60,7 +61,7 @@ def schedules(schedules, steps, *, ax=None, log=False, colors=None, legend=None)
     ax.set_ylabel("learning rate")
     if legend or (legend is None and len(named) > 1):
         ax.legend(loc="best", framealpha=0.9)
-    return drawn
+    return finish(drawn)
 
 
 def schedule_gallery(path=None, *, steps=300, lr=0.1):
@@ -115,7 +116,7 @@ def schedule_gallery(path=None, *, steps=300, lr=0.1):
     fig.supylabel("learning rate")
     fig.suptitle(f"Learning-rate schedules over {steps} steps (peak lr {lr:g})", fontsize=FONT_SIZE + 3)
     if path is None:
-        return drawn
+        return finish(drawn)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return Path(path)
@@ -183,7 +184,7 @@ def history(history, metrics=None, *, ax=None, labels=None, log_loss=True, mean=
         ax_.set_ylabel(metric)
         if ax_.get_legend_handles_labels()[1]:
             ax_.legend(loc="best", framealpha=0.9, fontsize=FONT_SIZE - 2)
-    return drawn
+    return finish(drawn)
 
 
 def _ema(values, beta=0.98):
@@ -205,9 +206,19 @@ def plot_cycle(histories, axes=None, member=0, smooth=0.98):
     Returns ``Drawn(axes, lr, momentum, loss)`` with one line per History in each."""
     named = histories if isinstance(histories, dict) else {"": histories}
     for label, h in named.items():
+        if not hasattr(h, "keys"):
+            raise TypeError(f"histories must be a History or a dict label -> History, got {h!r}")
         for key in ("batch_lr", "batch_loss"):
             if key not in h.keys():
-                raise ValueError(f"History {label!r} has no {key!r}: train with fit_one_cycle or fit_sgdr")
+                raise ValueError(f"histories: History {label!r} has no {key!r}: train with "
+                                 "fit_one_cycle or fit_sgdr")
+    arguments.check_in_range("smooth", smooth, 0.0, 1.0)
+    for label, h in named.items():
+        width = np.shape(h["batch_lr"])[1] if np.ndim(h["batch_lr"]) == 2 else 1
+        if arguments.check_int("member", member, minimum=0) >= width:
+            raise ValueError(f"member must be < the population size {width}, got {member}")
+    if axes is not None and len(axes) != 3:
+        raise ValueError(f"axes must be 3 axes (lr, momentum, loss), got {len(axes)}")
     if axes is None:
         import matplotlib.pyplot as plt
         with style():
@@ -240,4 +251,4 @@ def plot_cycle(histories, axes=None, member=0, smooth=0.98):
     if not drawn["momentum"]:
         ax_mom.text(0.5, 0.5, "momentum not scheduled", transform=ax_mom.transAxes, ha="center",
                     va="center", color="#777777")
-    return drawn
+    return finish(drawn)

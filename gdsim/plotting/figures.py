@@ -14,6 +14,7 @@ import itertools
 import numpy as np
 
 from gdsim import arguments, surfaces
+from gdsim.plotting.theme import finish
 
 # re-exported: every figure, colour and size is gdsim.plotting.<name>
 from gdsim.plotting.theme import (  # noqa: F401 - re-exported for the figure modules
@@ -107,7 +108,7 @@ def contour(surface, *, ax=None, levels=15, log=True, resolution=200, filled=Tru
     ax.set_ylabel("y")
     if not ax.get_title():
         ax.set_title(surface.name.replace("_", " "))
-    return drawn
+    return finish(drawn)
 
 
 # -- runs ------------------------------------------------------------------------------------------
@@ -155,6 +156,7 @@ def groups(run, label=None):
         names = [f"{type(run.optimizer).__name__} ({name})" if "=" in name else name for name in names]
     return [Drawn(label=names[i], positions=positions[:, i], losses=run.losses.reshape((T, n_cells, n))[:, i],
                   diverged=run.diverged.reshape((n_cells, n))[i], reached=run.reached.reshape((n_cells, n))[i],
+                  diverged_at=run.diverged_at.reshape((n_cells, n))[i],
                   lrs=lrs[:, i], steps=run.recorded_steps, optimizer=_cell_optimizer(run.optimizer, cells[i]),
                   surface=run.surface)
             for i in range(n_cells)]
@@ -225,7 +227,8 @@ def _as_groups(source, paths=None, labels=None):
             paths = paths.reshape(paths.shape[0], -1, 2)
             n = paths.shape[1]
             found = [Drawn(label=None, positions=paths, losses=surface.value(paths),
-                           diverged=np.zeros(n, bool), reached=surface.nearest_minimum(paths[-1]),
+                           diverged=np.zeros(n, bool), diverged_at=np.full(n, -1),
+                           reached=surface.nearest_minimum(paths[-1]),
                            lrs=np.zeros((0, n)), steps=np.arange(len(paths)), optimizer=None, surface=surface)]
     if labels is not None:
         labels = [labels] if isinstance(labels, str) else list(labels)
@@ -257,9 +260,13 @@ def trajectories(source, paths=None, *, ax=None, background=True, labels=None, c
         label, pos, diverged = group.label, group.positions, group.diverged
         c = colors[g % len(colors)] if colors is not None else color(g)
         keep = np.union1d(np.arange(0, len(pos), every), [len(pos) - 1])
-        lines = []
+        lines, exits = [], []
         for i in range(pos.shape[1]):
-            line, = ax.plot(pos[keep, i, 0], pos[keep, i, 1], color=c, lw=width, alpha=alpha,
+            path = pos[keep, i]
+            if diverged[i]:   # drawn up to where it leaves the picture, not to its far frozen point
+                path, exit_point = _until_it_leaves(path, surface.bounds)
+                exits.append(exit_point)
+            line, = ax.plot(path[:, 0], path[:, 1], color=c, lw=width, alpha=alpha,
                             label=label if i == 0 else None, zorder=3, solid_capstyle="round")
             lines.append(line)
         drawn["lines"].append(lines)
@@ -270,11 +277,54 @@ def trajectories(source, paths=None, *, ax=None, background=True, labels=None, c
             ok = ~np.asarray(diverged, bool)
             drawn["ends"].append(ax.plot(end[ok, 0], end[ok, 1], "o", color=c, ms=5, mec="white",
                                          mew=0.8, zorder=5)[0])
-            if (~ok).any():
-                ax.plot(end[~ok, 0], end[~ok, 1], "X", color=c, ms=8, mec="black", mew=0.8, zorder=5)
+            if exits:
+                drawn.setdefault("diverged", []).append(_mark_divergence(
+                    ax, np.array(exits), group.diverged_at[~ok], c))
     if legend or (legend is None and any(g.label for g in found) and len(found) > 1):
-        ax.legend(loc="best", framealpha=0.9)
-    return drawn
+        _legend_beside(ax)
+    return finish(drawn)
+
+
+def _until_it_leaves(path, bounds):
+    """``path`` up to its first point outside ``bounds``, and the point where it crosses them."""
+    (x0, x1), (y0, y1) = bounds
+    inside = (path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)
+    inside &= np.isfinite(path).all(axis=1)
+    if inside.all():
+        return path, path[-1]
+    first_out = int(np.argmin(inside))
+    if first_out == 0:
+        return path[:1], path[0]
+    a, b = path[first_out - 1], path[first_out]
+    # the crossing of the segment a -> b with the box, so the cross sits on the picture's edge
+    with np.errstate(all="ignore"):
+        scales = [s for s in ((x0 - a[0]) / (b[0] - a[0]), (x1 - a[0]) / (b[0] - a[0]),
+                              (y0 - a[1]) / (b[1] - a[1]), (y1 - a[1]) / (b[1] - a[1]))
+                  if np.isfinite(s) and 0 <= s <= 1]
+    crossing = a + min(scales, default=0.0) * (b - a) if np.isfinite(b).all() else a
+    return np.vstack([path[:first_out], crossing]), crossing
+
+
+def _mark_divergence(ax, points, steps, c):
+    """A cross where each diverged run was frozen, with the step it blew up at: one label per
+    run for a few runs, one for the whole group beyond that (a swarm)."""
+    cross, = ax.plot(points[:, 0], points[:, 1], "X", color=c, ms=9, mec="black", mew=0.8, zorder=6)
+    if len(points) <= 3:
+        for (x, y), step in zip(points, steps):
+            ax.annotate(f"diverged at step {step}", (x, y), xytext=(6, 6), textcoords="offset points",
+                        color="black", zorder=7, bbox=dict(boxstyle="round,pad=0.2", fc="white",
+                                                          ec=c, alpha=0.9))
+    else:
+        first, last = int(np.min(steps)), int(np.max(steps))
+        when = f"step {first}" if first == last else f"steps {first}–{last}"
+        cross.set_label(f"× {len(points)} diverged ({when})")
+    return cross
+
+
+def _legend_beside(ax):
+    """The legend to the right of the axes, where it hides no path."""
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+                     framealpha=0.9)
 
 
 def _gap(losses, surface, gap):
@@ -302,13 +352,20 @@ def losses(source, *, ax=None, labels=None, colors=None, log=True, gap=True, leg
         drawn["lines"].append([ax.plot(group.steps, values[:, i], color=c, alpha=alpha,
                                        label=group.label if i == 0 else None)[0]
                                for i in range(values.shape[1])])
+        gone = np.flatnonzero(np.asarray(group.diverged, bool))
+        if len(gone):
+            # the loss stays at the frozen point's value; the cross marks the step it blew up
+            at = group.diverged_at[gone]
+            rows = np.clip(np.searchsorted(group.steps, at) - 1, 0, len(group.steps) - 1)
+            points = np.column_stack([group.steps[rows], values[rows, gone]])
+            drawn.setdefault("diverged", []).append(_mark_divergence(ax, points, at, c))
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel(ylabel)
     if legend or (legend is None and len(found) > 1):
-        ax.legend(loc="best", framealpha=0.9)
-    return drawn
+        _legend_beside(ax)
+    return finish(drawn)
 
 
 # -- 3-D -------------------------------------------------------------------------------------------
@@ -355,7 +412,7 @@ def surface3d(source, paths=None, *, ax=None, resolution=80, log=False, elev=35,
     ax.set_zlabel("log10(f − min f)" if log else "f")
     if len(found) > 1:
         ax.legend(loc="upper left", framealpha=0.9)
-    return drawn
+    return finish(drawn)
 
 
 # -- maps (drawn by gdsim.plotting.maps; here so every figure is one import away) --------------------

@@ -8,6 +8,7 @@ import numpy as np
 from gdsim import arguments
 from gdsim import optimizers as _optimizers
 from gdsim.plotting import figures as plotting
+from gdsim.plotting.theme import finish
 from gdsim.sim.engine import simulate
 from gdsim.sim.maps import CLASSES
 
@@ -74,7 +75,7 @@ def plot_basins(basin_map, ax=None, *, samples=0, sample_steps=None, shade=False
                                              frameon=False, fontsize=plotting.FONT_SIZE - 2)
     if n_cells == 1:
         drawn["ax"] = axes[0]
-    return drawn
+    return finish(drawn)
 
 
 def _panel_axes(ax, n):
@@ -226,4 +227,4 @@ def plot_stability(stability_map, ax=None, *, limit=True, legend=True):
                                     frameon=False, fontsize=plotting.FONT_SIZE - 1)
     if not ax.get_title():
         ax.set_title(f"{m.surface.name.replace('_', ' ')}: {m.steps} steps")
-    return drawn
+    return finish(drawn)

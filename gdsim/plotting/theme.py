@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
+
 from gdsim.sim.maps import basin_label  # noqa: F401 - the legend text of a basin, for figures
 
 # Okabe & Ito (2008), reordered so the first colours have the most contrast on the light-grey
@@ -100,3 +102,52 @@ def prepare_axes(ax, projection=None, figsize=None):
     with style():
         fig = plt.figure(figsize=figsize or FIGSIZE, layout="constrained")
         return fig.add_subplot(projection=projection)
+
+
+def min_font_size(fig):
+    """The smallest legible text for ``fig``: 1/90 of its width (a 10-inch figure: 8 pt), in
+    half points rounded up."""
+    return np.ceil(fig.get_figwidth() * 72 / 90 * 2) / 2
+
+
+def legible(fig):
+    """Raise every text of ``fig`` that is smaller than :func:`min_font_size` to it (tick labels
+    through ``tick_params``, so ticks made later follow), and return ``fig``.
+
+    Every gdsim figure builder ends with it, so a wide figure gets larger text instead of
+    unreadable text; a lecture figure should still prefer a grid to a long strip."""
+    from matplotlib.text import Text
+
+    minimum = min_font_size(fig)
+    for ax in fig.axes:
+        for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            labels = axis.get_ticklabels(which="both")
+            if labels and min(label.get_fontsize() for label in labels) < minimum:
+                ax.tick_params(axis=which, which="both", labelsize=minimum)
+    for text in fig.findobj(lambda artist: isinstance(artist, Text)):
+        if text.get_fontsize() < minimum:
+            text.set_fontsize(minimum)
+    return fig
+
+
+def subplots(nrows=1, ncols=1, *, figsize=None, **options):
+    """``plt.subplots`` in gdsim's style with constrained layout, for figures composed of several
+    gdsim drawings (``gdsim.plotting.trajectories(run, ax=axes[0])`` ...); call
+    :func:`legible` on the figure when it is complete."""
+    import matplotlib.pyplot as plt
+
+    options.setdefault("layout", "constrained")
+    with style():
+        return plt.subplots(nrows, ncols, figsize=figsize or FIGSIZE, **options)
+
+
+def finish(drawn):
+    """Make the figure behind ``drawn`` (a Drawn record, axes or Figure) :func:`legible`, and
+    return ``drawn``: the last line of every gdsim figure function."""
+    figure = drawn
+    if isinstance(drawn, dict):
+        figure = drawn.get("figure") or drawn.get("ax") or (drawn.get("axes") or [None])[0]
+    figure = getattr(figure, "figure", figure)
+    if figure is not None and hasattr(figure, "get_figwidth"):
+        legible(figure)
+    return drawn

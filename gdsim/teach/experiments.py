@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdsim import arguments, datasets
+from gdsim import arguments, datasets, plotting
 from gdsim.nn import MLP, LRRule, fit
 from gdsim.optimizers import SGD, Adagrad, Adam, RMSprop
 from gdsim.schedules import time_decay
@@ -215,7 +215,7 @@ def plot(experiment, metric="accuracy", axes=None):
         ax.set_visible(False)
     fig.suptitle(f"{experiment.title}: train and test {metric}"
                  + (f" ({len(experiment.seeds)} seeds, mean bold)" if len(experiment.seeds) > 1 else ""))
-    return fig
+    return plotting.finish(fig)
 
 
 def _plot_series(experiment, keys, axes):
@@ -235,7 +235,7 @@ def _plot_series(experiment, keys, axes):
             if r == len(keys) - 1:
                 ax.set_xlabel("epoch")
     fig.suptitle(f"{experiment.title}: learning rate, training loss and accuracy")
-    return fig
+    return plotting.finish(fig)
 
 
 FIGURES = {

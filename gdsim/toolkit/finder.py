@@ -292,7 +292,7 @@ class LRFinderResult:
         smoothing = " (smoothed)" if self.settings["smooth"] else ""
         ax.set_ylabel(("loss − f*" if log and self.floor else "loss") + smoothing)
         ax.legend(loc="best", framealpha=0.9)
-        return drawn
+        return plotting.finish(drawn)
 
 
 class SurfaceLRFinderResult(LRFinderResult):
@@ -376,12 +376,18 @@ def lr_find(target, optimizer, data, y=None, start_lr=1e-7, end_lr=10.0, num_it=
     with ``noise``) and to 0 on a noiseless surface: there the average would only add its lag of
     about 1/(1−β) = 50 batches — four decades of lr with the default sweep.
     """
+    if not (isinstance(target, (MLP, str)) or hasattr(target, "grad_xy")):
+        raise TypeError(f"target must be a gdsim.nn.MLP or a surface (a Surface or its name), "
+                        f"got {target!r}")
+    for o in optimizer if isinstance(target, MLP) and isinstance(optimizer, list) else [optimizer]:
+        arguments.check_optimizer("optimizer", o)
+    arguments.check_nonnegative("noise", noise)
+    seed = arguments.check_seed("seed", seed)
     if smooth is None:
         smooth = 0.0 if not isinstance(target, MLP) and not np.any(noise) else 0.98
     start_lr, end_lr, num_it, mode, smooth = _check(start_lr, end_lr, num_it, mode, smooth)
-    if not isinstance(stop_div, (bool, np.bool_)):
-        raise TypeError(f"stop_div must be True or False, got {stop_div!r}")
-    settings = dict(start_lr=start_lr, end_lr=end_lr, mode=mode, smooth=smooth, stop_div=bool(stop_div))
+    stop_div = arguments.check_bool("stop_div", stop_div)
+    settings = dict(start_lr=start_lr, end_lr=end_lr, mode=mode, smooth=smooth, stop_div=stop_div)
     if isinstance(target, MLP):
         if y is None:
             raise TypeError("lr_find(model, optimizer, X, y) needs the targets y")

@@ -98,7 +98,7 @@ def filter_normalized_directions(weights, seed=None, norm="filter", ignore="bias
     ``"layer"`` (per weight matrix) or ``None``. Returns ``(δx, δy)`` as lists of arrays."""
     _choice("norm", norm, NORMS)
     _choice("ignore", ignore, IGNORE)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(arguments.check_seed("seed", seed))
     pair = []
     for _ in range(2):
         direction = []
@@ -220,11 +220,7 @@ def _extent(extent, path, kind):
     if np.ndim(extent) == 0:
         s = float(arguments.check_positive("extent", extent))
         return (-s, s), (-s, s)
-    (x0, x1), (y0, y1) = extent
-    for name, low, high in (("extent x", x0, x1), ("extent y", y0, y1)):
-        if not low < high:
-            raise ValueError(f"{name} must be (low, high) with low < high, got ({low}, {high})")
-    return (float(x0), float(x1)), (float(y0), float(y1))
+    return arguments.check_bounds("extent", extent)
 
 
 def _trajectory(trajectory, member, n_params):
@@ -255,6 +251,7 @@ def loss_landscape(model, X, y, *, directions="random", trajectory=None, member=
     Returns a :class:`Landscape`.
     """
     resolution = arguments.check_int("resolution", resolution, minimum=2)
+    seed = arguments.check_seed("seed", seed)
     weights = _member(model, member)
     shapes = [w.shape for w in weights]
     center = _flatten(weights)
@@ -320,7 +317,7 @@ def plot_landscape(result, ax=None, *, levels=15, log=True, path=True, label="pa
     xlabel, ylabel = result.axis_labels()
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    return drawn
+    return plotting.finish(drawn)
 
 
 def animate_landscape(result, *, fps=10, hold=1.5, levels=15, log=True):

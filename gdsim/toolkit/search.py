@@ -210,7 +210,7 @@ class SearchResult:
         ax.set_title(f"{self.kind} search: mean ± std over {self.n_seeds} seeds, "
                      f"{self.history.params.get('epochs')} epochs each", fontsize=plotting.FONT_SIZE)
         ax.legend(loc="best", framealpha=0.9)
-        return drawn
+        return plotting.finish(drawn)
 
 
 def _show(value):
@@ -275,6 +275,10 @@ def _run(kind, make_optimizer, candidates, names, X, y, validation_data, layers,
     arguments.check_choice("schedule_per", schedule_per, ["batch", "epoch"])
     epochs = arguments.check_int("epochs", epochs, minimum=1)
     batch_size = arguments.check_int("batch_size", batch_size, minimum=1)
+    arguments.check_choice("verbose", verbose, [0, 1, 2])
+    if not (model_options is None or isinstance(model_options, dict)):
+        raise TypeError(f"model_options must be a dict of MLP keywords (activation=..., ...), "
+                        f"got {model_options!r}")
     seeds = _seed_list(seeds)
     S = len(seeds)
     kwargs = {n: np.repeat(np.array([c[n] for c in candidates], dtype=float), S)
@@ -346,7 +350,7 @@ def random_search(make_optimizer, X, y, validation_data, *, n_candidates, layers
     n_candidates = arguments.check_int("n_candidates", n_candidates, minimum=1)
     if "lr" not in space:
         raise ValueError("random_search searches the learning rate: pass lr=(low, high)")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(arguments.check_seed("seed", seed))
     columns = {}
     for name, spec in space.items():
         if isinstance(spec, tuple) and len(spec) == 3 and spec[0] in ("log", "lin"):
