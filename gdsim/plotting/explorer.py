@@ -433,13 +433,13 @@ class Explorer:
         if self._events is not None:
             self._events.on_dom_event(self._on_image_click, remove=True)
         self.figure.canvas.mpl_disconnect(self._click)
+        if self.interactive:    # pyplot's figure first: ipympl tidies its canvas while it can
+            import matplotlib.pyplot as plt
+            plt.close(self.figure)
         seen = set()
         for widget in [self.ui, *self.widgets.values(), *self._buttons, self.info, self.view,
                        self._events]:
             _close_widget(widget, seen)
-        if self.interactive:
-            import matplotlib.pyplot as plt
-            plt.close(self.figure)
         self._background = None
 
     def __enter__(self):
