@@ -54,6 +54,7 @@ def _tour(args):
 
 def _figure(args):
     import inspect
+    from pathlib import Path
 
     import matplotlib
 
@@ -63,10 +64,16 @@ def _figure(args):
     if args.list or args.name is None:
         _print_catalogue("Figures", gallery.describe())
         return 0
-    draw = gallery.REGISTRY.factory(args.name)
-    options = {"seeds": args.seeds} if "seeds" in inspect.signature(draw).parameters else {}
-    path = draw(args.out, **options) if args.out else draw(**options)
-    print(f"Wrote {path}")
+    make = gallery.REGISTRY.factory(args.name)
+    accepted = inspect.signature(make).parameters
+    options = {"seeds": args.seeds} if "seeds" in accepted and args.seeds != 1 else {}
+    if args.size == "projector":
+        options["figsize"] = gallery.PROJECTOR
+    drawing = make(**options)
+    path = Path(args.out) if args.out else Path(gallery.default_name(args.name, drawing))
+    if args.format:
+        path = path.with_suffix("." + args.format)
+    print(f"Wrote {gallery.save(drawing, path)}")
     return 0
 
 
@@ -99,7 +106,12 @@ def build_parser():
     figure.add_argument("name", nargs="?", choices=gallery.names(), metavar="NAME",
                         help="the figure: " + ", ".join(gallery.names()))
     figure.add_argument("--list", action="store_true", help="describe every figure, one a line")
-    figure.add_argument("--out", default=None, help="file to write (default: the figure's own name)")
+    figure.add_argument("--out", default=None, help="file to write (default: NAME.png, or "
+                        "NAME.gif for a movie)")
+    figure.add_argument("--format", choices=["png", "svg", "pdf", "gif", "mp4", "html"],
+                        help="file format (default: from --out, else png or gif)")
+    figure.add_argument("--size", choices=["default", "projector"], default="default",
+                        help="projector: a 16:9 slide (13.33 x 7.5 inches)")
     figure.add_argument("--seeds", type=int, default=1, help="independent repetitions to average")
     figure.set_defaults(handler=_figure)
 

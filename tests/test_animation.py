@@ -137,9 +137,9 @@ def test_facets_colour_by_minimum_and_schedule_panel(tmp_path):
 
 
 def test_tour_pictures(tmp_path):
-    race = gallery.optimizer_race(tmp_path / "race.html", frames=4, dpi=30)
+    race = gallery.save(gallery.optimizer_race_movie(steps=30, frames=4), tmp_path / "race.html")
     assert race.read_text().count("data:image/png;base64,") == 5
-    gif = gallery.which_minimum(tmp_path / "which.gif", frames=3, dpi=30)
+    gif = gallery.save(gallery.which_minimum(steps=20, frames=3), tmp_path / "which.gif")
     with Image.open(gif) as image:
         assert image.n_frames == 3
 

@@ -219,15 +219,10 @@ def test_any_callable_of_the_step_is_a_schedule_and_a_factory_can_be_registered(
 def test_a_registered_gallery_figure_is_drawn_by_gdsim_figure(tmp_path, capsys):
     from gdsim.teach import gallery
 
-    def bowl_paths(path="bowl.png"):
+    def bowl_paths():
         """PNG: three SGD paths on the quadratic bowl."""
-        import matplotlib.pyplot as plt
-
         run = gdsim.simulate("quadratic", gdsim.SGD(lr=0.05), STARTS, 30)
-        drawn = gdsim.plotting.trajectories(run)
-        drawn.ax.figure.savefig(path)
-        plt.close(drawn.ax.figure)
-        return path
+        return gdsim.plotting.trajectories(run).ax.figure
 
     gallery.register("bowl-paths", bowl_paths)
     try:

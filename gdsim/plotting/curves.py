@@ -64,7 +64,7 @@ def schedules(schedules, steps, *, ax=None, log=False, colors=None, legend=None)
     return finish(drawn)
 
 
-def schedule_gallery(path=None, *, steps=300, lr=0.1):
+def schedule_gallery(path=None, *, steps=300, lr=0.1, figsize=None):
     """Every common schedule on one page, each in its own panel with the same axes, so the
     shapes can be compared at a glance: step decays, smooth decays, restarts, cycles, warm-up,
     and the transformer schedules (warmup-stable-decay, inverse square root).
@@ -97,7 +97,7 @@ def schedule_gallery(path=None, *, steps=300, lr=0.1):
     columns = 4
     rows = -(-len(gallery) // columns)
     with style():
-        fig, grid = plt.subplots(rows, columns, figsize=(15, 2.85 * rows), sharex=True,
+        fig, grid = plt.subplots(rows, columns, figsize=figsize or (13.0, 2.6 * rows), sharex=True,
                                  sharey=True, layout="constrained")
     axes = list(grid.ravel())
     for j in range(len(gallery), len(axes)):  # the last row's spare panels

@@ -11,7 +11,8 @@ The rules (each a :class:`Problem` kind):
   entries, annotations, colour-bar labels);
 - ``legend over data``: a legend inside an axes covers at most 5% of that axes' plotted points;
 - ``shared colour``: within an axes, every labelled path (a line or collection in the legend)
-  has its own colour.
+  has its own colour;
+- ``cut off``: no text runs past the figure's edge.
 
 The check draws the figure once with its own renderer, so it sees what ``savefig`` writes.
 """
@@ -43,42 +44,36 @@ def _texts(fig, renderer):
     """Every visible, non-empty text the figure draws, with its box in display pixels."""
     from matplotlib.text import Text
 
+    undrawn = _undrawn_tick_labels(fig)
     found = []
     for text in fig.findobj(lambda a: isinstance(a, Text)):
-        if not text.get_visible() or not text.get_text().strip():
+        if id(text) in undrawn or not text.get_visible() or not text.get_text().strip():
             continue
-        if not _drawn(text):
+        if text.axes is not None and not text.axes.get_visible():
             continue
         box = text.get_window_extent(renderer)
         if box.width <= 0 or box.height <= 0 or not np.isfinite([box.x0, box.y0, box.x1, box.y1]).all():
-            continue
-        if _outside_axes_view(text, box):
             continue
         found.append((text, box))
     return found
 
 
-def _drawn(text):
-    """False for a text inside a hidden axes."""
-    return text.axes is None or text.axes.get_visible()
-
-
-def _outside_axes_view(text, box):
-    """Tick labels matplotlib keeps for ticks outside the view are not drawn."""
-    axes = text.axes
-    if axes is None:
-        return False
-    for axis in (axes.xaxis, axes.yaxis):
-        ticks = axis.get_major_ticks() + axis.get_minor_ticks()
-        for tick in ticks:
-            if text in (tick.label1, tick.label2):
-                if not (axis.get_visible() and tick.get_visible()):
-                    return True
-                low, high = sorted(axis.get_view_interval())
+def _undrawn_tick_labels(fig):
+    """Tick labels matplotlib keeps but does not draw: hidden axes or axis, hidden ticks, and
+    ticks outside the view."""
+    undrawn = set()
+    for axes in fig.axes:
+        for axis in (axes.xaxis, axes.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            span = (high - low) or 1.0
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
                 location = tick.get_loc()
-                span = (high - low) or 1.0
-                return not (low - 1e-9 * span <= location <= high + 1e-9 * span)
-    return False
+                shown = (axes.get_visible() and axis.get_visible() and tick.get_visible()
+                         and location is not None
+                         and low - 1e-9 * span <= location <= high + 1e-9 * span)
+                if not shown:
+                    undrawn.update((id(tick.label1), id(tick.label2)))
+    return undrawn
 
 
 def _describe(text):
@@ -96,6 +91,17 @@ def _small_texts(fig, texts):
                 "small text",
                 f"{_describe(text)} is {size:.1f} pt; this {fig.get_figwidth():.1f}-inch wide figure "
                 f"needs at least {minimum:.1f} pt (1/90 of its width)", [text]))
+    return problems
+
+
+def _cut_off(fig, texts):
+    width, height = fig.bbox.width, fig.bbox.height
+    problems = []
+    for text, box in texts:
+        if box.x0 < -OVERLAP_TOLERANCE or box.y0 < -OVERLAP_TOLERANCE or \
+                box.x1 > width + OVERLAP_TOLERANCE or box.y1 > height + OVERLAP_TOLERANCE:
+            problems.append(Problem("cut off", f"{_describe(text)} runs past the figure's edge",
+                                    [text]))
     return problems
 
 
@@ -222,8 +228,8 @@ def lint(fig):
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     texts = _texts(fig, renderer)
-    return (_small_texts(fig, texts) + _overlaps(texts) + _legends_over_data(fig, renderer)
-            + _shared_colours(fig))
+    return (_small_texts(fig, texts) + _overlaps(texts) + _cut_off(fig, texts)
+            + _legends_over_data(fig, renderer) + _shared_colours(fig))
 
 
 def check(fig, name=None):

@@ -14,7 +14,7 @@ from gdsim.sim.maps import CLASSES
 
 
 def plot_basins(basin_map, ax=None, *, samples=0, sample_steps=None, shade=False, contours=True,
-                legend=True, titles=True):
+                legend=True, titles=True, limits=True):
     """Colour each start by the minimum it reached: the basin-of-attraction picture.
 
     Each minimum has its own colour (repeating after eight) and is marked by a white star; grey
@@ -23,6 +23,11 @@ def plot_basins(basin_map, ax=None, *, samples=0, sample_steps=None, shade=False
     lightens pixels by how long they took to settle. One panel per sweep value; with several
     panels ``ax`` is a sequence of axes. Returns ``Drawn(axes, images, trajectories, legend)``
     whose ``images[i].get_array()`` are the labels.
+
+    ``limits`` writes next to each minimum the largest lr that can settle there (2/λ, λ its
+    sharpest curvature; 2(1 + μ)/λ with momentum) and, where the panel's lr is above it, "too
+    sharp for this lr": the reason a minimum has lost its basin (for SGD; adaptive methods
+    have no such closed-form limit).
     """
     import matplotlib.colors as mcolors
     from matplotlib.patches import Patch
@@ -58,6 +63,8 @@ def plot_basins(basin_map, ax=None, *, samples=0, sample_steps=None, shade=False
             ax.set_title(basin_map.cell_labels[i], fontsize=plotting.FONT_SIZE)
         if samples:
             drawn["trajectories"].append(_sample_paths(basin_map, i, ax, samples, sample_steps))
+        if limits:
+            drawn.setdefault("limits", []).append(_mark_limits(basin_map, i, ax))
     if legend:
         present = sorted(np.unique(basin_map.labels).tolist(), key=lambda c: (c < 0, c))
         shown = [c for c in present if c < 0] if sum(c >= 0 for c in present) > 10 else present
@@ -78,11 +85,37 @@ def plot_basins(basin_map, ax=None, *, samples=0, sample_steps=None, shade=False
     return finish(drawn)
 
 
+def _mark_limits(basin_map, i, ax):
+    """Each minimum's stable-lr limit beside its star; red where this panel's lr exceeds it."""
+    limits, lr = basin_map.limits(i), basin_map.lr(i)
+    if limits is None or lr is None:
+        return []
+    optimizer = basin_map.optimizer(i)
+    plain = optimizer.momentum == 0
+    formula = "2/λ" if plain else ("2(1+μ)/((1+2μ)λ)" if optimizer.nesterov else "2(1+μ)/λ")
+    texts = []
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    for (mx, my), limit in zip(basin_map.surface.minima, limits):
+        if not (x0 <= mx <= x1 and y0 <= my <= y1):
+            continue
+        sharp = lr >= limit
+        words = f"too sharp: {formula} = {limit:.3g}" if sharp else f"{formula} = {limit:.3g}"
+        # below the star, towards the middle of the panel so the box stays inside it
+        dx = 8 if mx < (x0 + x1) / 2 else -8
+        texts.append(ax.annotate(
+            words, (mx, my), xytext=(dx, -12), textcoords="offset points",
+            ha="left" if dx > 0 else "right", va="top", zorder=8,
+            color="#B00000" if sharp else "black",
+            bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="#B00000" if sharp else "#777777",
+                      alpha=0.92)))
+    return texts
+
+
 def _panel_axes(ax, n):
     if ax is None:
         import matplotlib.pyplot as plt
-        cols = min(n, 4)
-        rows = -(-n // cols)
+        rows = -(-n // 3)          # at most three panels a row, rows as even as they can be
+        cols = -(-n // rows)
         with plotting.style():
             # one panel shares its width with the legend beside it, so it gets room for both
             width = 7.6 if n == 1 else 0.4 + 4.2 * cols

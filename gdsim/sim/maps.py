@@ -92,6 +92,16 @@ class BasinMap:
         """The optimizer of panel ``i``."""
         return self._optimizer if self._maker is None else self._maker(**self.cells[i])
 
+    def limits(self, i=0):
+        """Panel ``i``'s stable-lr limit at each minimum (:func:`stability_limit`), or None for
+        an optimizer without a closed-form limit."""
+        return stability_limit(self.optimizer(i), minimum_curvatures(self.surface))
+
+    def lr(self, i=0):
+        """Panel ``i``'s learning rate, when it is one number."""
+        lr = self.optimizer(i).hyperparameters().get("lr")
+        return None if callable(lr) or np.ndim(lr) else float(lr)
+
     def fractions(self):
         """Share of the pixels per outcome, per panel: ``{label: array (cells,)}``."""
         flat = self.labels.reshape(len(self.cells), -1)
@@ -258,3 +268,33 @@ def basin_label(k, surface=None):
         is_global = np.isclose(values[k], values.min()) and not np.allclose(values, values.min())
         return f"minimum ({x:.2f}, {y:.2f})" + (", global" if is_global else "")
     return f"minimum {k}"
+
+
+def stability_limit(optimizer, curvature):
+    """The largest stable lr of ``optimizer`` at a minimum whose sharpest curvature (the
+    Hessian's largest eigenvalue) is ``curvature``, or None where no closed form applies.
+
+    Near a minimum the loss is ½λx² along the sharpest direction, and gradient descent
+    x ← x − lr·λx converges only while |1 − lr·λ| < 1, i.e. lr < 2/λ. Heavy-ball momentum μ
+    (PyTorch's SGD, dampening τ) stretches that to lr·(1 − τ)·λ < 2(1 + μ); Nesterov to
+    lr·λ < 2(1 + μ)/(1 + 2μ). Adaptive methods rescale each step, so they have no such limit.
+    """
+    from gdsim.optimizers import SGD
+
+    if not isinstance(optimizer, SGD) or optimizer.convention != "pytorch":
+        return None
+    mu, tau = optimizer.momentum, optimizer.dampening
+    if callable(mu) or callable(tau) or np.ndim(mu) or np.ndim(tau):
+        return None
+    curvature = np.asarray(curvature, dtype=float)
+    with np.errstate(divide="ignore"):
+        if optimizer.nesterov:
+            return 2 * (1 + mu) / ((1 + 2 * mu) * curvature)
+        return 2 * (1 + mu) / ((1 - tau) * curvature)
+
+
+def minimum_curvatures(surface):
+    """The Hessian's largest eigenvalue at each of ``surface.minima`` (its sharpest direction)."""
+    if not len(surface.minima):
+        return np.zeros(0)
+    return np.linalg.eigvalsh(surface.hessian(surface.minima))[:, -1]

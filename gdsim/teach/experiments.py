@@ -192,6 +192,14 @@ def _curves(ax, experiment, c, key, color, label):
     ax.plot(epochs, center, color=color, label=label, linewidth=1.5)
 
 
+def _epoch_axis(ax, epochs):
+    """Epochs 1..n with a few round ticks: neighbouring panels' tick labels never touch."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlim(1, epochs)
+    ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
+
+
 def plot(experiment, metric="accuracy", axes=None):
     """The tutorial's figure: one panel per condition, train (blue) and test (orange) ``metric``.
 
@@ -205,12 +213,15 @@ def plot(experiment, metric="accuracy", axes=None):
     for c, ax in enumerate(axes[:C]):
         _curves(ax, experiment, c, metric, TRAIN_COLOR, "train")
         _curves(ax, experiment, c, f"val_{metric}", TEST_COLOR, "test")
-        ax.set_title(experiment.labels[c], fontsize=10)
+        ax.set_title(experiment.labels[c])
         ax.set_xlabel("epoch")
+        _epoch_axis(ax, len(experiment.history[metric]))
         if metric == "accuracy":
             ax.set_ylim(0, 1)
     axes[0].set_ylabel(metric)
-    axes[0].legend(loc="lower right" if metric == "accuracy" else "upper right", fontsize=8)
+    # outside the panels, so it covers no curve
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2,
+               frameon=False)
     for ax in axes[C:]:
         ax.set_visible(False)
     fig.suptitle(f"{experiment.title}: train and test {metric}"
@@ -227,8 +238,9 @@ def _plot_series(experiment, keys, axes):
             _curves(ax, experiment, c, key, TRAIN_COLOR, key)
             if key == "lr":
                 ax.set_yscale("log")
+            _epoch_axis(ax, len(experiment.history[key]))
             if r == 0:
-                ax.set_title(experiment.labels[c], fontsize=10)
+                ax.set_title(experiment.labels[c])
             if c == 0:
                 ax.set_ylabel({"lr": "learning rate", "loss": "train loss",
                                "accuracy": "train accuracy"}.get(key, key))
@@ -247,19 +259,28 @@ FIGURES = {
 }
 
 
-def write_figure(name, out=None, seeds=1, epochs=200):
+def figure(name, seeds=1, epochs=200, figsize=None):
     """Run experiment ``name`` (``lr-sweep``, ``momentum``, ``decay``, ``plateau``, ``adaptive``)
-    and write its figure to ``out`` (default ``NAME.png``; the suffix picks the format).
-    Returns the path written. Uses no GUI backend."""
+    and return its figure (a matplotlib Figure, not shown by pyplot)."""
+    from matplotlib.figure import Figure
+
     name = arguments.check_choice("figure", name, FIGURES)
     run, metric = FIGURES[name]
     experiment = run(seeds=seeds, epochs=epochs)
-    from matplotlib.figure import Figure
     rows = 3 if metric == "plateau" else -(-len(experiment.values) // 4)
     cols = len(experiment.values) if metric == "plateau" else min(len(experiment.values), 4)
-    fig = Figure(figsize=(3.2 * cols, 2.6 * rows), constrained_layout=True)
-    axes = fig.subplots(rows, cols, squeeze=False)
-    plot(experiment, metric, axes=axes)
+    with plotting.style():
+        fig = Figure(figsize=figsize or (min(3.2 * cols, 13.0), 2.9 * rows + 0.6),
+                     layout="constrained")
+        axes = fig.subplots(rows, cols, squeeze=False)
+        plot(experiment, metric, axes=axes)
+    return fig
+
+
+def write_figure(name, out=None, seeds=1, epochs=200):
+    """Run experiment ``name`` and write its figure to ``out`` (default ``NAME.png``; the
+    suffix picks the format). Returns the path written. Uses no GUI backend."""
+    fig = figure(name, seeds=seeds, epochs=epochs)
     path = pathlib.Path(out if out is not None else f"{name}.png")
     fig.savefig(path)
     return path

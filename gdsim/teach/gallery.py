@@ -1,123 +1,345 @@
 """The named figures of the tour and the lessons, one function each, for instructors to reuse.
 
-Each is registered by name, so ``gdsim figure NAME`` writes it and ``gdsim figure --list``
-describes it; an instructor adds one with ``gdsim.teach.gallery.register(name, function)``,
-where ``function(path, **options)`` writes the figure to ``path`` and returns it.
+Each returns its matplotlib Figure (or, for a movie, a gdsim Animation) so it can be tweaked
+before saving; ``gdsim figure NAME`` writes it and ``gdsim figure --list`` describes them all.
+``figsize=PROJECTOR`` gives a 16:9 slide. An instructor adds one with
+``gdsim.teach.gallery.register(name, function)``, where ``function(**options)`` returns the
+Figure or Animation.
+
+Races are fair: each optimizer runs at its own best learning rate, picked by :func:`tune_lr`
+from a sweep drawn on the figure, and a contender that diverges or climbs above its starting
+loss is never picked. Every claim a title makes is checked on the data by the tests.
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 
-from gdsim import optimizers as _optimizers
-from gdsim import surfaces
-from gdsim.plotting import figures as plotting
+from gdsim import optimizers, plotting, surfaces
 from gdsim.plotting.animation import animate
 from gdsim.plotting.maps import plot_basins, plot_stability
-from gdsim.sim.engine import simulate
-from gdsim.sim.maps import basins, stability
 from gdsim.registry import Registry, summary
+from gdsim.sim.maps import basins, stability
 from gdsim.sim.sweep import sweep
 from gdsim.teach import experiments
 
-
-def basin_gallery(path="basins_by_lr.png", *, grid=240, steps=200):
-    """Basins of plain SGD on Himmelblau at four learning rates, with sample paths: as the lr
-    grows the sharpest minimum's basin vanishes (it needs lr < 2/curvature), the watersheds
-    fray, and more and more runs bounce without settling. Writes ``path`` and returns it as a Path.
-    """
-    from pathlib import Path
-
-    import matplotlib.pyplot as plt
-
-    basin_map = basins("himmelblau", _optimizers.SGD(lr=0.01), grid, steps, lr=[0.005, 0.015, 0.02, 0.023])
-    drawn = plot_basins(basin_map, samples=9)
-    figure = drawn.axes[0].figure
-    figure.suptitle(f"Which minimum does SGD reach from each start? ({steps} steps, one start per pixel)",
-                    fontsize=plotting.FONT_SIZE + 2)
-    figure.canvas.draw()   # constrained layout settles equal-aspect panels + outside legend in two passes
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return Path(path)
+PROJECTOR = (13.33, 7.5)   # inches: a 16:9 slide
 
 
-def stability_figure(path="stability_lr_momentum.png", *, steps=300, resolution=(120, 80)):
-    """Heavy-ball momentum on the quadratic (condition number 10) over lr and momentum, with
-    the theory's limit lr < 2(1 + μ)/L on top: momentum lets larger steps stay stable, while
-    too small an lr is merely slow. Writes ``path`` and returns it as a Path.
-    """
-    from pathlib import Path
+# -- fair races ---------------------------------------------------------------------------------
 
-    import matplotlib.pyplot as plt
+@dataclass
+class Tuned:
+    """One contender of a race at its best lr: ``lr`` chosen from ``lrs``, where ``eligible``
+    marks the lrs that neither diverge nor climb above the starting loss from any start and
+    ``scores`` is the mean final gap to the global minimum; ``run`` is the chosen lr's Run."""
 
-    nx, ny = resolution
-    result = stability(surfaces.get("quadratic", condition=10), _optimizers.SGD, steps,
-                       lr=np.geomspace(1e-3, 1.0, nx), momentum=np.linspace(0.0, 0.99, ny))
-    drawn = plot_stability(result)
-    drawn.ax.set_title(f"SGD with momentum on a quadratic (L = 10): {steps} steps")
-    drawn.ax.figure.savefig(path, dpi=100)
-    plt.close(drawn.ax.figure)
-    return Path(path)
+    name: str
+    optimizer: object
+    lr: float
+    lrs: np.ndarray
+    scores: np.ndarray
+    eligible: np.ndarray
+    run: object
 
-
-def optimizer_race(path="optimizer_race.gif", *, frames=160, fps=15, dpi=100, progress=False):
-    """Six optimizers from one start down Rosenbrock's curved valley, with the loss racing
-    alongside: plain SGD crawls, momentum overshoots and recovers, Nesterov damps the overshoot,
-    the adaptive methods take even-sized steps and Adagrad's shrink until it stalls.
-    Writes ``path`` (.gif, .html or .mp4) and returns it as a Path.
-    """
-    o = _optimizers
-    contenders = [o.SGD(lr=1e-3), o.SGD(lr=1e-3, momentum=0.9), o.SGD(lr=1e-3, momentum=0.9, nesterov=True),
-                  o.RMSprop(lr=0.01), o.Adam(lr=0.1), o.Adagrad(lr=0.5)]
-    runs = [simulate("rosenbrock", opt, np.array([[-1.4, 2.2]]), 400) for opt in contenders]
-    labels = ["SGD (lr=0.001)", "SGD + momentum (lr=0.001, μ=0.9)", "SGD + Nesterov (lr=0.001, μ=0.9)",
-              "RMSprop (lr=0.01)", "Adam (lr=0.1)", "Adagrad (lr=0.5)"]
-    anim = animate(runs, frames=frames, fps=fps, dpi=dpi, labels=labels, panels=("loss",),
-                   title="The optimizer race on Rosenbrock's valley")
-    try:
-        return anim.save(path, progress=progress)
-    finally:
-        anim.close()
+    @property
+    def label(self):
+        return f"{self.name}, lr={self.lr:.2g} (best of {len(self.lrs)})"
 
 
-def which_minimum(path="which_minimum.gif", *, frames=100, fps=12, dpi=80, progress=False):
-    """The same 25 starts on Himmelblau at three learning rates, each path coloured by the
-    minimum it ends in: the start decides the basin at a small lr, but a larger lr can no
-    longer settle in the sharpest minimum (its curvature exceeds 2/lr) and its runs bounce on.
-    Writes ``path`` and returns it as a Path.
-    """
-    o = _optimizers
+def tune_lr(surface, make_optimizer, starts, steps, lrs, name=None):
+    """Run ``make_optimizer(lr=...)`` at every lr of ``lrs`` from ``starts`` (one vectorized
+    sweep) and return the :class:`Tuned` contender at the lr with the lowest mean final loss
+    among those that never diverge nor climb above their starting loss."""
+    surface = surfaces.as_surface(surface)
+    lrs = np.asarray(lrs, dtype=float)
+    grid = sweep(surface, make_optimizer, starts, steps, lr=list(lrs))
+    losses = grid.losses.reshape(grid.losses.shape[:2] + (-1,))          # (T, n_lr, n_starts)
+    climbed = (losses > losses[:1] * (1 + 1e-12) + 1e-12).any(axis=0)
+    eligible = ~grid.diverged.reshape(len(lrs), -1).any(axis=1) & ~climbed.any(axis=1)
+    if not eligible.any():
+        raise ValueError(f"no lr in {lrs} keeps {name or make_optimizer} stable from every start")
+    fstar = float(surface.minima_values[0]) if len(surface.minima) else 0.0
+    scores = (grid.final_loss.reshape(len(lrs), -1) - fstar).mean(axis=1)
+    best = int(np.argmin(np.where(eligible, scores, np.inf)))
+    optimizer = make_optimizer(lr=float(lrs[best]))
+    run = grid.select(lr=grid.coords["lr"][best])
+    return Tuned(name or optimizer.label(), optimizer, float(lrs[best]), lrs, scores, eligible, run)
+
+
+def _sgd(**options):
+    return lambda lr: optimizers.SGD(lr=lr, **options)
+
+
+RACE_SURFACE = "himmelblau"
+RACE_STARTS = np.array([[-0.3, -0.9], [0.0, 0.0], [-4.5, 4.5], [4.5, -4.5], [1.0, -4.5]])
+RACE = {   # name: (factory of lr, the lrs tried)
+    "SGD": (_sgd(), np.geomspace(1e-4, 3e-2, 12)),
+    "Momentum (μ=0.9)": (_sgd(momentum=0.9), np.geomspace(1e-4, 3e-2, 12)),
+    "Adagrad": (lambda lr: optimizers.Adagrad(lr=lr), np.geomspace(1e-2, 3.0, 12)),
+    "RMSprop": (lambda lr: optimizers.RMSprop(lr=lr), np.geomspace(1e-3, 0.3, 12)),
+    "Adam": (lambda lr: optimizers.Adam(lr=lr), np.geomspace(1e-3, 1.0, 12)),
+}
+
+
+def race_title(contenders):
+    """What the race shows, read off its runs: whether every run reached a minimum, and whether
+    the optimizers agree on which one."""
+    reached = np.array([t.run.reached.reshape(-1) for t in contenders.values()])
+    steps = next(iter(contenders.values())).run.steps
+    if (reached >= 0).all():
+        agree = (reached == reached[0]).all()
+        return ("Each optimizer at its own best lr reaches a minimum from every start, "
+                + ("and all reach the same ones" if agree else "but not always the same one"))
+    missing = int((reached < 0).sum())
+    return (f"Each optimizer at its own best lr: after {steps} steps {missing} of "
+            f"{reached.size} runs have not reached a minimum yet")
+
+
+def race(steps=200):
+    """The tour's race: five optimizers from the same five starts on Himmelblau, each tuned by
+    :func:`tune_lr`. Returns ``{name: Tuned}``."""
+    return {name: tune_lr(RACE_SURFACE, make, RACE_STARTS, steps, lrs, name)
+            for name, (make, lrs) in RACE.items()}
+
+
+def reached_table(surface, contenders):
+    """A text table: for each contender, which minimum each start reached."""
+    from gdsim.sim import DIVERGED, NOT_CONVERGED
+
+    surface = surfaces.as_surface(surface)
+
+    def cell(code):
+        if code == DIVERGED:
+            return "diverged"
+        if code == NOT_CONVERGED:
+            return "-"
+        x, y = surface.minima[code]
+        return f"({x:+.2f}, {y:+.2f})"
+
+    header = ["start"] + [f"({x:+.1f}, {y:+.1f})" for x, y in RACE_STARTS]
+    rows = [[t.label] + [cell(c) for c in t.run.reached] for t in contenders.values()]
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(text.ljust(w) for text, w in zip(row, widths)) for row in [header] + rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _sweep_panel(ax, contenders, colours):
+    """Final gap against lr for every contender, the chosen lr ringed: the sweep behind a race."""
+    for (name, tuned), c in zip(contenders.items(), colours):
+        scores = np.maximum(tuned.scores, 1e-32)
+        ax.plot(tuned.lrs, np.where(tuned.eligible, scores, np.nan), "-o", color=c, ms=4,
+                label=name)
+        ax.plot(tuned.lrs[~tuned.eligible], np.full((~tuned.eligible).sum(), 1e3), "x",
+                color=c, ms=8, mew=2)
+        ax.plot([tuned.lr], [max(tuned.scores[tuned.lrs == tuned.lr][0], 1e-32)], "o", ms=13,
+                mfc="none", mec=c, mew=2.2)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("final loss − f*")
+    ax.set_title("the lr sweep behind each panel")
+    ax.text(0.02, 0.02, "ringed: chosen\n×: diverges or climbs", transform=ax.transAxes,
+            va="bottom", ha="left")
+
+
+def optimizer_race(*, steps=200, figsize=None):
+    """PNG: five optimizers from the same five starts on Himmelblau, each at its own best lr
+    from a sweep shown in the last panel. Where each ends is printed by ``gdsim tour``."""
+    contenders = race(steps)
+    colours = [plotting.color(i) for i in range(len(contenders))]
+    fig, axes = plotting.subplots(2, 3, figsize=figsize or (13.0, 8.6))
+    axes = axes.ravel()
+    for ax, tuned, c in zip(axes, contenders.values(), colours):
+        plotting.trajectories(tuned.run, ax=ax, colors=[c], legend=False)
+        ax.set_title(tuned.label, color=c)
+    _sweep_panel(axes[-1], contenders, colours)
+    fig.suptitle(race_title(contenders))
+    return plotting.legible(fig)
+
+
+VALLEY_START = np.array([[-1.4, 2.2]])
+VALLEY = {
+    "SGD": (_sgd(), np.geomspace(1e-5, 1e-2, 13)),
+    "Momentum (μ=0.9)": (_sgd(momentum=0.9), np.geomspace(1e-5, 1e-2, 13)),
+    "Nesterov (μ=0.9)": (_sgd(momentum=0.9, nesterov=True), np.geomspace(1e-5, 1e-2, 13)),
+    "RMSprop": (lambda lr: optimizers.RMSprop(lr=lr), np.geomspace(1e-4, 0.1, 13)),
+    "Adam": (lambda lr: optimizers.Adam(lr=lr), np.geomspace(1e-3, 1.0, 13)),
+    "Adagrad": (lambda lr: optimizers.Adagrad(lr=lr), np.geomspace(1e-2, 3.0, 13)),
+}
+NEAR_THE_MINIMUM = 0.5   # distance to Rosenbrock's minimum (1, 1) that counts as "there"
+
+
+def valley_title(contenders):
+    """Who got near Rosenbrock's minimum in time and who is still on the way, read off the runs."""
+    there, crawling = [], []
+    for name, tuned in contenders.items():
+        end = tuned.run.final.reshape(-1, 2)[0]
+        (there if np.hypot(*(end - [1.0, 1.0])) < NEAR_THE_MINIMUM else crawling).append(name)
+    steps = next(iter(contenders.values())).run.steps
+    first = f"Rosenbrock's valley, {steps} steps, each optimizer at its best lr"
+    if not there:
+        return f"{first}:\nnone is near the minimum (1, 1) yet"
+    if not crawling:
+        return f"{first}:\nall end near the minimum (1, 1)"
+    return (f"{first}:\n{_names(there)} end near (1, 1); {_names(crawling)} "
+            f"{'is' if len(crawling) == 1 else 'are'} still on the way")
+
+
+def _names(names):
+    short = [n.split(" (")[0] for n in names]
+    return short[0] if len(short) == 1 else ", ".join(short[:-1]) + " and " + short[-1]
+
+
+def valley_race(steps=400):
+    """Six optimizers from one start down Rosenbrock's curved valley, each tuned by
+    :func:`tune_lr` (so none diverges or climbs above its start). Returns ``{name: Tuned}``."""
+    return {name: tune_lr("rosenbrock", make, VALLEY_START, steps, lrs, name)
+            for name, (make, lrs) in VALLEY.items()}
+
+
+def _told_apart(contenders, surface):
+    """Legend labels, with a note where two runs end on top of each other."""
+    surface = surfaces.as_surface(surface)
+    (x0, x1), (y0, y1) = surface.bounds
+    near = 0.02 * np.hypot(x1 - x0, y1 - y0)
+    ends = {name: t.run.final.reshape(-1, 2)[0] for name, t in contenders.items()}
+    labels = []
+    for name, tuned in contenders.items():
+        hidden = [other for other in ends if other != name and list(ends).index(other) > list(ends).index(name)
+                  and np.hypot(*(ends[other] - ends[name])) < near]
+        labels.append(tuned.label + (f"; ends under {', '.join(hidden)}" if hidden else ""))
+    return labels
+
+
+def optimizer_race_movie(*, steps=400, frames=160, fps=15, figsize=None):
+    """GIF: six optimizers down Rosenbrock's valley from one start, each at its best lr, with
+    the loss racing alongside."""
+    contenders = valley_race(steps)
+    runs = [t.run for t in contenders.values()]
+    return animate(runs, frames=frames, fps=fps, labels=_told_apart(contenders, "rosenbrock"),
+                   panels=("loss",), title=valley_title(contenders), figsize=figsize or (13.0, 7.6))
+
+
+WHICH_LRS = (0.005, 0.015, 0.022)
+
+
+def which_title(run):
+    """What the which-minimum picture shows, read off its runs: the start picks the minimum, and
+    whether the largest lr still settles in the sharpest minimum (curvature above 2/lr)."""
+    from gdsim.sim.maps import minimum_curvatures
+
+    surface = run.surface
+    sharpest = int(np.argmax(minimum_curvatures(surface)))
+    reached = run.reached.reshape(len(WHICH_LRS), -1)
+    lost = (reached[-1] == sharpest).sum() == 0 and (reached[0] == sharpest).any()
+    first = "The start decides the minimum (SGD on Himmelblau)"
+    if lost:
+        return f"{first}; at lr {WHICH_LRS[-1]} no run settles in the sharpest one any more"
+    return first
+
+
+def which_minimum_runs(steps=150):
+    """The same 25 starts on Himmelblau at three learning rates (one sweep)."""
     g = np.linspace(-4, 4, 5)
     starts = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)
-    run = sweep("himmelblau", o.SGD, starts, 150, lr=[0.005, 0.015, 0.022])
-    anim = animate(run, facet=True, color_by="minimum", frames=frames, fps=fps, dpi=dpi,
-                   title="The starting point and the learning rate decide the minimum (SGD on Himmelblau)")
-    try:
-        return anim.save(path, progress=progress)
-    finally:
-        anim.close()
+    return sweep("himmelblau", optimizers.SGD, starts, steps, lr=list(WHICH_LRS))
 
 
-def _experiment_figure(name, path=None, *, seeds=1, epochs=200):
-    return experiments.write_figure(name, path or f"{name}.png", seeds=seeds, epochs=epochs)
+def which_minimum(*, steps=150, frames=100, fps=12, figsize=None):
+    """GIF: 25 starts on Himmelblau at three lrs, each path coloured by the minimum it ends in."""
+    run = which_minimum_runs(steps)
+    return animate(run, facet=True, color_by="minimum", frames=frames,
+                   fps=fps, title=which_title(run), figsize=figsize)
 
+
+BASIN_LRS = (0.005, 0.015, 0.02, 0.023)
+BASINS_TITLE = "A minimum keeps its basin only while lr < 2/λ there (SGD on Himmelblau)"
+
+
+def basins_by_lr(*, grid=240, steps=200, samples=4, figsize=None):
+    """PNG: basins of SGD on Himmelblau at four lrs, each minimum marked with its limit 2/λ."""
+    basin_map = basins("himmelblau", optimizers.SGD(lr=0.01), grid, steps, lr=list(BASIN_LRS))
+    figure = None
+    if figsize is not None:
+        figure, axes = plotting.subplots(2, 2, figsize=figsize)
+    drawn = plot_basins(basin_map, ax=None if figure is None else list(axes.ravel()),
+                        samples=samples)
+    figure = drawn.axes[0].figure
+    figure.suptitle(BASINS_TITLE)
+    return plotting.legible(figure)
+
+
+def stability_map(*, steps=300, resolution=(120, 80), figsize=None):
+    """PNG: heavy-ball momentum on the quadratic (L = 10) over lr and momentum, with the theory's
+    limit lr < 2(1 + μ)/L on top."""
+    nx, ny = resolution
+    quadratic = surfaces.get("quadratic", condition=10)
+    result = stability(quadratic, optimizers.SGD, steps, lr=np.geomspace(1e-3, 1.0, nx),
+                       momentum=np.linspace(0.0, 0.99, ny))
+    ax = None
+    if figsize is not None:
+        _, ax = plotting.subplots(figsize=figsize)
+    drawn = plot_stability(result, ax=ax)
+    drawn.ax.set_title("Momentum lets larger steps stay stable, up to lr = 2(1 + μ)/L")
+    return plotting.legible(drawn.ax.figure)
+
+
+def schedules(*, steps=300, figsize=None):
+    """PNG: every common learning-rate schedule, one panel each on the same axes."""
+    drawn = plotting.schedule_gallery(steps=steps, figsize=figsize)
+    return drawn.figure
+
+
+def experiment_figure(name, *, seeds=1, epochs=200, figsize=None):
+    """The seed tutorial's experiment ``name`` as a Figure (see :mod:`gdsim.teach.experiments`)."""
+    return experiments.figure(name, seeds=seeds, epochs=epochs, figsize=figsize)
+
+
+# -- the registry ---------------------------------------------------------------------------------
 
 REGISTRY = Registry("figure")
 register = REGISTRY.register
 names = REGISTRY.names
 describe = REGISTRY.describe
 
-register("optimizer-race", optimizer_race,
-         "GIF: six optimizers down Rosenbrock's valley, the loss racing alongside")
-register("which-minimum", which_minimum,
-         "GIF: the start and the lr decide the minimum (SGD on Himmelblau, three lrs)")
-register("basins-by-lr", basin_gallery,
-         "PNG: basins of attraction of SGD on Himmelblau at four lrs")
-register("stability", stability_figure,
-         "PNG: stable, oscillating and diverging (lr, momentum) on a quadratic, with 2(1+μ)/L")
+register("optimizer-race", optimizer_race)
+register("optimizer-race-movie", optimizer_race_movie)
+register("which-minimum", which_minimum)
+register("basins-by-lr", basins_by_lr)
+register("stability", stability_map)
+register("schedules", schedules)
 for _name, (_experiment, _) in experiments.FIGURES.items():
-    register(_name, functools.partial(_experiment_figure, _name),
+    register(_name, functools.partial(experiment_figure, _name),
              "PNG, the seed tutorial's experiment: " + summary(_experiment))
 del _name, _experiment
+
+
+def default_name(name, drawing):
+    """The file a figure is saved to by default: its name, .gif for a movie, else .png."""
+    return f"{name}.gif" if hasattr(drawing, "frame_steps") else f"{name}.png"
+
+
+def save(drawing, path, dpi=100):
+    """Write a Figure (any matplotlib format, from the suffix) or an Animation, close it, and
+    return the path."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        if hasattr(drawing, "frame_steps"):
+            return Path(drawing.save(path))
+        drawing.savefig(path, dpi=dpi)
+        return path
+    finally:
+        if hasattr(drawing, "frame_steps"):
+            drawing.close()
+        else:
+            import matplotlib.pyplot as plt
+
+            plt.close(drawing)
+
