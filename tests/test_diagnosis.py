@@ -112,7 +112,7 @@ def test_bad_input():
         diagnose({"loss": np.ones(10)}, np.ones(10))
     with pytest.raises(ValueError, match="has no 'loss'"):
         diagnose({"acc": np.ones(10)})
-    with pytest.raises(TypeError, match="diagnose needs a History"):
+    with pytest.raises(TypeError, match="history must be a History"):
         diagnose(["a", "b"])
     assert set(THRESHOLDS) >= {"noise", "bounce", "decrease"}
 
@@ -143,3 +143,18 @@ def test_the_tutorial_sweep_reads_as_the_article_says(lr_sweep):
     for seed in range(2):
         assert lr_sweep[seed, 0].evidence["noise"] > THRESHOLDS["noise"]      # big jumps
         assert lr_sweep[seed, 2].evidence["decrease"] < 0.5                   # slow change
+
+
+def test_printing_the_diagnoses_gives_the_advice():
+    import gdsim
+    from gdsim.nn import MLP, fit
+
+    X, y = gdsim.datasets.blobs(200, centers=3, n_features=2, seed=2)
+    history = fit(MLP([2, 8, 3], population=3, seed=1), gdsim.SGD(lr=np.array([5.0, 0.1, 1e-6])),
+                  X, y, epochs=30, verbose=0)
+    found = diagnose(history)
+    printed = str(found)
+    assert "advice:" in printed
+    for label, advice in found.advice().items():
+        assert label in printed and advice in printed
+    assert set(found.advice()) == set(found.counts())

@@ -53,7 +53,7 @@ def test_constructor_stores_and_checks_every_hyperparameter():
     lion = Lion(lr=3e-4, betas=(0.95, 0.98), weight_decay=0.1)
     assert lion.hyperparameters() == {"lr": 3e-4, "beta1": 0.95, "beta2": 0.98, "weight_decay": 0.1}
     assert lion.label() == "Lion (lr=0.0003, beta1=0.95, beta2=0.98, weight_decay=0.1)"
-    assert Lion().label() == "Lion"
+    assert Lion().label() == "Lion (lr=0.0001)"
     for bad, name in ((dict(lr=0.0), "lr"), (dict(lr=np.inf), "lr"), (dict(weight_decay=-1), "weight_decay"),
                       (dict(betas=(np.nan, 0.9)), "beta1")):
         with pytest.raises(ValueError, match=name):
@@ -113,7 +113,7 @@ def test_animate_labels_it_from_its_hyperparameters():
     try:
         legends = anim.figure.legends + [ax.get_legend() for ax in anim.figure.axes if ax.get_legend()]
         texts = [t.get_text() for legend in legends for t in legend.get_texts()]
-        assert texts == ["Lion (lr=0.05)", "SGD"], texts
+        assert texts == ["Lion (lr=0.05)", "SGD (lr=0.001)"], texts
     finally:
         anim.close()
 

@@ -142,3 +142,36 @@ def test_style_context_sets_the_palette_and_sizes():
         assert matplotlib.rcParams["font.size"] == plotting.FONT_SIZE
         line, = plt.figure().add_subplot().plot([0, 1])
         assert line.get_color() == plotting.PALETTE[0]
+
+
+def test_every_plot_method_returns_the_same_drawn_convention():
+    """``.plot()`` of every result gives ``drawn.ax`` (main axes), ``drawn.axes`` and
+    ``drawn.figure``, one panel or many."""
+    import matplotlib.pyplot as plt
+
+    import gdsim
+
+    sgd = gdsim.SGD(lr=0.01)
+    results = [
+        gdsim.basins("himmelblau", sgd, grid=8, steps=20),
+        gdsim.basins("himmelblau", sgd, grid=8, steps=20, lr=[0.005, 0.01]),
+        gdsim.stability(gdsim.surfaces.get("quadratic"), gdsim.SGD, 20, lr=[0.01, 0.1, 1.0]),
+    ]
+    for result in results:
+        drawn = result.plot()
+        assert drawn.ax in drawn.axes and drawn.figure is drawn.ax.figure
+    plt.close("all")
+
+
+def test_select_into_every_drawing_function():
+    import gdsim
+
+    grid = gdsim.sweep("himmelblau", gdsim.SGD, [[1.0, 1.0], [-2.0, 2.0]], 20, lr=[0.001, 0.01],
+                       momentum=[0.0, 0.9])
+    cell = grid.select(lr=0.01, momentum=0.9)
+    for draw in (plotting.trajectories, plotting.losses):
+        drawn = draw([cell, grid.select(lr=0.001, momentum=0.0)])
+        labels = [t.get_text() for t in drawn.ax.get_legend().get_texts()]
+        assert labels == ["SGD (lr=0.01, momentum=0.9)", "SGD (lr=0.001)"]
+    anim = gdsim.animate(cell, frames=2)
+    anim.close()

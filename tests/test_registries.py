@@ -71,7 +71,7 @@ def test_maximize_ascends_what_it_would_descend_on_the_negated_surface(name, sur
 
 
 def test_maximize_is_a_flag():
-    assert gdsim.Adam(maximize=True).label() == "Adam (maximize)"
+    assert gdsim.Adam(maximize=True).label() == "Adam (lr=0.001, maximize)"
     with pytest.raises(TypeError, match="maximize"):
         gdsim.SGD(maximize="yes")
 

@@ -95,8 +95,10 @@ class Hyperparameter:
         self.name = name
         self.scheduled = callable(value)
         if self.scheduled:
-            step_index = np.arange(steps).reshape((steps,) + (1,) * self._PAD)
-            table = evaluate_schedule(name, value, step_index, check)
+            # steps=0 still needs the shape (one value per run?): read it off step 0
+            rows = max(steps, 1)
+            step_index = np.arange(rows).reshape((rows,) + (1,) * self._PAD)
+            table = evaluate_schedule(name, value, step_index, check)[:steps]
             table = table.reshape((steps,) + _strip_leading_ones(table.shape[1:]))
             self.shape = table.shape[1:]
         else:
@@ -176,6 +178,7 @@ class Optimizer:
         self._names = tuple(hyperparameters)
         for name, value in hyperparameters.items():
             setattr(self, name, value if callable(value) else self._check(name, value))
+        self._check_shapes()
 
     # -- hyperparameters -------------------------------------------------------------------
     def check_for(self, name):
@@ -185,9 +188,9 @@ class Optimizer:
     def _check(self, name, value):
         """Check a number or array for hyperparameter ``name``; return it as float or array."""
         if isinstance(value, (list, tuple)):
-            value = np.asarray(value, dtype=float)
+            value = arguments.as_real_array(name, value)
         if np.iscomplexobj(value):
-            raise TypeError(f"{name} must be a real number, got {value!r}")
+            raise TypeError(f"{name} must be a real number, not complex, got {value!r}")
         arguments.check_finite(name, value)
         self.check_for(name)(name, value)
         return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
@@ -224,11 +227,18 @@ class Optimizer:
         copy.__dict__.update(self.__dict__)
         for name, value in changes.items():
             setattr(copy, name, value if callable(value) else copy._check(name, value))
+        copy._check_shapes()
         copy._check_combination()
         return copy
 
     def _check_combination(self):
         """Checks that involve several hyperparameters; subclasses override."""
+
+    def _check_shapes(self):
+        """Per-run arrays must broadcast together (their shapes make the batch of runs), or a
+        sweep would fail later in NumPy's words: ``lr (2,)`` with ``momentum (3,)`` is refused."""
+        arguments.broadcast_shapes({name: np.shape(value) for name, value in
+                                    self.hyperparameters().items() if not callable(value)})
 
     # -- how it is shown ---------------------------------------------------------------------
     def __repr__(self):
@@ -249,8 +259,8 @@ class Optimizer:
             return None
 
     def label(self):
-        """A short legend label: the class name and the hyperparameters that differ from the
-        defaults, e.g. ``"SGD (lr=0.01, momentum=0.9)"``; arrays and schedules by kind."""
+        """A short legend label: the class name, the lr and the hyperparameters that differ from
+        the defaults, e.g. ``"SGD (lr=0.01, momentum=0.9)"``; arrays and schedules by kind."""
         defaults = self._defaults()
         parts = []
         for name, value in self.hyperparameters().items():
@@ -259,7 +269,8 @@ class Optimizer:
                 parts.append(f"{name}={getattr(value, 'name', type(value).__name__)}")
             elif np.ndim(value):
                 parts.append(f"{name}=array")
-            elif default is None or callable(default) or np.ndim(default) or value != default:
+            elif name == "lr" or default is None or callable(default) or np.ndim(default) \
+                    or value != default:   # the lr always: a legend must say what was run
                 parts.append(f"{name}={value:g}")
         parts += [flag for flag in self.flags if getattr(self, flag)]
         return type(self).__name__ + (f" ({', '.join(parts)})" if parts else "")

@@ -142,11 +142,18 @@ def subplots(nrows=1, ncols=1, *, figsize=None, **options):
 
 
 def finish(drawn):
-    """Make the figure behind ``drawn`` (a Drawn record, axes or Figure) :func:`legible`, and
-    return ``drawn``: the last line of every gdsim figure function."""
+    """The last line of every gdsim figure function: make the figure :func:`legible` and give
+    a :class:`Drawn` record the one convention every ``.plot()`` follows, ``drawn.ax`` (the
+    main axes), ``drawn.axes`` (every axes drawn on) and ``drawn.figure``. Returns ``drawn``."""
     figure = drawn
-    if isinstance(drawn, dict):
-        figure = drawn.get("figure") or drawn.get("ax") or (drawn.get("axes") or [None])[0]
+    if isinstance(drawn, Drawn):
+        if "ax" not in drawn and drawn.get("axes") is not None:
+            drawn["ax"] = list(drawn["axes"])[0]
+        if "axes" not in drawn and drawn.get("ax") is not None:
+            drawn["axes"] = [drawn["ax"]]
+        if "figure" not in drawn and drawn.get("ax") is not None:
+            drawn["figure"] = drawn["ax"].figure
+        figure = drawn.get("figure")
     figure = getattr(figure, "figure", figure)
     if figure is not None and hasattr(figure, "get_figwidth"):
         legible(figure)

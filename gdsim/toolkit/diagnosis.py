@@ -163,8 +163,17 @@ class Diagnoses:
                 for index, d in zip(np.ndindex(*self.shape), self.items)]
         return render_table(header, rows, format)
 
+    def advice(self):
+        """``{label: the lecture's advice}`` for every label some run got, in that order."""
+        found = {d.label: d.advice for d in self.items}
+        return {label: found[label] for label in LABELS if label in found}
+
     def __repr__(self):
-        return f"Diagnoses(shape={self.shape}, counts={self.counts()})\n{self.table()}"
+        counts = self.counts()
+        advice = "\n".join(f"  {label} ({counts[label]} run{'s' if counts[label] > 1 else ''}): "
+                           f"{text}" for label, text in self.advice().items())
+        return (f"Diagnoses(shape={self.shape}, counts={counts})\n{self.table()}\n"
+                f"advice:\n{advice}")
 
 
 def _fmt(value):
@@ -288,8 +297,8 @@ def _diagnose_one(loss, val, stopped_at, diverged_at, thresholds):
                          f"the training loss is not finite from epoch {epoch} on",
                          {"epochs": len(loss), "diverged_at": epoch})
     if len(loss) < MIN_EPOCHS:
-        raise ValueError(f"diagnose needs at least {MIN_EPOCHS} epochs to read a trend, "
-                         f"got {len(loss)}")
+        raise ValueError(f"history must hold at least {MIN_EPOCHS} epochs for diagnose to read a "
+                         f"trend, got {len(loss)}")
     if val is not None and not np.isfinite(val).all():
         val = None  # validation blew up alone (rare): judge the training curve
     ev = _measure(loss, val)
@@ -312,15 +321,14 @@ def _curves(history, val_loss):
         loss, val_loss = history["loss"], history.get("val_loss")
     else:
         loss = history
-    try:
-        loss = np.asarray(loss, dtype=float)
-        val_loss = None if val_loss is None else np.asarray(val_loss, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"diagnose needs a History, a dict with 'loss', or an array of losses, "
-                        f"got {type(history).__name__}") from None
-    if loss.ndim == 0 or loss.shape[0] == 0:
-        raise ValueError(f"diagnose needs a history with at least one epoch, got loss of shape "
-                         f"{loss.shape}")
+    wanted = "a History, a dict with 'loss', or an array of losses (epochs, ...)"
+    if isinstance(loss, (str, bytes)) or np.ndim(loss) == 0:
+        raise TypeError(f"history must be {wanted}, got {type(history).__name__}")
+    loss = arguments.as_real_array("history", loss, what=wanted)
+    if val_loss is not None:
+        val_loss = arguments.as_real_array("val_loss", val_loss, what="an array of losses")
+    if loss.shape[0] == 0:
+        raise ValueError(f"history must hold at least one epoch, got loss of shape {loss.shape}")
     if val_loss is not None and val_loss.shape != loss.shape:
         raise ValueError(f"val_loss must have the shape of loss {loss.shape}, got {val_loss.shape}")
     shape = loss.shape[1:]
@@ -343,11 +351,15 @@ def diagnose(history, val_loss=None, *, thresholds=None):
     """
     t = dict(THRESHOLDS)
     if thresholds is not None:
+        if not isinstance(thresholds, Mapping):
+            raise TypeError(f"thresholds must be a dict of {{name: value}} overriding entries of "
+                            f"THRESHOLDS, got {thresholds!r}")
         unknown = set(thresholds) - set(THRESHOLDS)
         if unknown:
             raise arguments.unknown_name_error("threshold", sorted(unknown)[0], THRESHOLDS)
         for name, value in thresholds.items():
-            arguments.check_nonnegative(f"thresholds[{name!r}]", value)
+            # inf is allowed: it switches a rule off (e.g. growth=inf never reads "diverged")
+            arguments.check_nonnegative(f"thresholds[{name!r}]", value, finite=False)
         t.update(thresholds)
     loss, val, stopped, diverged = _curves(history, val_loss)
     shape = loss.shape[1:]

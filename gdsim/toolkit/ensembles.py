@@ -126,15 +126,18 @@ class Ensemble:
     """
 
     def __init__(self, models):
+        if isinstance(models, (MLP, str, bytes)) or not np.iterable(models):
+            raise TypeError(f"models must be a list of gdsim MLPs, got {models!r}")
         models = list(models)
         if not models:
-            raise ValueError("an Ensemble needs at least one model, got none")
+            raise ValueError("models must hold at least one model for an Ensemble, got []")
         first = models[0]
         for m in models:
             if not isinstance(m, MLP):
-                raise TypeError(f"Ensemble members must be gdsim MLPs, got {m!r}")
-            if m.layers != first.layers or m.population != first.population or m.single != first.single:
-                raise ValueError("Ensemble members must share layers and population size")
+                raise TypeError(f"models must be gdsim MLPs, got {m!r} among them")
+            if (m.layers != first.layers or m.population != first.population
+                    or m.single != first.single):
+                raise ValueError("models of an Ensemble must share layers and population size")
         self.models = models
 
     def __len__(self):
@@ -238,8 +241,8 @@ class SnapshotResult:
         right.set_ylabel("test accuracy")
         right.set_title("snapshots and their ensembles")
         right.legend(loc="best", framealpha=0.9)
-        return theme.Drawn(axes=axes, lr=lr, snapshots=marks, accuracy=accuracy, single=single,
-                           ensemble=ensemble)
+        return theme.finish(theme.Drawn(axes=axes, lr=lr, snapshots=marks, accuracy=accuracy, single=single,
+                           ensemble=ensemble))
 
 
 def snapshot_experiment(seeds=1, epochs=500, n_cycles=10, lr_max=0.01, per="epoch", verbose=0):

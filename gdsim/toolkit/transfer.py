@@ -168,7 +168,7 @@ class TransferResult:
         bottom[0].set_ylabel("‖Δθ‖ / ‖θ‖ per update")
         bottom[0].legend(handles=[ln for ln in drawn_ratios[0] if ln is not None], loc="best",
                          framealpha=0.9, fontsize=9)
-        return theme.Drawn(axes=axes, accuracy=accuracy, ratios=drawn_ratios)
+        return theme.finish(theme.Drawn(axes=axes, accuracy=accuracy, ratios=drawn_ratios))
 
 
 def transfer_experiment(seeds=3, epochs=100, lr=1e-2, hidden=32, pretrain_epochs=30, batch_size=8,
@@ -185,6 +185,16 @@ def transfer_experiment(seeds=3, epochs=100, lr=1e-2, hidden=32, pretrain_epochs
         seeds = list(range(arguments.check_int("seeds", seeds, minimum=1)))
     arguments.check_positive("lr", lr)
     hidden = arguments.check_int("hidden", hidden, minimum=1)
+    # checked here, not by fit: pretraining would otherwise run before a bad value is seen
+    arguments.check_int("epochs", epochs, minimum=0)
+    arguments.check_int("pretrain_epochs", pretrain_epochs, minimum=0)
+    arguments.check_int("batch_size", batch_size, minimum=1)
+    arguments.check_choice("verbose", verbose, [0, 1, 2])
+    if not callable(optimizer):   # an instance is not: it is built here, once per phase
+        raise TypeError("optimizer must be an optimizer class (or factory) called with lr=..., "
+                        f"such as gdsim.Adam, got {optimizer!r}")
+    if not (task is None or isinstance(task, dict)):
+        raise TypeError(f"task must be a dict of transfer_tasks keywords, got {task!r}")
     (X_a, y_a), (X_b, y_b), test = transfer_tasks(**(task or {}))
     n_clusters, n_classes = int(y_a.max()) + 1, int(max(y_b.max(), test[1].max())) + 1
     S, C = len(seeds), len(CONDITIONS)
