@@ -15,6 +15,7 @@ import numpy as np
 from gdsim import arguments
 from gdsim.plotting import figures as plotting
 from gdsim.plotting.movies import Animation, GifWriter, HtmlWriter, Mp4Writer  # noqa: F401 - re-exported
+from gdsim.plotting.player import Scene
 
 # -- building the figure ---------------------------------------------------------------------------
 
@@ -153,6 +154,7 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
         ax.add_collection(trails)
         moving += [trails, heads]
         updates.append(_trail_update(trails, heads, paths, [group.steps for _, group in mine], trail))
+    cell_legend, arrows = None, []   # the legend naming each run or cell; the internals' data
     if legend:
         if color_by == "minimum":
             _minimum_legend(mains[0], groups, surface, below=facet and len(mains) > 1)
@@ -160,11 +162,13 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
             handles = [Line2D([], [], color=plotting.color(g), lw=plotting.LINE_WIDTH) for g in range(len(groups))]
             names = [g.label for g in groups]
             if sides:   # under the panels, where it hides no curve
-                fig.legend(handles, names, loc="outside lower center", ncols=min(len(names), 3), frameon=False)
+                cell_legend = fig.legend(handles, names, loc="outside lower center",
+                                         ncols=min(len(names), 3), frameon=False)
             else:
-                mains[0].legend(handles, names, loc="upper right", framealpha=0.9, fontsize=plotting.FONT_SIZE - 2)
+                cell_legend = mains[0].legend(handles, names, loc="upper right", framealpha=0.9,
+                                              fontsize=plotting.FONT_SIZE - 2)
     if internals:
-        moving_arrows, update = _internals(internals, groups, mains, facet, surface)
+        moving_arrows, update, arrows = _internals(internals, groups, mains, facet, surface)
         moving += moving_arrows
         updates.append(update)
     for name, ax in sides.items():
@@ -180,7 +184,12 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
         for part in updates:
             part(step)
 
-    return Animation(fig, update, moving, frame_steps, fps, hold)
+    # the numbers behind the frames, for the browser player (gdsim.plotting.player)
+    scene = Scene(surface=surface, runs=list(runs) if isinstance(runs, (list, tuple)) else [runs],
+                  groups=groups, colors=[track_color(g, group) for g, group in enumerate(groups)],
+                  mains=mains, sides=sides, last=last, trail=trail, facet=facet,
+                  color_by=color_by, cell_legend=cell_legend, arrows=arrows)
+    return Animation(fig, update, moving, frame_steps, fps, hold, scene=scene)
 
 
 def _row(steps, step):
@@ -265,7 +274,8 @@ def _internals(internals, groups, mains, facet, surface):
             for quiver, vectors in ((gradient, g), (taken, t)):
                 quiver.set_offsets(origins)
                 quiver.set_UVC(vectors[:, 0], vectors[:, 1])
-    return artists, update
+    arrows = [(d[0], j, factor * d[3], factor * d[4]) for d, (_, j) in zip(data, chosen)]
+    return artists, update, arrows
 
 
 def _side_panel(name, ax, groups, surface, color_by, track_color, last):

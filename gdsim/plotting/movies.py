@@ -2,10 +2,14 @@
 
 An :class:`Animation` holds one matplotlib figure and an update function; it knows nothing about
 optimizers (:func:`gdsim.animate` and :func:`gdsim.landscape.animate_landscape` build the
-figures). It plays inline in Jupyter (a small HTML/JavaScript player with play, pause, step and a
-slider; no ffmpeg needed) and saves to ``.gif`` (Pillow), ``.html`` or ``.mp4`` (when ffmpeg is
-installed), through a writer: any object with ``setup(animation)``, ``grab(rgb)`` and
-``finish(path)``.
+figures). It saves to ``.gif`` (Pillow) or ``.mp4`` (when ffmpeg is installed) through a writer:
+any object with ``setup(animation)``, ``grab(rgb)`` and ``finish(path)``.
+
+When the figure comes with its numbers (a :class:`gdsim.plotting.player.Scene`, which
+:func:`gdsim.animate` hands over), Jupyter shows and ``save("page.html")`` writes the browser
+player of :mod:`gdsim.plotting.player`: the paths drawn from the numbers over one matplotlib
+background, a slider per swept hyperparameter, hover for a path's details, a self-contained
+page. Without them (``animate_landscape``) the HTML is the frame player: every frame a PNG.
 
 Why it is fast: the landscape (filled contours, level lines, minima, legend, axes) is the
 expensive part of every frame and it never changes, so it is drawn once and kept as a bitmap.
@@ -19,8 +23,10 @@ growing loss and lr curves), then reads the canvas' pixels. Frames are mapped on
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import shutil
+import string
 import subprocess
 import uuid
 from pathlib import Path
@@ -32,14 +38,15 @@ from gdsim.plotting import theme
 
 class Animation:
     """Frames drawn on demand from one figure: ``len(anim)`` frames, ``anim.frame_steps`` the
-    optimizer step each shows. ``save(path)``, ``to_jshtml()``, ``frames()``; displays itself in
-    Jupyter.
+    optimizer step each shows. ``save(path)``, ``to_html()``, ``to_jshtml()``, ``frames()``;
+    displays itself in Jupyter. ``scene`` holds the numbers the browser player draws.
     """
 
-    def __init__(self, figure, update, moving, frame_steps, fps, hold=1.0):
+    def __init__(self, figure, update, moving, frame_steps, fps, hold=1.0, scene=None):
         self.figure, self._update, self._moving = figure, update, moving
         self.frame_steps = np.asarray(frame_steps)
         self.fps, self.hold = fps, hold
+        self.scene = scene
         self._background = None
 
     def __len__(self):
@@ -58,6 +65,43 @@ class Animation:
         self.figure.canvas.draw()
         self.figure.set_layout_engine("none")   # freeze the layout: every frame the same geometry
         self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
+
+    @contextlib.contextmanager
+    def still(self, hide=()):
+        """The figure drawn without its moving artists, as an RGB array; inside the block the
+        axes sit where that drawing put them (the player reads their pixels there).
+
+        ``hide`` are legends left out, the layout redone without them (a sweep's legend naming
+        every cell, when the player's sliders name the cell instead). The frames' layout is
+        fixed first and put back afterwards, to the bit: a constrained layout drawn again
+        moves the axes a little each time, and the GIF must not depend on the player.
+        """
+        figure = self.figure
+        if self._background is None:
+            self._prepare()   # the frames' layout, exactly as without the player; now frozen
+        saved = [(ax, ax.get_position(original=True).frozen(), ax.get_position().frozen(),
+                  ax.get_in_layout()) for ax in figure.axes]
+        removed = [legend for legend in hide if any(legend is f for f in figure.legends)]
+        for legend in removed:
+            figure.legends.remove(legend)
+        hidden = [legend for legend in hide if legend not in removed and legend.get_visible()]
+        for legend in hidden:
+            legend.set_visible(False)
+        if removed:   # let the layout take the room the legend had
+            figure.set_layout_engine("constrained")
+        try:
+            figure.canvas.draw()
+            yield np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
+        finally:
+            figure.legends.extend(removed)
+            for legend in hidden:
+                legend.set_visible(True)
+            if removed:
+                figure.set_layout_engine("none")
+                for ax, original, active, in_layout in saved:
+                    ax.set_position(original, which="original")
+                    ax.set_position(active, which="active")
+                    ax.set_in_layout(in_layout)   # set_position takes the axes out of layouts
 
     def render(self, i):
         """Frame ``i`` as an RGB uint8 array (height, width, 3)."""
@@ -92,9 +136,14 @@ class Animation:
         path = Path(path)
         if writer is None:
             suffix = path.suffix.lower()
-            writers = {".gif": GifWriter, ".html": HtmlWriter, ".htm": HtmlWriter, ".mp4": Mp4Writer}
+            writers = {".gif": GifWriter, ".html": HtmlWriter, ".htm": HtmlWriter,
+                       ".mp4": Mp4Writer}
             if suffix not in writers:
                 raise ValueError(f"path must end in .gif, .html or .mp4, got {str(path)!r}")
+            if writers[suffix] is HtmlWriter and self.scene is not None:
+                from gdsim.plotting import player
+                path.write_text(player.page(self), encoding="utf-8")
+                return path
             writer = writers[suffix]()
         writer.setup(self)
         indices = range(len(self))
@@ -107,15 +156,22 @@ class Animation:
         return path
 
     def to_jshtml(self):
-        """A self-contained HTML player (frames as embedded PNGs)."""
+        """The frame player: a self-contained HTML player over every frame as a PNG."""
         writer = HtmlWriter()
         writer.setup(self)
         for frame in self.frames():
             writer.grab(frame)
         return writer.html()
 
+    def to_html(self):
+        """The browser player as an HTML fragment (the frame player without a scene)."""
+        if self.scene is None:
+            return self.to_jshtml()
+        from gdsim.plotting import player
+        return player.fragment(self)
+
     def _repr_html_(self):
-        return self.to_jshtml()
+        return self.to_html()
 
     def to_func_animation(self):
         """The same figure as a matplotlib ``FuncAnimation`` that redraws everything per frame
@@ -149,10 +205,12 @@ def _palette_from(animation, colors=255):
     index for Pillow's "unchanged pixel" transparency."""
     from PIL import Image, ImageColor
     style = list(theme.PALETTE) + list(theme.STABILITY_COLORS) + [
-        theme.NOT_CONVERGED_COLOR, theme.DIVERGED_COLOR, theme.CONTOUR_LINE_COLOR, "#FFFFFF", "#000000"]
+        theme.NOT_CONVERGED_COLOR, theme.DIVERGED_COLOR, theme.CONTOUR_LINE_COLOR, "#FFFFFF",
+        "#000000"]
     fixed = list(dict.fromkeys(ImageColor.getrgb(c)[:3] for c in style))
     sample = np.concatenate([animation.render(0), animation.render(len(animation) - 1)], axis=0)
-    adaptive = Image.fromarray(sample).quantize(colors - len(fixed), method=Image.Quantize.MEDIANCUT,
+    adaptive = Image.fromarray(sample).quantize(colors - len(fixed),
+                                                method=Image.Quantize.MEDIANCUT,
                                                 dither=Image.Dither.NONE)
     used = len(adaptive.getcolors(colors)) if adaptive.getcolors(colors) else colors - len(fixed)
     entries = adaptive.getpalette()[:3 * used] + [v for rgb in fixed for v in rgb]
@@ -172,11 +230,13 @@ class GifWriter:
 
     def grab(self, rgb):
         from PIL import Image
-        self.images.append(Image.fromarray(rgb).quantize(palette=self.palette, dither=Image.Dither.NONE))
+        self.images.append(Image.fromarray(rgb).quantize(palette=self.palette,
+                                                         dither=Image.Dither.NONE))
 
     def finish(self, path):
         first, *rest = self.images
-        first.save(path, save_all=True, append_images=rest, duration=[int(d) for d in self.durations],
+        first.save(path, save_all=True, append_images=rest,
+                   duration=[int(d) for d in self.durations],
                    loop=0, optimize=True, disposal=1)
 
 
@@ -194,46 +254,61 @@ class HtmlWriter:
         image = Image.fromarray(rgb).quantize(palette=self.palette, dither=Image.Dither.NONE)
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", compress_level=6)
-        self.urls.append("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"))
+        self.urls.append("data:image/png;base64,"
+                         + base64.b64encode(buffer.getvalue()).decode("ascii"))
 
     def html(self):
-        uid = "gdsim" + uuid.uuid4().hex[:10]
-        frames = ",".join(f'"{u}"' for u in self.urls)
-        steps = ",".join(str(int(s)) for s in self.steps)
-        delays = ",".join(str(int(d)) for d in self.durations)
-        return _PLAYER.replace("UID", uid).replace("FRAMES", frames).replace("STEPS", steps) \
-            .replace("DELAYS", delays).replace("LAST", str(len(self.urls) - 1)).replace("FIRST", self.urls[0] if self.urls else "")
+        # one pass: a frame's base64 may spell STEPS or LAST; nothing inserted is read again
+        return _PLAYER.substitute(
+            uid="gdsim" + uuid.uuid4().hex[:10], frames=",".join(f'"{u}"' for u in self.urls),
+            steps=",".join(str(int(s)) for s in self.steps),
+            delays=",".join(str(int(d)) for d in self.durations), last=str(len(self.urls) - 1),
+            first=self.urls[0] if self.urls else "")
 
     def finish(self, path):
         Path(path).write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
                               + self.html() + "</body></html>", encoding="utf-8")
 
 
-_PLAYER = """<div id="UID" style="display:inline-block;font-family:sans-serif">
-<img id="UID_img" src="FIRST" style="max-width:100%"><br>
-<button onclick="UID.first()" title="first">&#x23EE;</button>
-<button onclick="UID.step(-1)" title="back">&#x25C0;</button>
-<button id="UID_play" onclick="UID.toggle()" title="play / pause">&#x25B6;</button>
-<button onclick="UID.step(1)" title="forward">&#x25B6;&#xFE0E;|</button>
-<input id="UID_slider" type="range" min="0" max="LAST" value="0" oninput="UID.show(+this.value)" style="width:50%">
-<span id="UID_label"></span>
-<select onchange="UID.speed=+this.value"><option value="0.5">0.5x</option><option value="1" selected>1x</option><option value="2">2x</option></select>
+# icons as SVG: the media glyphs (U+23EE, U+23F8) are empty boxes in fonts many browsers have
+_ICON = ('<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">'
+         '<path fill="currentColor" d="{}"/></svg>')
+_ICONS = {name: _ICON.format(d) for name, d in {
+    "first": "M2 3h2v10H2zM14 3v10L5 8z", "back": "M10 3v10L3 8zM11 3h2v10h-2z",
+    "play": "M4 2l10 6-10 6z", "pause": "M3 2h3.5v12H3zM9.5 2H13v12H9.5z",
+    "forward": "M3 3h2v10H3zM6 3v10l7-5z"}.items()}
+
+# ${...} are filled in one pass by HtmlWriter.html; the icons go in now
+_PLAYER = string.Template("""<div id="${uid}" style="display:inline-block;font-family:sans-serif">
+<img id="${uid}_img" src="${first}" style="max-width:100%"><br>
+<button onclick="${uid}.first()" title="first">ICON_first</button>
+<button onclick="${uid}.step(-1)" title="back">ICON_back</button>
+<button id="${uid}_play" onclick="${uid}.toggle()" title="play / pause">ICON_play</button>
+<button onclick="${uid}.step(1)" title="forward">ICON_forward</button>
+<input id="${uid}_slider" type="range" min="0" max="${last}" value="0"
+ oninput="${uid}.show(+this.value)" style="width:50%">
+<span id="${uid}_label"></span>
+<select onchange="${uid}.speed=+this.value"><option value="0.5">0.5x</option>
+<option value="1" selected>1x</option><option value="2">2x</option></select>
 <script>
-var UID = (function(){
-  var frames=[FRAMES], steps=[STEPS], delays=[DELAYS], i=0, timer=null;
-  var img=document.getElementById("UID_img"), slider=document.getElementById("UID_slider"),
-      label=document.getElementById("UID_label"), play=document.getElementById("UID_play");
+var ${uid} = (function(){
+  var frames=[${frames}], steps=[${steps}], delays=[${delays}], i=0, timer=null;
+  var img=document.getElementById("${uid}_img"), slider=document.getElementById("${uid}_slider"),
+      label=document.getElementById("${uid}_label"), play=document.getElementById("${uid}_play");
   var p={speed:1};
   p.show=function(k){ i=Math.max(0,Math.min(frames.length-1,k)); img.src=frames[i]; slider.value=i;
                       label.textContent="step "+steps[i]; };
   function tick(){ p.show(i>=frames.length-1?0:i+1); timer=setTimeout(tick, delays[i]/p.speed); }
-  p.toggle=function(){ if(timer){clearTimeout(timer);timer=null;play.innerHTML="&#x25B6;";}
-                       else{play.innerHTML="&#x23F8;";timer=setTimeout(tick, delays[i]/p.speed);} };
+  p.toggle=function(){ if(timer){clearTimeout(timer);timer=null;play.innerHTML=PLAY;}
+                       else{play.innerHTML=PAUSE;timer=setTimeout(tick, delays[i]/p.speed);} };
+  var PLAY='ICON_play', PAUSE='ICON_pause';
   p.step=function(d){ if(timer){p.toggle();} p.show(i+d); };
   p.first=function(){ if(timer){p.toggle();} p.show(0); };
   p.show(0); return p;
 })();
-</script></div>"""
+</script></div>""".replace("ICON_first", _ICONS["first"]).replace("ICON_back", _ICONS["back"])
+    .replace("ICON_forward", _ICONS["forward"]).replace("ICON_play", _ICONS["play"])
+    .replace("ICON_pause", _ICONS["pause"]))
 
 
 class Mp4Writer:
