@@ -35,10 +35,7 @@ ESCAPE_FACTOR = 1e6  # a run further than this many plotting-box sizes away has 
 # -- argument checking ---------------------------------------------------------------------
 
 def check_starts(starts):
-    try:
-        starts = np.array(starts, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"starts must be an array of points shaped (..., 2), got {starts!r}") from None
+    starts = np.array(arguments.as_real_array("starts", starts, what="points shaped (..., 2)"))
     if starts.ndim == 0 or starts.shape[-1] != 2:
         raise ValueError(f"starts must be shaped (..., 2) (x, y on the last axis), got shape {starts.shape}")
     if not np.isfinite(starts).all():
@@ -94,10 +91,17 @@ def _schedule_shape(schedule):
 
 
 def memory_needed(optimizer, start_shape, steps, record, callbacks=(), block_size=BLOCK_SIZE,
-                  workers=1):
+                  workers=1, copies=1):
     """``(runs, {what: bytes})``: how many runs a ``simulate`` call makes and the memory it
     holds at its peak, from the arguments alone (nothing is allocated or evaluated but a
-    schedule's first value). ``runs`` is None when the shapes do not broadcast."""
+    schedule's first value); ``copies`` of its outputs (a sweep holds every cell, then stacks
+    them). ``runs`` is None when the arguments are not valid: their checks will say why."""
+    valid_record = ((isinstance(record, str) and record in ("all", "final"))
+                    or (isinstance(record, numbers.Integral) and not isinstance(record, bool)
+                        and record >= 1))
+    if (not valid_record or isinstance(steps, bool) or not isinstance(steps, numbers.Integral)
+            or steps < 0):
+        return None, {}
     shapes, schedule_sizes = [tuple(start_shape)], []
     for value in optimizer.hyperparameters().values():
         if callable(value):
@@ -118,7 +122,7 @@ def memory_needed(optimizer, start_shape, steps, record, callbacks=(), block_siz
         n_runs, n_recorded, steps, n_starts=int(np.prod(start_shape)),
         schedule_sizes=schedule_sizes,
         rule_lr_rows=(steps if every_step else n_recorded) if callbacks else 0,
-        block_size=block_size, processes=processes)
+        block_size=block_size, processes=processes, copies=copies)
 
 
 def shrink_advice(what="starts"):
@@ -132,14 +136,16 @@ def shrink_advice(what="starts"):
 def _for_block(hyper, index):
     """A callable ``step -> value`` of one resolved hyperparameter for the runs at flat batch
     ``index`` (an int array into its own shape): a float where all runs share it."""
+    # one row per step and one column per run (an explicit width: with steps=0 there are no rows)
+    width = int(np.prod(hyper.shape))
     if not hyper.per_run:
         if hyper.scheduled:
-            values = [float(v) for v in hyper.table.reshape(len(hyper.table), -1)[:, 0]]
+            values = [float(v) for v in hyper.table.reshape(len(hyper.table), width)[:, 0]]
             return values.__getitem__
         constant = float(hyper.table.reshape(-1)[0])
         return lambda step: constant
     if hyper.scheduled:
-        flat = hyper.table.reshape(len(hyper.table), -1)
+        flat = hyper.table.reshape(len(hyper.table), width)
         return lambda step: flat[step][index]
     constant = hyper.table.reshape(-1)[index]
     return lambda step: constant
@@ -213,12 +219,16 @@ def simulate(surface, optimizer, starts, steps, *, record="all", noise=0.0, seed
         raise ValueError(f"block_size must be a multiple of {NOISE_TILE}, got {block_size}")
     workers = (os.cpu_count() or 1) if workers is None else arguments.check_int("workers", workers, minimum=1)
     progress = _check_progress(progress)
-    callbacks = list(callbacks)
+    seed = arguments.check_seed("seed", seed)
+    track_settling = arguments.check_bool("track_settling", track_settling)
+    callbacks = arguments.as_list(callbacks)   # one rule, or a list of (at most) one
     for callback in callbacks:
         if not (hasattr(callback, "init") and hasattr(callback, "update")):
-            raise TypeError(f"callbacks must be metric-driven rules such as ReduceLROnPlateau(), got {callback!r}")
+            raise TypeError("callbacks must be metric-driven rules such as ReduceLROnPlateau(), "
+                            f"got {callback!r}")
     if len(callbacks) > 1:
-        raise ValueError(f"simulate takes at most one metric-driven lr rule, got {len(callbacks)}")
+        raise ValueError("callbacks may hold at most one metric-driven lr rule in simulate, "
+                         f"got {len(callbacks)}")
     if tol is None:
         tol = _default_tol(surface)
     arguments.check_positive("tol", tol)
@@ -234,10 +244,11 @@ def simulate(surface, optimizer, starts, steps, *, record="all", noise=0.0, seed
                                f"{n_runs:,} run{'s' if n_runs != 1 else ''}", shrink_advice())
     hypers = optimizer.resolve(steps)
     if callbacks and hypers["lr"].scheduled:
-        raise TypeError("a metric-driven rule (e.g. ReduceLROnPlateau) needs a constant lr, "
-                        "not a schedule: the rule sets the lr itself")
+        raise TypeError("a metric-driven rule in callbacks (e.g. ReduceLROnPlateau) needs a "
+                        "constant lr, not a schedule: the rule sets the lr itself")
     start_shape = starts.shape[:-1]
-    batch_shape = np.broadcast_shapes(start_shape, *[h.shape for h in hypers.values()])
+    batch_shape = arguments.broadcast_shapes(
+        {"starts (their leading axes)": start_shape, **{n: h.shape for n, h in hypers.items()}})
     n_runs = int(np.prod(batch_shape))
     recorded_steps = _recorded_steps(record, steps)
 

@@ -19,8 +19,9 @@ import numpy as np
 
 from gdsim import arguments, surfaces
 from gdsim import optimizers as _optimizers
+from gdsim.sim import resources
 from gdsim.sim.engine import simulate
-from gdsim.sim.sweep import sweep
+from gdsim.sim.sweep import _is_numeric, memory_needed_by_sweep, sweep
 
 CONVERGED, SLOW, OSCILLATING, DIVERGED_CLASS = 0, 1, 2, 3
 CLASSES = ("converged", "still descending", "oscillating", "diverged")
@@ -50,8 +51,41 @@ def _grid_shape(grid):
         n = arguments.check_int("grid", grid, minimum=2)
         return n, n
     if isinstance(grid, (tuple, list)) and len(grid) == 2:
-        return tuple(arguments.check_int("grid", int(g) if float(g).is_integer() else g, minimum=2) for g in grid)
+        # a whole float such as 200.0 (from arithmetic) is as good as 200
+        return tuple(arguments.check_int("grid", int(g) if _is_whole(g) else g, minimum=2)
+                     for g in grid)
     raise TypeError(f"grid must be n or (ny, nx), the map's size in pixels, got {grid!r}")
+
+
+def _is_whole(value):
+    return isinstance(value, float) and value.is_integer()
+
+
+# sweep's own keywords: a grid axis of one of these names would collide with what basins and
+# stability pass to sweep
+_SWEEP_KEYWORDS = ("surface", "make_optimizer", "starts", "steps", "record", "noise", "seed",
+                   "callbacks", "tol", "track_settling", "progress")
+
+
+def _check_grid(grid, what):
+    for name in grid:
+        if name == "starts" and what == "basins":
+            raise ValueError("basins places one start per pixel of grid over bounds and takes no "
+                             "starts; for starts of your own use gdsim.simulate or gdsim.sweep")
+        if name in _SWEEP_KEYWORDS:
+            raise ValueError(f"{name!r} is not a hyperparameter that {what} can sweep; "
+                             f"{what} sets it itself")
+
+
+def _points(name, value, shape):
+    """``value`` as finite points of the given shape text, ``(2,)`` or ``(n, 2)``."""
+    points = arguments.as_real_array(name, value, what=f"points {shape}")
+    if (shape == "(2,)" and points.shape != (2,)) or (shape == "(n, 2)" and (
+            points.ndim != 2 or points.shape[1] != 2 or not len(points))):
+        raise ValueError(f"{name} must be {'one point' if shape == '(2,)' else 'points'} "
+                         f"{shape}, got shape {points.shape}")
+    arguments.check_finite(name, points)
+    return points
 
 
 def cell_names(run, grid):
@@ -114,34 +148,74 @@ class BasinMap:
         return plot_basins(self, ax=ax, **options)
 
     def __repr__(self):
-        return (f"<BasinMap {self.surface.name}: {self.labels.shape[-2]}x{self.labels.shape[-1]} starts, "
-                f"{len(self.cells)} panel(s) over {self.axes or 'one optimizer'}, {self.steps} steps>")
+        ny, nx = self.labels.shape[-2:]
+        return (f"<BasinMap {self.surface.name}: {ny}x{nx} starts, {len(self.cells)} panel(s) "
+                f"over {self.axes or 'one optimizer'}, {self.steps} steps>")
+
+
+def _values(values):
+    """A grid axis's values as sweep lists them."""
+    if isinstance(values, (list, tuple)):
+        return list(values)
+    return list(np.atleast_1d(np.asarray(values, dtype=object)))
+
+
+def _check_map_memory(call, single, maker, grid, start_shape, steps, record, per_run, shrink):
+    """Refuse a map that does not fit, before its starts are even laid out: the sweep's own
+    estimate (one optimizer like the map's, built from the grid's first values) plus
+    ``per_run`` bytes of the map's own arrays per run."""
+    values = {name: _values(v) for name, v in grid.items()}
+    try:
+        probe = single if maker is None else maker(**{n: v[0] for n, v in values.items()})
+    except Exception:   # noqa: BLE001 - the sweep itself reports a bad grid properly
+        return
+    numeric = tuple(len(v) for v in values.values() if _is_numeric(v))
+    n_cells = int(np.prod([len(v) for v in values.values() if not _is_numeric(v)]))
+    n_runs, needed = memory_needed_by_sweep(probe, numeric + tuple(start_shape), steps, record,
+                                            (), n_cells)
+    if n_runs is not None:
+        needed["the map's own arrays"] = n_runs * per_run
+        resources.check_memory(needed, f"{call} with {n_runs:,} runs", shrink)
 
 
 def basins(surface, optimizer, grid=(200, 200), steps=200, *, bounds=None, tol=None, noise=0.0,
-           seed=None, workers=None, **sweep_values):
+           seed=None, workers=None, progress=None, **sweep_values):
     """Run one start per pixel and record which minimum each reached.
 
     ``grid`` is n or (ny, nx) pixels over ``bounds`` (default: the surface's plotting box);
     starts sit at the pixel centres. ``optimizer`` is an optimizer (``gdsim.SGD(lr=0.01,
     momentum=0.9)``), or with sweep values a factory such as ``gdsim.SGD``; sweep values make one
     panel each, e.g. ``basins(s, gdsim.SGD(momentum=0.9), lr=[0.005, 0.01, 0.02])``.
-    Returns a :class:`BasinMap`; ``.plot()`` draws it.
+    Returns a :class:`BasinMap`; ``.plot()`` draws it. A map too big for the memory is refused
+    up front, with a grid that fits; ``progress`` is ``simulate``'s.
     """
     surface = surfaces.as_surface(surface)
     ny, nx = _grid_shape(grid)
     steps = arguments.check_int("steps", steps, minimum=1)
+    _check_grid(sweep_values, "basins")
     single, maker = _maker(optimizer, sweep_values)
-    (x0, x1), (y0, y1) = surface.bounds if bounds is None else bounds
-    for name, low, high in (("bounds x", x0, x1), ("bounds y", y0, y1)):
-        arguments.check_finite(name, [low, high])
-        if not low < high:
-            raise ValueError(f"{name} must be (low, high) with low < high, got ({low}, {high})")
+    box = surface.bounds if bounds is None else arguments.check_bounds("bounds", bounds)
+    (x0, x1), (y0, y1) = box
+    if workers is not None:
+        arguments.check_int("workers", workers, minimum=1)
+    seed = arguments.check_seed("seed", seed)
+
+    def coarser(allowed, needed):
+        scale = min(1.0, (allowed / needed) ** 0.5)
+        fits = (int(grid * scale) if isinstance(grid, (int, np.integer))
+                else (int(ny * scale), int(nx * scale)))
+        panels = " or fewer panels" if sweep_values else ""
+        return f"use a coarser grid (grid={fits} fits){panels}, or fewer steps"
+
+    # starts (three arrays of 16 bytes a pixel on the way), labels and settling steps
+    _check_map_memory(f"basins(grid={grid!r}, steps={steps})", single, maker, sweep_values,
+                      (ny, nx), steps, "final", 3 * 16 + 9, coarser)
     # pixel centres, so the picture's extent is exactly the bounds
     x = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
     y = y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny
     starts = np.stack(np.meshgrid(x, y), axis=-1)
-    options = dict(record="final", tol=tol, noise=noise, seed=seed, track_settling=True)
+    options = dict(record="final", tol=tol, noise=noise, seed=seed, track_settling=True,
+                   progress=progress)
     if maker is None:
         run = simulate(surface, single, starts, steps, workers=workers, **options)
     else:
@@ -149,7 +223,7 @@ def basins(surface, optimizer, grid=(200, 200), steps=200, *, bounds=None, tol=N
     return BasinMap(surface, run, x, y, sweep_values, single, maker, steps)
 
 
-# -- stability ---------------------------------------------------------------------------------------
+# -- stability ------------------------------------------------------------------------------
 
 class StabilityMap:
     """Each run of a two-way sweep classified: ``classes (ny, nx)`` with values
@@ -173,7 +247,8 @@ class StabilityMap:
 
     def __repr__(self):
         shares = ", ".join(f"{k} {v:.0%}" for k, v in self.fractions().items())
-        return f"<StabilityMap {self.surface.name}: {self.y_name} x {self.x_name} = {self.classes.shape}; {shares}>"
+        return (f"<StabilityMap {self.surface.name}: {self.y_name} x {self.x_name} = "
+                f"{self.classes.shape}; {shares}>")
 
 
 def classify(run, window=0.5):
@@ -207,7 +282,8 @@ def _default_start(surface):
     return m + 0.6 * (np.array([x0, y1]) - m)
 
 
-def stability(surface, optimizer, steps=200, *, start=None, starts=None, tol=None, **grid):
+def stability(surface, optimizer, steps=200, *, start=None, starts=None, tol=None, progress=None,
+              **grid):
     """Classify runs over one or two hyperparameters (or one and the start).
 
     ``stability(q, gdsim.SGD, lr=np.geomspace(1e-3, 1, 80), momentum=np.linspace(0, 0.99, 60))``:
@@ -216,24 +292,34 @@ def stability(surface, optimizer, steps=200, *, start=None, starts=None, tol=Non
     ``.run`` holds them in that order). ``optimizer``
     is a class or factory, or an optimizer whose other settings are kept. Returns a
     :class:`StabilityMap`; ``.plot()`` draws it with the analytic limits on the quadratic.
+    A map too big for the memory is refused up front; ``progress`` is ``simulate``'s.
     """
     surface = surfaces.as_surface(surface)
     steps = arguments.check_int("steps", steps, minimum=2)
+    _check_grid(grid, "stability")
     if not 1 <= len(grid) <= 2:
-        raise ValueError(f"stability needs one or two hyperparameters to sweep, e.g. lr=[...], momentum=[...]; "
-                         f"got {sorted(grid) or 'none'}")
+        raise ValueError("stability needs one or two hyperparameters to sweep, e.g. lr=[...], "
+                         f"momentum=[...]; got {sorted(grid) or 'none'}")
     if starts is not None and len(grid) == 2:
-        raise ValueError("give starts (a start axis) with one hyperparameter, or two hyperparameters, not both")
+        raise ValueError("give starts (a start axis) with one hyperparameter, or two "
+                         "hyperparameters, not both")
     _, maker = _maker(optimizer, grid)
     if starts is None:
-        points = np.asarray(_default_start(surface) if start is None else start, dtype=float).reshape(1, 2)
+        point = _default_start(surface) if start is None else _points("start", start, "(2,)")
+        points = np.reshape(point, (1, 2))
     else:
-        points = np.asarray(starts, dtype=float).reshape(-1, 2)
+        points = _points("starts", starts, "(n, 2)")
         # rows in order of distance from the global minimum, so the map reads bottom to top
         reference = surface.minima[0] if len(surface.minima) else np.zeros(2)
         points = points[np.argsort(np.hypot(*(points - reference).T), kind="stable")]
     stride = max(1, steps // 40) | 1   # odd, so a period-2 bounce never aliases into a steady value
-    run = sweep(surface, maker, points, steps, record=stride, tol=tol, **grid)
+    # classify's differences and maxima over the recorded losses, then the classes
+    recorded = steps // stride + 2
+    described = ", ".join(f"{name}=[{len(_values(v))} values]" for name, v in grid.items())
+    _check_map_memory(f"stability(steps={steps}, {described})", None, maker, grid,
+                      (len(points),), steps, stride, 2 * recorded * 8 + 1,
+                      "use fewer grid values or starts, or fewer steps")
+    run = sweep(surface, maker, points, steps, record=stride, tol=tol, progress=progress, **grid)
     classes = classify(run)
     names = list(grid)
     x_name, x = names[0], grid[names[0]]
@@ -242,7 +328,8 @@ def stability(surface, optimizer, steps=200, *, start=None, starts=None, tol=Non
         classes = classes.reshape(len(x), len(y)).T
     elif starts is not None:
         reference = surface.minima[0] if len(surface.minima) else np.zeros(2)
-        y_name, y = "distance of the start from the global minimum", np.hypot(*(points - reference).T)
+        y_name = "distance of the start from the global minimum"
+        y = np.hypot(*(points - reference).T)
         classes = classes.reshape(len(x), len(points)).T
     else:
         y_name, y = "", np.zeros(1)
@@ -252,7 +339,7 @@ def stability(surface, optimizer, steps=200, *, start=None, starts=None, tol=Non
     return StabilityMap(surface, run, classes, x_name, x, y_name, y, optimizer, steps)
 
 
-# -- tour pictures -----------------------------------------------------------------------------------
+# -- tour pictures --------------------------------------------------------------------------
 
 
 def basin_label(k, surface=None):
