@@ -69,13 +69,27 @@ def test_saved_gif_has_the_frames_asked_for(race, tmp_path):
     anim.close()
 
 
+def drawn_paths(lines):
+    """The trajectories a trail line holds: its points between the NaN pen-lifts."""
+    paths = []
+    for line in lines:
+        xy = np.column_stack(line.get_data())
+        breaks = np.flatnonzero(np.isnan(xy[:, 0]))
+        paths += [xy[a + 1:b] for a, b in zip(np.r_[-1, breaks[:-1]], breaks)]
+    return paths
+
+
+def heads_of(anim):
+    return next(a for a in anim._moving if hasattr(a, "get_offsets") and not hasattr(a, "U"))
+
+
 def test_trails_and_heads_hold_the_runs_positions(race):
     surface, runs = race
     anim = small(surface, runs, frames=4, panels=None)
     anim.render(2)
     step = anim.frame_steps[2]
-    trails, heads = anim._moving[0], anim._moving[1]
-    segments = trails.get_segments()
+    heads = heads_of(anim)
+    segments = drawn_paths(anim._traces)
     expected = [run.positions[:step + 1, i] for run in runs for i in range(len(STARTS))]
     assert len(segments) == len(expected)
     for got, want in zip(segments, expected):
@@ -84,11 +98,25 @@ def test_trails_and_heads_hold_the_runs_positions(race):
     anim.close()
 
 
+def test_painting_trails_frame_by_frame_draws_what_a_full_redraw_draws(race):
+    """Whole trails are painted into the background one frame's new segments at a time; a
+    frame reached in order must look like the same frame drawn from scratch."""
+    surface, runs = race
+    anim = small(surface, runs, frames=6, panels=None)
+    in_order = [anim.render(i) for i in range(len(anim))]
+    fresh = small(surface, runs, frames=6, panels=None)
+    alone = fresh.render(len(anim) - 1)   # random access: every path from the start
+    differ = np.abs(in_order[-1].astype(int) - alone.astype(int)).max(axis=-1) > 48
+    assert differ.mean() < 0.002   # the same picture up to anti-aliasing where pieces join
+    anim.close()
+    fresh.close()
+
+
 def test_trail_window_and_loss_panel(race):
     surface, runs = race
     anim = small(surface, runs, every=10, trail=4, panels=("loss", "lr"))
     anim.render(3)   # step 30
-    segments = anim._moving[0].get_segments()
+    segments = drawn_paths([a for a in anim._moving if hasattr(a, "get_xydata")])
     np.testing.assert_array_equal(segments[0], runs[0].positions[26:31, 0])
     loss_lines = next(a for a in anim._moving if a.axes is not None and a.axes.get_ylabel() == "loss − f*"
                       and hasattr(a, "get_segments"))
@@ -111,7 +139,7 @@ def test_internals_arrows_are_gradient_step_and_step_taken():
     run = simulate(surface, optimizers.SGD(lr=0.05, momentum=0.9), np.array([[1.5, 1.0]]), 20)
     anim = small(run, frames=21, internals=True, panels=None)
     anim.render(5)
-    gradient, taken = anim._moving[2], anim._moving[3]
+    gradient, taken = [a for a in anim._moving if hasattr(a, "U")]
     np.testing.assert_array_equal(gradient.get_offsets(), run.positions[5])
     np.testing.assert_allclose(np.column_stack((gradient.U, gradient.V))[0], -0.05 * surface.grad(run.positions[5, 0]))
     np.testing.assert_allclose(np.column_stack((taken.U, taken.V))[0], run.positions[6, 0] - run.positions[5, 0])
@@ -123,7 +151,7 @@ def test_facets_colour_by_minimum_and_schedule_panel(tmp_path):
     run = sweep("himmelblau", optimizers.SGD, STARTS, 15, lr=[0.005, 0.01])
     anim = small(run, frames=4, facet=True, color_by="minimum")
     assert len([ax for ax in anim.figure.axes if ax.get_visible()]) == 2
-    colours = anim._moving[0].get_colors()
+    colours = heads_of(anim).get_facecolors()
     assert len(colours) == len(STARTS)
     frames = anim.to_jshtml()   # the frame player: every frame a PNG
     assert frames.count("data:image/png;base64,") == 4 + 1   # four frames and the poster

@@ -10,12 +10,15 @@ live in :mod:`gdsim.plotting.movies` (and stay importable from here).
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from gdsim import arguments
 from gdsim.plotting import figures as plotting
 from gdsim.plotting.movies import Animation, GifWriter, HtmlWriter, Mp4Writer  # noqa: F401 - re-exported
 from gdsim.plotting.player import Scene
+from gdsim.plotting.theme import legible
 
 # -- building the figure ---------------------------------------------------------------------------
 
@@ -32,6 +35,13 @@ def _frame_steps(last, frames, every, max_frames):
     if frames > last + 1:
         raise ValueError(f"frames must be at most steps + 1 = {last + 1}, got {frames}")
     return np.unique(np.round(np.linspace(0, last, frames)).astype(int))
+
+
+def _check_figsize(figsize):
+    """(width, height) in inches, both > 0."""
+    if isinstance(figsize, (str, bytes)) or np.shape(figsize) != (2,):
+        raise TypeError(f"figsize must be (width, height) in inches, got {figsize!r}")
+    arguments.check_positive("figsize", figsize)
 
 
 def _step_name(optimizer):
@@ -69,8 +79,8 @@ def _layout(n_main, panels, figsize, dpi, title):
             mains = [fig.add_subplot(grid[:, 0])]
             sides = {name: fig.add_subplot(grid[i, 1]) for i, name in enumerate(panels)}
         else:
-            cols = min(n_main, 3)
-            rows = -(-n_main // cols)
+            rows = -(-n_main // 3)     # at most three panels a row, rows as even as they can be
+            cols = -(-n_main // rows)
             default = (1 + 4.6 * cols, 0.6 + 4.4 * rows) if n_main > 1 else (6.4, 5.4)
             fig = Figure(figsize=figsize or default, dpi=dpi, layout="constrained")
             mains = list(np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel()))
@@ -112,11 +122,26 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
     is_run = hasattr(runs, "positions") or (isinstance(runs, (list, tuple)) and runs
                                              and all(hasattr(r, "positions") for r in runs))
     if not is_run:
-        raise TypeError(f"runs must be a Run or a list of Runs (from gdsim.simulate or gdsim.sweep), got {runs!r}")
+        raise TypeError("runs must be a Run or a list of Runs (from gdsim.simulate or "
+                        f"gdsim.sweep), got {runs!r}")
     surface_, groups = plotting._as_groups(runs, labels=labels)
+    if any(g.positions.shape[1] == 0 for g in groups):
+        raise ValueError("runs must have at least one start each; a run with 0 starts has "
+                         "nothing to animate")
     surface = surface_ if surface is None else plotting._surface(surface)
     arguments.check_choice("color_by", color_by, ("run", "minimum"))
     arguments.check_positive("fps", fps)
+    arguments.check_nonnegative("hold", hold)
+    arguments.check_positive("dpi", dpi)
+    arguments.check_int("max_frames", max_frames, minimum=1)
+    legend, facet = arguments.check_bool("legend", legend), arguments.check_bool("facet", facet)
+    if title is not None:
+        arguments.check_str("title", title)
+    if figsize is not None:
+        _check_figsize(figsize)
+    if not (internals is None or isinstance(internals, (bool, list, tuple))):
+        raise TypeError(f"internals must be True, False, None or a list of (group, start) "
+                        f"pairs, got {internals!r}")
     if trail is not None:
         trail = arguments.check_int("trail", trail, minimum=1)
     last = int(max(g.steps[-1] for g in groups))
@@ -140,20 +165,24 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
         return [plotting.basin_color(k) for k in group.reached]
 
     moving, updates = [], []
-    from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
-    # one collection per axes for all trails and one for all heads: a few draw calls per frame
+    # a few lines per axes for all trails and one collection for all heads: a few draw calls
+    # per frame, however many particles
+    traces, tracers = [], []
     for i, ax in enumerate(mains):
         mine = [(g, group) for g, group in enumerate(groups) if not facet or g == i]
         paths = [np.ascontiguousarray(group.positions.transpose(1, 0, 2)) for _, group in mine]
         colors = [c for g, group in mine for c in track_color(g, group)]
-        trails = LineCollection([], colors=colors, linewidths=plotting.LINE_WIDTH * 0.8, zorder=3,
-                                capstyle="round", joinstyle="round")
         heads = ax.scatter(np.zeros(len(colors)), np.zeros(len(colors)), s=36, c=colors,
                            edgecolors="white", linewidths=0.8, zorder=5)
-        ax.add_collection(trails)
-        moving += [trails, heads]
-        updates.append(_trail_update(trails, heads, paths, [group.steps for _, group in mine], trail))
+        trails = _trail_lines(ax, paths, [track_color(g, group) for g, group in mine])
+        recorded = [group.steps for _, group in mine]
+        if trail is None:   # whole paths only grow: painted into the background step by step
+            traces += [line for line, _, _ in trails]
+            tracers.append(_trail_trace(trails, paths, recorded))
+            trails = []
+        moving += [line for line, _, _ in trails] + [heads]
+        updates.append(_trail_update(trails, heads, paths, recorded, trail))
     cell_legend, arrows = None, []   # the legend naming each run or cell; the internals' data
     if legend:
         if color_by == "minimum":
@@ -161,12 +190,9 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
         elif not facet and len(groups) > 1:
             handles = [Line2D([], [], color=plotting.color(g), lw=plotting.LINE_WIDTH) for g in range(len(groups))]
             names = [g.label for g in groups]
-            if sides:   # under the panels, where it hides no curve
-                cell_legend = fig.legend(handles, names, loc="outside lower center",
-                                         ncols=min(len(names), 3), frameon=False)
-            else:
-                cell_legend = mains[0].legend(handles, names, loc="upper right", framealpha=0.9,
-                                              fontsize=plotting.FONT_SIZE - 2)
+            # under the panels, where it hides no path and no curve
+            cell_legend = fig.legend(handles, names, loc="outside lower center",
+                                     ncols=min(len(names), 2), frameon=False)
     if internals:
         moving_arrows, update, arrows = _internals(internals, groups, mains, facet, surface)
         moving += moving_arrows
@@ -189,7 +215,13 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
                   groups=groups, colors=[track_color(g, group) for g, group in enumerate(groups)],
                   mains=mains, sides=sides, last=last, trail=trail, facet=facet,
                   color_by=color_by, cell_legend=cell_legend, arrows=arrows)
-    return Animation(fig, update, moving, frame_steps, fps, hold, scene=scene)
+    legible(fig)
+    def trace(since, step):
+        for tracer in tracers:
+            tracer(since, step)
+
+    return Animation(fig, update, moving, frame_steps, fps, hold, scene=scene, traces=traces,
+                     trace=trace)
 
 
 def _row(steps, step):
@@ -197,16 +229,49 @@ def _row(steps, step):
     return max(int(np.searchsorted(steps, step, side="right")) - 1, 0)
 
 
+def _trail_lines(ax, paths, colors):
+    """One line per (group, colour) holding all its trajectories, NaN-separated: a swarm of a
+    thousand paths costs a few draw calls a frame, not a thousand. Returns ``[(line, group
+    index, trajectory indices)]``."""
+    from matplotlib.lines import Line2D
+
+    lines = []
+    for g, group_colors in enumerate(colors):
+        for colour in dict.fromkeys(group_colors):
+            members = np.flatnonzero(np.array(group_colors, dtype=object) == colour)
+            line = Line2D([], [], color=colour, lw=plotting.LINE_WIDTH * 0.8, zorder=3,
+                          solid_capstyle="round", solid_joinstyle="round")
+            ax.add_line(line)
+            lines.append((line, g, members))
+    return lines
+
+
+def _trail_trace(trails, paths, steps):
+    """``trace(since, step)``: set the trail lines to the paths' part from step ``since`` (its
+    last point, so the pieces join) to ``step``; from the start when ``since`` is None."""
+    def trace(since, step):
+        for line, g, members in trails:
+            k = _row(steps[g], step)
+            k0 = 0 if since is None else _row(steps[g], since)
+            _set_paths(line, paths[g][members, k0:k + 1])
+    return trace
+
+
+def _set_paths(line, shown):
+    """Many trajectories ``(m, T, 2)`` as one line: a NaN point after each lifts the pen."""
+    gaps = np.full((len(shown), 1, 2), np.nan)
+    xy = np.concatenate([shown, gaps], axis=1).reshape(-1, 2)
+    line.set_data(xy[:, 0], xy[:, 1])
+
+
 def _trail_update(trails, heads, paths, steps, trail):
     def update(step):
-        segments, tips = [], []
-        for path, recorded in zip(paths, steps):
-            k = _row(recorded, step)
+        rows = [_row(recorded, step) for recorded in steps]
+        for line, g, members in trails:
+            k = rows[g]
             k0 = 0 if trail is None else max(0, k - trail)
-            segments += list(path[:, k0:k + 1])
-            tips.append(path[:, k])
-        trails.set_segments(segments)
-        heads.set_offsets(np.concatenate(tips))
+            _set_paths(line, paths[g][members, k0:k + 1])
+        heads.set_offsets(np.concatenate([path[:, k] for path, k in zip(paths, rows)]))
     return update
 
 
@@ -215,10 +280,9 @@ def _minimum_legend(ax, groups, surface, below):
     reached = sorted(np.unique(np.concatenate([g.reached for g in groups])).tolist(), key=lambda k: (k < 0, k))
     handles = [Patch(color=plotting.basin_color(k)) for k in reached]
     names = [plotting.basin_label(k, surface) for k in reached]
-    if below:   # several panels: one legend under them all, covering none
-        ax.figure.legend(handles, names, loc="outside lower center", ncols=min(len(names), 6), frameon=False)
-    else:
-        ax.legend(handles, names, loc="upper right", framealpha=0.9, fontsize=plotting.FONT_SIZE - 2)
+    # one legend under the panels, covering none of them
+    ax.figure.legend(handles, names, loc="outside lower center", ncols=min(len(names), 3),
+                     frameon=False)
 
 
 def _internals(internals, groups, mains, facet, surface):
@@ -227,6 +291,9 @@ def _internals(internals, groups, mains, facet, surface):
         internals = [(g, 0) for g in range(min(4, len(groups)))]
     chosen = []
     for pair in internals:
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2
+                and all(isinstance(v, numbers.Integral) for v in pair)):
+            raise TypeError(f"internals must be (group, start) pairs of integers, got {pair!r}")
         g, j = pair
         if not (0 <= g < len(groups) and 0 <= j < groups[g].positions.shape[1]):
             raise ValueError(f"internals must name (group, start) pairs inside the runs, got {pair!r}")

@@ -42,12 +42,19 @@ class Animation:
     displays itself in Jupyter. ``scene`` holds the numbers the browser player draws.
     """
 
-    def __init__(self, figure, update, moving, frame_steps, fps, hold=1.0, scene=None):
+    def __init__(self, figure, update, moving, frame_steps, fps, hold=1.0, scene=None,
+                 traces=(), trace=None):
         self.figure, self._update, self._moving = figure, update, moving
         self.frame_steps = np.asarray(frame_steps)
         self.fps, self.hold = fps, hold
         self.scene = scene
         self._background = None
+        # Trails that only grow are painted into the background frame by frame: each frame
+        # draws just its new segments, so a swarm costs per frame what one step adds, not
+        # every path again. ``trace(since, step)`` sets the ``traces`` artists to the part of
+        # the paths between the two steps (from the start where ``since`` is None).
+        self._traces, self._trace = list(traces), trace
+        self._traced, self._traced_frame = None, None
 
     def __len__(self):
         return len(self.frame_steps)
@@ -60,7 +67,7 @@ class Animation:
 
     def _prepare(self):
         # animated artists are left out of a full draw: what remains is the background
-        for artist in self._moving:
+        for artist in self._moving + self._traces:
             artist.set_animated(True)
         self.figure.canvas.draw()
         self.figure.set_layout_engine("none")   # freeze the layout: every frame the same geometry
@@ -108,8 +115,17 @@ class Animation:
         if self._background is None:
             self._prepare()
         canvas = self.figure.canvas
-        canvas.restore_region(self._background)
-        self._update(int(i))
+        i = int(i)
+        if self._traces:
+            sequential = self._traced_frame is not None and i == self._traced_frame + 1
+            canvas.restore_region(self._traced if sequential else self._background)
+            self._trace(int(self.frame_steps[i - 1]) if sequential else None, int(self.frame_steps[i]))
+            for artist in self._traces:
+                (artist.axes or self.figure).draw_artist(artist)
+            self._traced, self._traced_frame = canvas.copy_from_bbox(self.figure.bbox), i
+        else:
+            canvas.restore_region(self._background)
+        self._update(i)
         for artist in self._moving:
             if artist.get_visible():
                 (artist.axes or self.figure).draw_artist(artist)
@@ -127,11 +143,13 @@ class Animation:
             ms[-1] = max(ms[-1], int(round(1000 * self.hold)))
         return ms
 
-    def save(self, path, writer=None, progress=False):
+    def save(self, path, writer=None, progress=None):
         """Write the animation to ``path`` (.gif, .html or .mp4) and return the path.
 
         ``writer`` replaces the file writer: any object with ``setup(animation)``,
         ``grab(rgb)`` per frame and ``finish(path)`` (the tests use one that counts frames).
+        ``progress``: a progress bar over the frames; None shows one only for a save still
+        running after two seconds, True always, False never.
         """
         path = Path(path)
         if writer is None:
@@ -147,9 +165,10 @@ class Animation:
             writer = writers[suffix]()
         writer.setup(self)
         indices = range(len(self))
-        if progress:
+        if progress or progress is None:
             from tqdm.auto import tqdm
-            indices = tqdm(indices, desc=f"frames of {path.name}", leave=False)
+            indices = tqdm(indices, desc=f"frames of {path.name}", unit="frame", leave=False,
+                           delay=0 if progress else 2.0)
         for i in indices:
             writer.grab(self.render(i))
         writer.finish(path)
@@ -179,11 +198,18 @@ class Animation:
         from matplotlib.animation import FuncAnimation
         self.figure.canvas.draw()
         self.figure.set_layout_engine("none")
-        for artist in self._moving:
+        for artist in self._moving + self._traces:
             artist.set_animated(False)
         self._background = None
-        return FuncAnimation(self.figure, lambda i: self._update(int(i)) or self._moving,
-                             frames=len(self), interval=1000 / self.fps, blit=False, repeat=False)
+
+        def frame(i):
+            if self._traces:
+                self._trace(None, int(self.frame_steps[i]))
+            self._update(int(i))
+            return self._moving + self._traces
+
+        return FuncAnimation(self.figure, frame, frames=len(self), interval=1000 / self.fps,
+                             blit=False, repeat=False)
 
     def close(self):
         """Release the figure."""
