@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -35,3 +36,6 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     assert namespace["grid"].axes == ("lr", "momentum", "start")
     assert namespace["lion_runs"].positions.shape == (101, 2, 50, 2)
     assert "lion" not in gdsim.optimizers.names()
+    # what the first look's comment promises, on its own run
+    first_look = namespace["swarm"]
+    assert (first_look.reached >= 0).all() and len(np.unique(first_look.reached)) >= 3
