@@ -1,4 +1,5 @@
-"""The ``gdsim`` command: ``gdsim list``, ``gdsim tour``, ``gdsim figure``, ``gdsim lessons``."""
+"""The ``gdsim`` command: ``gdsim list``, ``gdsim tour``, ``gdsim figure``, ``gdsim lessons``,
+``gdsim homework``."""
 
 from __future__ import annotations
 
@@ -221,8 +222,28 @@ def _figure(args):
 def _lessons(args):
     from gdsim.teach import lessons
 
-    folder = lessons.copy_to(args.dir)
-    print(f"Copied the lessons to {folder}/. Start them with:\n  jupyter lab {folder}")
+    folder = lessons.copy_to(args.dir, solutions=args.solutions)
+    what = "the lessons and the homework with its solutions" if args.solutions else "the lessons"
+    print(f"Copied {what} to {folder}/. Start them with:\n  jupyter lab {folder}")
+    return 0
+
+
+def _homework(args):
+    from gdsim.teach import assignments
+
+    fmt = "otter" if args.otter else "nbgrader" if args.nbgrader else "lessons"
+    folder = Path(args.dir)
+    written = assignments.write(folder, fmt, wheel=args.wheel, force=args.force)
+    print(f"Wrote {len(written)} files to {folder}/.")
+    if fmt == "otter":
+        wheel = folder / (Path(args.wheel).name if args.wheel else assignments.wheel_name())
+        if not wheel.exists():
+            print(f"Before otter assign, put gdsim's wheel there: pip wheel <gdsim's folder> "
+                  f"--no-deps -w {folder}  (or pass --wheel)")
+        print(f"Then, for each notebook:\n  otter assign --no-pdfs {folder}/NN_name.ipynb "
+              f"{folder}/dist/NN_name")
+    elif fmt == "nbgrader":
+        print(f"Then, in {folder}/:\n  nbgrader generate_assignment NN_name")
     return 0
 
 
@@ -286,7 +307,26 @@ def build_parser():
 
     lessons = commands.add_parser("lessons", help="copy the lesson notebooks to a folder")
     lessons.add_argument("dir", nargs="?", default="gdsim-lessons", help="destination (default: gdsim-lessons)")
+    lessons.add_argument("--solutions", action="store_true",
+                         help="add the homework's solutions (for course staff)")
     lessons.set_defaults(handler=_lessons)
+
+    homework = commands.add_parser(
+        "homework", help="write the homework as Otter-Grader or nbgrader source notebooks")
+    homework.add_argument("dir", help="folder to write into")
+    kind = homework.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--otter", action="store_true",
+                      help="Otter-Grader source notebooks and requirements.txt (otter assign)")
+    kind.add_argument("--nbgrader", action="store_true",
+                      help="an nbgrader course folder, source/NN_name/ (nbgrader "
+                           "generate_assignment)")
+    kind.add_argument("--lessons", action="store_true",
+                      help="the exercise and solution notebooks of lessons/homework/")
+    homework.add_argument("--wheel", default=None,
+                          help="gdsim's wheel (pip wheel . --no-deps) to copy next to the Otter "
+                               "notebooks")
+    homework.add_argument("--force", action="store_true", help="overwrite existing files")
+    homework.set_defaults(handler=_homework)
     return parser
 
 

@@ -13,7 +13,7 @@ def test_help_lists_the_commands(capsys):
         cli.main(["--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
-    for command in ("list", "tour", "figure", "lessons"):
+    for command in ("list", "tour", "figure", "lessons", "homework"):
         assert command in text
 
 
@@ -71,7 +71,8 @@ def test_lessons_are_copied_and_never_overwritten(tmp_path, capsys):
     destination = tmp_path / "course"
     assert cli.main(["lessons", str(destination)]) == 0
     copied = sorted(p.relative_to(destination) for p in destination.rglob("*.ipynb"))
-    assert copied and copied == lessons.notebooks()
+    assert copied and copied == lessons.notebooks(solutions=False)   # students get no solutions
+    assert not any("solutions" in p.parts for p in copied)
     assert "jupyter lab" in capsys.readouterr().out
     assert cli.main(["lessons", str(destination)]) == 2
     assert "already exists" in capsys.readouterr().err

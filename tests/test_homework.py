@@ -10,12 +10,20 @@ import pytest
 
 import gdsim
 from gdsim import homework
-from gdsim.homework import (Report, check_adam_step, check_cosine_restarts, check_dense_backward,
-                            check_momentum_step, check_plateau_rule)
+from gdsim.homework import (
+    Report,
+    check_adam_step,
+    check_cosine_restarts,
+    check_dense_backward,
+    check_lr_valley,
+    check_momentum_step,
+    check_plateau_rule,
+    check_warmup_cosine,
+)
 
 HOMEWORK = Path(__file__).resolve().parent.parent / "lessons" / "homework"
 NOTEBOOKS = ["01_momentum_step", "02_adam_step", "03_cosine_restarts", "04_dense_backward",
-             "05_plateau_rule"]
+             "05_plateau_rule", "06_lr_valley", "07_warmup_cosine"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -98,23 +106,65 @@ def plateau_update_numpy(metric, best, wait, lr, patience, factor, min_delta):
             np.where(drop, lr * factor, lr))
 
 
+def lr_valley(lrs, losses):
+    # fastai's own loops, tracking the longest valley as it goes
+    n = len(losses)
+    max_start, max_end, lds = 0, 0, [1] * n
+    for i in range(1, n):
+        for j in range(0, i):
+            if losses[i] < losses[j] and lds[i] < lds[j] + 1:
+                lds[i] = lds[j] + 1
+            if lds[max_end] < lds[i]:
+                max_end, max_start = i, i - lds[i]
+    sections = (max_end - max_start) / 3
+    return float(lrs[max_start + int(sections) + int(sections / 2)])
+
+
+def lr_valley_numpy(lrs, losses):
+    lds = np.ones(len(losses), dtype=int)
+    for i in range(1, len(losses)):
+        higher = losses[:i] > losses[i]
+        lds[i] = lds[:i][higher].max() + 1 if higher.any() else 1
+    end = int(np.argmax(lds))
+    start = end - lds[end] if lds[end] > 1 else 0
+    s = (end - start) / 3
+    return lrs[start + int(s) + int(s / 2)]
+
+
+def warmup_cosine(step, lr_max, warmup_steps, T_max, start_factor, eta_min):
+    if step < warmup_steps:
+        return lr_max * (start_factor + (1 - start_factor) * step / warmup_steps)
+    t = step - warmup_steps
+    return eta_min + (lr_max - eta_min) * (1 + math.cos(math.pi * t / T_max)) / 2
+
+
+def warmup_cosine_numpy(step, lr_max, warmup_steps, T_max, start_factor, eta_min):
+    ramp = lr_max * (start_factor + (1 - start_factor) * step / max(warmup_steps, 1))
+    cos = eta_min + (lr_max - eta_min) * (1 + np.cos(np.pi * (step - warmup_steps) / T_max)) / 2
+    return np.where(step < warmup_steps, ramp, cos)
+
+
 RIGHT = [
     (check_momentum_step, momentum_step), (check_momentum_step, momentum_step_zeros),
     (check_adam_step, adam_step), (check_adam_step, adam_step_torch_form),
     (check_cosine_restarts, cosine_restarts), (check_cosine_restarts, cosine_restarts_closed_form),
     (check_dense_backward, dense_backward),
     (check_plateau_rule, plateau_update), (check_plateau_rule, plateau_update_numpy),
+    (check_lr_valley, lr_valley), (check_lr_valley, lr_valley_numpy),
+    (check_warmup_cosine, warmup_cosine), (check_warmup_cosine, warmup_cosine_numpy),
 ]
 
 
 @pytest.mark.parametrize("grader, fn", RIGHT, ids=lambda v: getattr(v, "__name__", ""))
 @pytest.mark.parametrize("seed", [0, 1, 7])
-def test_right_answers_pass(grader, fn, seed):
-    report = grader(fn, seed=seed)
+@pytest.mark.parametrize("edge_cases", [False, True], ids=["cases", "edge cases"])
+def test_right_answers_pass(grader, fn, seed, edge_cases):
+    report = grader(fn, seed=seed, edge_cases=edge_cases)
     assert report.passed, report.message
     assert bool(report) is True
     assert report.message.startswith("✓")
-    assert report.diagnosis is None
+    assert report.diagnosis is None and report.mistake is None
+    assert ("edge case" in report.message) == edge_cases or "cases" in report.message
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,7 +224,8 @@ def _cosine(ahead=0, late=0, grow=True, denominator_shift=0, use_eta_min=True):
         while T_cur >= T_i + late:
             T_cur, T_i = T_cur - T_i - late, T_i * (T_mult if grow else 1)
         low = eta_min if use_eta_min else 0.0
-        return low + (lr_max - low) * (1 + math.cos(math.pi * T_cur / (T_i + denominator_shift))) / 2
+        position = T_cur / (T_i + denominator_shift)
+        return low + (lr_max - low) * (1 + math.cos(math.pi * position)) / 2
     return schedule
 
 
@@ -213,8 +264,72 @@ def _plateau(improved="abs", trigger="ge", best_on_any_decrease=False, reset_aft
     return rule
 
 
+def _valley(strict=True, first=True, contiguous=False, late_start=False, pick="twice"):
+    def valley(lrs, losses):
+        n = len(losses)
+        lds = [1] * n
+        for i in range(1, n):
+            if contiguous:
+                lds[i] = lds[i - 1] + 1 if losses[i] < losses[i - 1] else 1
+                continue
+            for j in range(i):
+                falls = losses[j] > losses[i] if strict else losses[j] >= losses[i]
+                if falls:
+                    lds[i] = max(lds[i], lds[j] + 1)
+        best = max(lds)
+        end = lds.index(best) if first else n - 1 - lds[::-1].index(best)
+        start = (end - lds[end] + late_start) if best > 1 else 0
+        s = (end - start) / 3
+        idx = {"twice": start + int(s) + int(s / 2), "once": start + int(1.5 * s),
+               "third": start + int(s), "bottom": end}[pick]
+        return lrs[idx]
+    return valley
+
+
+def valley_lowest(lrs, losses):
+    return lrs[int(np.argmin(losses))]
+
+
+def valley_index(lrs, losses):
+    lds = np.ones(len(losses), dtype=int)
+    for i in range(1, len(losses)):
+        higher = losses[:i] > losses[i]
+        lds[i] = lds[:i][higher].max() + 1 if higher.any() else 1
+    end = int(np.argmax(lds))
+    start = end - lds[end] if lds[end] > 1 else 0
+    return start + int((end - start) / 3) + int((end - start) / 6)
+
+
+def valley_no_fall(lrs, losses):
+    # argmax and end − lds[end] without fastai's "no valley" case: start = −1
+    lds = np.ones(len(losses), dtype=int)
+    for i in range(1, len(losses)):
+        higher = losses[:i] > losses[i]
+        lds[i] = lds[:i][higher].max() + 1 if higher.any() else 1
+    end = int(np.argmax(lds))
+    start = end - lds[end]
+    s = (end - start) / 3
+    return lrs[start + int(s) + int(s / 2)]
+
+
+def _warmup(ramp_end=0, ahead=0, from_zero=False, unscaled_ramp=False, global_cos=False,
+            late=0, continues=False, use_eta_min=True):
+    def schedule(step, lr_max, warmup_steps, T_max, start_factor, eta_min):
+        W, s = warmup_steps, start_factor
+        if step < W:
+            if from_zero:
+                return lr_max * step / W
+            slope = 1 if unscaled_ramp else 1 - s
+            return lr_max * (s + slope * (step + ahead) / (W - ramp_end))
+        t = step if global_cos else max(step - W - late, 0)
+        peak = lr_max * (s + (1 - s) * (W - 1) / W) if continues and W else lr_max
+        low = eta_min if use_eta_min else 0.0
+        return low + (peak - low) * (1 + math.cos(math.pi * t / T_max)) / 2
+    return schedule
+
+
 WRONG = [
-    # (grader, wrong function, words the message must contain)
+    # (grader, wrong function, words the message must contain at hint level 2)
     (check_momentum_step, mom_dampening, ["dampening", "(1 − μ)"]),
     (check_momentum_step, mom_keras, ["parameter units", "Keras"]),
     (check_momentum_step, mom_no_first_step_rule,
@@ -229,13 +344,13 @@ WRONG = [
     (check_adam_step, _adam(store_hat=True), ["bias-corrected m̂ and v̂ as the new state"]),
     (check_cosine_restarts, _cosine(grow=False), ["never grow", "T_mult"]),
     (check_cosine_restarts, cosine_no_restarts, ["never restarts"]),
-    (check_cosine_restarts, _cosine(ahead=1), ["one step ahead", "step 0 must give lr_max"]),
+    (check_cosine_restarts, _cosine(ahead=1), ["one step ahead", "Step 0 must give lr_max"]),
     (check_cosine_restarts, _cosine(late=1), ["restart one step late"]),
     (check_cosine_restarts, _cosine(denominator_shift=-1), ["T_i − 1"]),
     (check_cosine_restarts, _cosine(use_eta_min=False), ["eta_min is missing"]),
     (check_dense_backward, _dense(phi=False), ["activation's derivative", "φ'(z)"]),
     (check_dense_backward, _dense(phi_of_z=True), ["pre-activation z"]),
-    (check_dense_backward, _dense(average=True), ["averaged over the batch", "sum over the rows"]),
+    (check_dense_backward, _dense(average=True), ["averaged over the batch", "Sum over the rows"]),
     (check_dense_backward, _dense(transpose_W=True), ["transposed", "xᵀ·δ", "shape"]),
     (check_dense_backward, _dense(sum_b=False), ["summed over the rows"]),
     (check_plateau_rule, _plateau(trigger="gt"), ["one epoch late", "wait ≥ patience"]),
@@ -246,6 +361,23 @@ WRONG = [
     (check_plateau_rule, _plateau(reset_after_drop=False),
      ["After reducing the lr, wait must go back to 0"]),
     (check_plateau_rule, _plateau(divide=True), ["divided by factor"]),
+    (check_lr_valley, _valley(contiguous=True), ["consecutive decreases", "gaps allowed"]),
+    (check_lr_valley, _valley(strict=False), ["equal loss", "strictly"]),
+    (check_lr_valley, _valley(first=False), ["last of several longest", "first"]),
+    (check_lr_valley, _valley(late_start=True), ["one point late", "start = end − lds[end]"]),
+    (check_lr_valley, _valley(pick="once"), ["rounded once", "⌊s⌋ + ⌊s/2⌋"]),
+    (check_lr_valley, _valley(pick="third"), ["start of the valley's middle third"]),
+    (check_lr_valley, _valley(pick="bottom"), ["bottom of the valley"]),
+    (check_lr_valley, valley_lowest, ["lowest loss"]),
+    (check_lr_valley, valley_index, ["index", "lrs[idx]"]),
+    (check_warmup_cosine, _warmup(ramp_end=1), ["one step early", "divides by warmup_steps"]),
+    (check_warmup_cosine, _warmup(ahead=1), ["one step ahead", "start_factor·lr_max"]),
+    (check_warmup_cosine, _warmup(from_zero=True), ["starts from 0"]),
+    (check_warmup_cosine, _warmup(unscaled_ramp=True), ["overshoots"]),
+    (check_warmup_cosine, _warmup(global_cos=True), ["counts from step 0", "own step 0"]),
+    (check_warmup_cosine, _warmup(late=1), ["one step late"]),
+    (check_warmup_cosine, _warmup(continues=True), ["continues from where the warm-up"]),
+    (check_warmup_cosine, _warmup(use_eta_min=False), ["eta_min is missing"]),
 ]
 
 
@@ -258,7 +390,7 @@ def _id(value):
 @pytest.mark.parametrize("grader, fn, words", WRONG, ids=_id)
 @pytest.mark.parametrize("seed", [0, 3])
 def test_wrong_answers_fail_and_name_the_mistake(grader, fn, words, seed):
-    report = grader(fn, seed=seed)
+    report = grader(fn, seed=seed, hint=2)
     assert not report.passed and not report
     assert report.message.startswith("✗")
     assert report.diagnosis, report.message
@@ -266,6 +398,38 @@ def test_wrong_answers_fail_and_name_the_mistake(grader, fn, words, seed):
         assert word in report.message, f"{word!r} missing from:\n{report.message}"
     assert "Likely mistake:" in report.message and "The rule:" in report.message
     assert report.where and report.where in report.message
+
+
+@pytest.mark.parametrize("grader, fn, words", WRONG, ids=_id)
+def test_feedback_names_the_mistake_and_gives_the_rule_only_when_asked(grader, fn, words):
+    levels = [grader(fn, hint=h) for h in (0, 1, 2)]
+    assert grader(fn).message == levels[0].message               # level 0 is the default
+    mistake, full = levels[0].mistake, levels[0].diagnosis
+    assert mistake and full.startswith(mistake)
+    fix = full[len(mistake):].strip()
+    # level 0: where, the numbers and the mistake by name; no fix, no rule
+    assert report_where_and_mistake(levels[0]) and "The rule:" not in levels[0].message
+    assert not fix or fix not in levels[0].message
+    assert "hint=1" in levels[0].message or not fix
+    # level 1: and how to fix it; level 2: and the rule
+    assert full in levels[1].message and "The rule:" not in levels[1].message
+    assert full in levels[2].message and "The rule:" in levels[2].message
+    # report.hint() walks up the same levels
+    assert levels[0].hint().message == levels[1].message
+    assert levels[0].hint(2).message == levels[1].hint().message == levels[2].message
+    assert levels[2].hint().message == levels[2].message and levels[2].hint_level == 2
+
+
+def report_where_and_mistake(report):
+    return (report.where in report.message and "inputs:" in report.message
+            and f"Likely mistake: {report.mistake}" in report.message)
+
+
+@pytest.mark.parametrize("grader", [check_momentum_step, check_lr_valley])
+@pytest.mark.parametrize("hint", [3, -1, True, "2", 1.5])
+def test_a_bad_hint_level_is_a_value_error(grader, hint):
+    with pytest.raises(ValueError, match="hint must be 0"):
+        grader(lambda *a: None, hint=hint)
 
 
 def test_report_names_step_inputs_and_both_values():
@@ -308,7 +472,7 @@ def stub(*args):
 
 
 GRADERS = [check_momentum_step, check_adam_step, check_cosine_restarts, check_dense_backward,
-           check_plateau_rule]
+           check_plateau_rule, check_lr_valley, check_warmup_cosine]
 
 
 @pytest.mark.parametrize("grader", GRADERS, ids=lambda g: g.__name__)
@@ -368,7 +532,8 @@ def test_changing_an_input_in_place_is_reported():
 
 
 def test_nan_output_is_a_failure():
-    report = check_dense_backward(lambda x, W, b, g, a: (np.full(x.shape, np.nan), x.T @ g, g.sum(0)))
+    report = check_dense_backward(
+        lambda x, W, b, g, a: (np.full(x.shape, np.nan), x.T @ g, g.sum(0)))
     assert not report and "not finite" in report.message
     assert "NaN or inf" in report.diagnosis
 
@@ -422,7 +587,8 @@ def test_dense_reference_matches_finite_differences():
         for k, arg in enumerate([x, W, b]):
             numeric = np.zeros_like(arg)
             for i in np.ndindex(arg.shape):
-                args_plus, args_minus = [x.copy(), W.copy(), b.copy()], [x.copy(), W.copy(), b.copy()]
+                args_plus = [x.copy(), W.copy(), b.copy()]
+                args_minus = [x.copy(), W.copy(), b.copy()]
                 args_plus[k][i] += 1e-6
                 args_minus[k][i] -= 1e-6
                 numeric[i] = (loss(*args_plus) - loss(*args_minus)) / 2e-6
@@ -430,7 +596,8 @@ def test_dense_reference_matches_finite_differences():
 
 
 BUILDERS = [homework._momentum_exercise, homework._adam_exercise, homework._cosine_exercise,
-            homework._dense_exercise, homework._plateau_exercise]
+            homework._dense_exercise, homework._plateau_exercise, homework._valley_exercise,
+            homework._warmup_exercise]
 
 
 @pytest.mark.parametrize("build", BUILDERS, ids=lambda b: b.__name__)

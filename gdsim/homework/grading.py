@@ -2,10 +2,17 @@
 
 A grader describes its exercise as an ``_Exercise``: the student's function, the names and
 kinds of its outputs, and cases made of ``_Step``s (inputs, the reference's outputs, and the
-usual wrong answers). ``_run`` calls the student's function on every step, compares each
-output with the reference within the tolerance below, and turns the first problem (a crash,
-``None``, a wrong shape, an input changed in place, a wrong number) into a :class:`Report`
-with the likely mistake. The graders themselves live one per exercise, next door.
+usual wrong answers, each a :class:`Mistake`). ``_run`` calls the student's function on every
+step, compares each output with the reference within the tolerance below, and turns the first
+problem (a crash, ``None``, a wrong shape, an input changed in place, a wrong number) into a
+:class:`Report` with the likely mistake. The graders themselves live one per exercise, next door.
+
+A report comes at three hint levels, so that feedback does not hand out the answer:
+
+* 0 (the default): the first wrong step, its inputs, expected against got, and the likely
+  mistake by name (what the answer did);
+* 1: also how to put that mistake right;
+* 2: also the full rule.
 """
 
 from __future__ import annotations
@@ -13,13 +20,33 @@ from __future__ import annotations
 import html
 import os
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
 
 RTOL = 1e-7
 ATOL_SCALE = 1e-9
+HINT_LEVELS = (0, 1, 2)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer in two parts: ``what`` the answer did, shown at every hint level,
+    and the ``fix``, shown from hint level 1 on. ``str(mistake)`` is the whole sentence."""
+
+    what: str
+    fix: str = ""
+
+    def __str__(self):
+        return f"{self.what} {self.fix}".strip()
+
+
+def _as_mistake(diagnosis):
+    """A Mistake from a Mistake, a plain sentence (said at every level) or None."""
+    if diagnosis is None or isinstance(diagnosis, Mistake):
+        return diagnosis
+    return Mistake(str(diagnosis))
 
 
 # --------------------------------------------------------------------------------------------
@@ -30,9 +57,11 @@ ATOL_SCALE = 1e-9
 class Report:
     """What a grader found. ``bool(report)`` is ``report.passed``.
 
-    ``message`` is the full text that Jupyter shows. On a failure it also has ``where`` (the
-    case and step), ``field`` (the first wrong output, when there is one) and ``diagnosis``
-    (the likely mistake in one sentence, or None when no known mistake matches).
+    ``message`` is the text that Jupyter shows, at hint level ``hint_level``. On a failure the
+    report also has ``where`` (the case and step), ``field`` (the first wrong output, when
+    there is one), ``mistake`` (what the answer did, the part shown at level 0) and
+    ``diagnosis`` (the likely mistake with its fix in one sentence); both are None when no
+    known mistake matches. ``report.hint()`` is the same report one level further.
     """
 
     exercise: str
@@ -41,9 +70,19 @@ class Report:
     where: str | None = None
     field: str | None = None
     diagnosis: str | None = None
+    mistake: str | None = None
+    hint_level: int = 0
+    messages: tuple = ()        # the message at hint levels 0, 1 and 2
 
     def __bool__(self):
         return self.passed
+
+    def hint(self, level=None):
+        """The same report with more help: ``level`` 1 adds how to fix the likely mistake, 2
+        the full rule (default: one level more than this report's, at most 2)."""
+        level = min(self.hint_level + 1, 2) if level is None else _check_hint(level)
+        messages = self.messages or (self.message,) * 3
+        return replace(self, message=messages[level], hint_level=level)
 
     def __repr__(self):
         return self.message
@@ -57,7 +96,8 @@ class Report:
         body = (f'<pre style="margin:6px 0 0 0;white-space:pre-wrap">{html.escape(rest)}</pre>'
                 if rest.strip() else "")
         return (f'<div style="border-left:5px solid {color};padding:4px 10px;margin:4px 0">'
-                f'<div style="color:{color};font-weight:bold">{html.escape(headline)}</div>{body}</div>')
+                f'<div style="color:{color};font-weight:bold">{html.escape(headline)}</div>'
+                f'{body}</div>')
 
 
 # --------------------------------------------------------------------------------------------
@@ -158,7 +198,8 @@ class _Failure(Exception):
 
     def __init__(self, headline, details="", field=None, diagnosis=None, step=None, stub=False):
         super().__init__(headline)
-        self.headline, self.details, self.field, self.diagnosis = headline, details, field, diagnosis
+        self.headline, self.details = headline, details
+        self.field, self.diagnosis = field, diagnosis
         self.step, self.stub = step, stub
 
 
@@ -192,7 +233,8 @@ def _call(exercise, fn, step):
                        "  " + _exception_text(error), diagnosis=exercise.on_exception(step, error),
                        step=step) from None
     changed = [name for (name, original), arg in zip(step.inputs.items(), args)
-               if isinstance(original, np.ndarray) and not np.array_equal(original, arg, equal_nan=True)]
+               if isinstance(original, np.ndarray)
+               and not np.array_equal(original, arg, equal_nan=True)]
     if changed:
         raise _Failure(
             f"{exercise.name} changed its input {', '.join(changed)} in place at {step.where}.",
@@ -214,10 +256,12 @@ def _structure(exercise, step, out):
         shape = f" of shape {np.shape(out)}" if isinstance(out, np.ndarray) else ""
         raise _Failure(f"{exercise.name} must return a tuple ({', '.join(exercise.fields)}), got "
                        f"{type(out).__name__}{shape} at {step.where}.", step=step,
-                       diagnosis=f"Return all of {names}, e.g. `return {', '.join(exercise.fields)}`.")
+                       diagnosis=f"Return all of {names}, e.g. "
+                                 f"`return {', '.join(exercise.fields)}`.")
     if len(out) != len(exercise.fields):
         raise _Failure(f"{exercise.name} must return {len(exercise.fields)} values "
-                       f"({', '.join(exercise.fields)}), got {len(out)} at {step.where}.", step=step)
+                       f"({', '.join(exercise.fields)}), got {len(out)} at {step.where}.",
+                       step=step)
     values = []
     for name, kind, got, want in zip(exercise.fields, exercise.kinds, out, step.expected):
         where = f"at {step.where}"
@@ -233,7 +277,8 @@ def _structure(exercise, step, out):
         if array.shape != np.shape(want):
             expect = f"shape {np.shape(want)}" if kind == "array" else "one number"
             raise _Failure(f"{exercise.name}: {name} must have {expect}, got shape {array.shape} "
-                           f"{where}.", step=step, field=name, diagnosis=exercise.shape_hint(step, name, array.shape))
+                           f"{where}.", step=step, field=name,
+                           diagnosis=exercise.shape_hint(step, name, array.shape))
         if kind == "count" and np.isfinite(array) and array != np.round(array):
             raise _Failure(f"{exercise.name}: {name} counts epochs, so it must be a whole number, "
                            f"got {got!r} {where}.", step=step, field=name)
@@ -246,7 +291,7 @@ def _wrong_fields(exercise, got, expected):
 
 
 def _diagnose(exercise, step, got, wrong, ran):
-    """The known mistake behind a wrong answer, in one sentence, or None.
+    """The known mistake behind a wrong answer (a :class:`Mistake`), or None.
 
     A mistake qualifies if one of its variants reproduces the whole answer at this step or,
     failing that, its wrong outputs. Among those that qualify, the winner is the one that
@@ -277,42 +322,74 @@ def _diagnose(exercise, step, got, wrong, ran):
     for i in wrong:
         for mistake, outputs in step.variants():
             if _close(got[i], outputs[i]):
-                text = f"{exercise.fields[i]}: {mistake}"
-                if text not in per_field:
-                    per_field.append(text)
+                if (exercise.fields[i], mistake) not in per_field:
+                    per_field.append((exercise.fields[i], mistake))
                 break
-    return " ".join(per_field) or None
+    if not per_field:
+        return None
+    return Mistake(" ".join(f"{name}: {m.what}" for name, m in per_field),
+                   " ".join(m.fix for _, m in per_field if m.fix))
 
 
-def _run(exercise, fn):
+def _check_hint(hint):
+    if isinstance(hint, (bool, np.bool_)) or hint not in HINT_LEVELS:
+        raise ValueError(f"hint must be 0 (the mistake named), 1 (and how to fix it) or 2 (and "
+                         f"the full rule), got {hint!r}")
+    return int(hint)
+
+
+def _run(exercise, fn, hint=0):
+    hint = _check_hint(hint)
     if not callable(fn):
         return Report(exercise.name, False,
                       f"✗ {exercise.name}: {exercise.grader} needs your function itself: "
                       f"{exercise.grader}({exercise.name}), with no parentheses after "
-                      f"{exercise.name}. It got {fn!r:.80}.")
+                      f"{exercise.name}. It got {fn!r:.80}.", hint_level=hint)
     try:
         _run_cases(exercise, fn)
     except _Failure as failure:
-        lines = [f"✗ {failure.headline}"]
-        if failure.step is not None and not failure.details.startswith("  inputs"):
-            failure.details = "\n".join(filter(None, [failure.details, *_inputs_text(failure.step)]))
-        if failure.details:
-            lines.append(failure.details)
-        diagnosis = failure.diagnosis
-        if diagnosis is None and failure.field and not failure.stub:
-            diagnosis = ("none of the usual mistakes matches exactly; compare your formula with "
-                         "the rule below, term by term.")
-        if diagnosis:
-            lines += ["", f"  Likely mistake: {diagnosis}"]
-        if not failure.stub:
-            lines += ["", f"  The rule: {exercise.rule}"]
-        return Report(exercise.name, False, "\n".join(lines),
+        messages = _failure_messages(exercise, failure)
+        mistake = _as_mistake(failure.diagnosis)
+        return Report(exercise.name, False, messages[hint],
                       where=failure.step.where if failure.step is not None else None,
-                      field=failure.field, diagnosis=failure.diagnosis)
+                      field=failure.field, diagnosis=str(mistake) if mistake else None,
+                      mistake=mistake.what if mistake else None, hint_level=hint,
+                      messages=messages)
     n_cases, n_calls = len(exercise.cases), sum(len(c) for c in exercise.cases)
     return Report(exercise.name, True,
                   f"✓ {exercise.name}: all {n_cases} cases ({n_calls} calls) agree with "
-                  f"{exercise.reference}.")
+                  f"{exercise.reference}.", hint_level=hint)
+
+
+def _failure_messages(exercise, failure):
+    """The report's text at hint levels 0, 1 and 2."""
+    lines = [f"✗ {failure.headline}"]
+    if failure.step is not None and not failure.details.startswith("  inputs"):
+        failure.details = "\n".join(filter(None, [failure.details, *_inputs_text(failure.step)]))
+    if failure.details:
+        lines.append(failure.details)
+    if failure.stub:     # nothing to diagnose yet, and no rule to give away
+        return ("\n".join(lines),) * 3
+    mistake = _as_mistake(failure.diagnosis)
+    call = f"{exercise.grader}({exercise.name}, hint=2)"
+    if mistake is None and failure.field:
+        mistake = Mistake("none of the usual mistakes matches exactly; compare your formula "
+                          "with the rule, term by term.")
+    messages = []
+    for level in HINT_LEVELS:
+        text = list(lines)
+        if mistake is not None:
+            said = mistake.what if level == 0 or not mistake.fix else str(mistake)
+            text += ["", f"  Likely mistake: {said}"]
+        if level == 2:
+            text += ["", f"  The rule: {exercise.rule}"]
+        elif level == 0 and mistake is not None and mistake.fix:
+            text += ["", f"  More help: {call[:-2]}1) says how to fix it; hint=2 also shows "
+                         "the full rule."]
+        else:
+            text += ["", f"  More help: {call} shows the full rule."]
+        messages.append("\n".join(text))
+    return tuple(messages)
 
 
 def _inputs_text(step):

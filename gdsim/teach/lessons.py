@@ -21,20 +21,30 @@ def folder():
     raise FileNotFoundError("gdsim's lesson notebooks are not installed with this copy of gdsim")
 
 
-def notebooks():
-    """Every lesson and homework notebook, relative to :func:`folder`, in order."""
+def notebooks(solutions=True):
+    """Every lesson and homework notebook, relative to :func:`folder`, in order; without the
+    homework's ``solutions/`` unless ``solutions``."""
     root = folder()
-    return sorted(p.relative_to(root) for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    found = (p.relative_to(root) for p in root.rglob("*.ipynb")
+             if ".ipynb_checkpoints" not in p.parts)
+    return sorted(p for p in found if solutions or "solutions" not in p.parts)
 
 
-def copy_to(destination="gdsim-lessons"):
-    """Copy the notebooks to ``destination`` (created; existing notebooks are not overwritten)."""
+def copy_to(destination="gdsim-lessons", solutions=False):
+    """Copy the notebooks to ``destination`` (created; existing notebooks are not overwritten).
+
+    Students get the lessons and the homework exercises only; ``solutions=True`` (for course
+    staff) adds ``homework/solutions/``."""
+    from gdsim import arguments
+
+    solutions = arguments.check_bool("solutions", solutions)
     root, destination = folder(), Path(destination)
-    existing = [p for p in notebooks() if (destination / p).exists()]
+    chosen = notebooks(solutions)
+    existing = [p for p in chosen if (destination / p).exists()]
     if existing:
         raise FileExistsError(f"{destination / existing[0]} already exists; choose another folder "
                               f"or move it away (gdsim never overwrites a student's work)")
-    for relative in notebooks():
+    for relative in chosen:
         target = destination / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / relative, target)
