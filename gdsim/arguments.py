@@ -154,6 +154,9 @@ def check_choice(name, value, allowed):
     except (TypeError, ValueError):   # an array, which has no single truth value
         found = False
     if not found:
+        if not any(isinstance(a, str) for a in allowed):   # numbers: no name to misspell
+            raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, "
+                             f"got {_short(value)}")
         raise unknown_name_error(name, value, allowed)
     return value
 
@@ -225,7 +228,8 @@ def check_bounds(name, bounds):
     return tuple((float(low), float(high)) for low, high in box)
 
 
-def broadcast_shapes(named_shapes):
+def broadcast_shapes(named_shapes, advice="give a number, or an array shaped to broadcast "
+                                          "(one value per run)"):
     """The shape that ``{name: shape}`` broadcast to, or a ValueError naming the first entry that
     does not fit the ones before it, e.g. ``lr has shape (3,), which does not broadcast against
     shape (2,) of starts``."""
@@ -235,8 +239,7 @@ def broadcast_shapes(named_shapes):
             shape = np.broadcast_shapes(shape, tuple(other))
         except ValueError:
             raise ValueError(f"{name} has shape {tuple(other)}, which does not broadcast against "
-                             f"shape {shape} of {' and '.join(seen)}: give a number, or an array "
-                             "shaped to broadcast (one value per run)") from None
+                             f"shape {shape} of {' and '.join(seen)}: {advice}") from None
         if tuple(other):
             seen.append(name)
     return shape

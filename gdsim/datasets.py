@@ -108,6 +108,7 @@ def blobs(n_samples=100, centers=None, n_features=2, cluster_std=1.0, center_box
     counts = _counts(n_samples)
     if counts is None:
         n_samples = arguments.check_int("n_samples", n_samples, minimum=1)
+    shuffle = arguments.check_bool("shuffle", shuffle)
     rng = _legacy_rng(seed)
     if centers is None:
         centers = 3 if counts is None else len(counts)
@@ -152,7 +153,7 @@ def _two_classes(rng, X, n_first, shuffle, noise):
     """Label the first ``n_first`` rows 0 and the rest 1, then shuffle and add noise in
     scikit-learn's order (shuffle first), so the random stream matches it draw for draw."""
     y = np.hstack([np.zeros(n_first, dtype=np.int64), np.ones(len(X) - n_first, dtype=np.int64)])
-    if shuffle:
+    if arguments.check_bool("shuffle", shuffle):
         X, y = _shuffle(rng, X, y)
     if noise is not None:
         X = X + rng.normal(scale=noise, size=X.shape)
@@ -202,6 +203,7 @@ def spirals(n_samples=300, n_classes=3, noise=0.2, turns=0.65, shuffle=True, see
     """
     n_samples = arguments.check_int("n_samples", n_samples, minimum=1)
     n_classes = arguments.check_int("n_classes", n_classes, minimum=1)
+    shuffle = arguments.check_bool("shuffle", shuffle)
     _check_noise(noise)
     arguments.check_finite("turns", turns)
     rng = _rng(seed)
@@ -255,7 +257,7 @@ def train_test_split(X, y, test_size=0.25, shuffle=True, seed=None):
     n_train = n - n_test
     if n_train < 1 or n_test < 1:
         raise ValueError(f"test_size={test_size} leaves an empty train or test set for {n} samples")
-    if not shuffle:
+    if not arguments.check_bool("shuffle", shuffle):
         return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
     order = _legacy_rng(seed).permutation(n)
     test, train = order[:n_test], order[n_test:n_test + n_train]
@@ -264,7 +266,7 @@ def train_test_split(X, y, test_size=0.25, shuffle=True, seed=None):
 
 def one_hot(y, n_classes=None):
     """Integer labels ``(n,)`` -> float64 indicator rows ``(n, n_classes)`` (Keras' ``to_categorical``)."""
-    y = np.asarray(y)
+    y = arguments.as_real_array("y", y, what="integer class labels (n,)")
     if y.ndim != 1:
         raise ValueError(f"y must be a 1-D array of integer labels, got shape {y.shape}")
     if y.size and not np.all(np.equal(np.mod(y, 1), 0)):
@@ -273,6 +275,9 @@ def one_hot(y, n_classes=None):
     if n_classes is None:
         n_classes = int(labels.max()) + 1 if labels.size else 0
     n_classes = arguments.check_int("n_classes", n_classes, minimum=1 if labels.size else 0)
+    if labels.size and labels.max() >= n_classes:
+        raise ValueError(f"labels in y must be in [0, {n_classes}) for n_classes={n_classes}, "
+                         f"got {labels.max()}")
     if labels.size:
         arguments.check_in_range("labels in y", labels, 0, n_classes)
     out = np.zeros((len(labels), n_classes))
@@ -287,18 +292,19 @@ def standardize(X, *others):
     training statistics (as a fitted ``StandardScaler`` would) and returns a tuple. Constant columns
     are only centred (their scale is taken as 1).
     """
-    X = np.asarray(X, dtype=float)
+    X = arguments.as_real_array("X", X, what="numbers (n_samples, n_features)")
     if X.ndim != 2 or len(X) == 0:
-        raise ValueError(f"X must be a non-empty 2-D array (n_samples, n_features), got shape {X.shape}")
+        raise ValueError("X must be a non-empty 2-D array (n_samples, n_features), "
+                         f"got shape {X.shape}")
     arguments.check_finite("X", X)
     mean = X.mean(axis=0)
     std = X.std(axis=0)
     std = np.where(std > 0, std, 1.0)
     scaled = []
     for i, A in enumerate((X,) + others):
-        A = np.asarray(A, dtype=float)
+        name = "X" if i == 0 else f"others[{i - 1}]"
+        A = arguments.as_real_array(name, A, what="numbers (n_samples, n_features)")
         if A.ndim != 2 or A.shape[1] != X.shape[1]:
-            raise ValueError(f"array {i} passed to standardize must have {X.shape[1]} columns, "
-                             f"got shape {A.shape}")
+            raise ValueError(f"{name} must have {X.shape[1]} columns like X, got shape {A.shape}")
         scaled.append((A - mean) / std)
     return scaled[0] if not others else tuple(scaled)

@@ -17,6 +17,8 @@ as they are; ``fit`` wraps them in :class:`LRRule`.
 from __future__ import annotations
 
 import inspect
+import os
+import string
 
 import numpy as np
 
@@ -66,7 +68,7 @@ class _Best:
     """Per-member 'best so far' bookkeeping: improved = m < best − min_delta (or > best + min_delta)."""
 
     def __init__(self, monitor, mode, min_delta):
-        self.monitor = monitor
+        self.monitor = arguments.check_str("monitor", monitor)
         self.maximize = _maximize(monitor, mode)
         self.min_delta = arguments.check_nonnegative("min_delta", min_delta)
 
@@ -92,6 +94,17 @@ def _keras_list(model, theta):
     return [w[0].copy() if model.single else w.copy() for w in model.split(theta)]
 
 
+def _check_members(members):
+    """A slice, a list or array of member indices, or a boolean mask."""
+    if isinstance(members, slice):
+        return members
+    index = np.asarray(members)
+    if index.dtype.kind not in "biu" or index.ndim != 1:
+        raise TypeError(f"members must be a slice, a list of member indices or a boolean mask, "
+                        f"got {members!r}")
+    return index
+
+
 class LRRule(Callback):
     """Runs a metric-driven rule (``gdsim.ReduceLROnPlateau``, ``gdsim.Adaptive``) once per epoch.
 
@@ -108,8 +121,9 @@ class LRRule(Callback):
         if not (hasattr(rule, "init") and hasattr(rule, "update")):
             raise TypeError(f"rule must have init(lr) and update(state, metric), got {rule!r}")
         self.rule = rule
-        self.monitor = monitor or getattr(rule, "monitor", "val_loss")
-        self.members = slice(None) if members is None else members
+        self.monitor = arguments.check_str(
+            "monitor", getattr(rule, "monitor", "val_loss") if monitor is None else monitor)
+        self.members = slice(None) if members is None else _check_members(members)
         self.state = None
 
     def on_train_begin(self, run):
@@ -147,7 +161,7 @@ class LearningRateScheduler(Callback):
         if not callable(schedule):
             raise TypeError(f"schedule must be callable, got {schedule!r}")
         self.schedule = schedule
-        self.verbose = verbose
+        self.verbose = arguments.check_choice("verbose", verbose, [0, 1])
         self._takes_lr = self._arity(schedule) >= 2
 
     @staticmethod
@@ -193,9 +207,10 @@ class EarlyStopping(Callback):
         self.monitor = monitor
         self.patience = arguments.check_int("patience", patience, minimum=0)
         self.baseline = None if baseline is None else float(arguments.check_finite("baseline", baseline))
-        self.restore_best_weights = bool(restore_best_weights)
+        self.restore_best_weights = arguments.check_bool("restore_best_weights",
+                                                         restore_best_weights)
         self.start_from_epoch = arguments.check_int("start_from_epoch", start_from_epoch, minimum=0)
-        self.verbose = verbose
+        self.verbose = arguments.check_choice("verbose", verbose, [0, 1])
 
     def on_train_begin(self, run):
         _monitored(self.monitor, run)
@@ -265,13 +280,18 @@ class ModelCheckpoint(Callback):
     def __init__(self, filepath=None, monitor="val_loss", mode="auto", save_best_only=True,
                  restore_best=False, min_delta=0.0):
         self._best = _Best(monitor, mode, min_delta)
-        self.filepath = filepath
+        self.filepath = None if filepath is None else _check_filepath(filepath)
         self.monitor = monitor
-        self.save_best_only = bool(save_best_only)
-        self.restore_best = bool(restore_best)
+        self.save_best_only = arguments.check_bool("save_best_only", save_best_only)
+        self.restore_best = arguments.check_bool("restore_best", restore_best)
 
     def on_train_begin(self, run):
         _monitored(self.monitor, run)
+        if self.filepath is not None:
+            folder = os.path.dirname(os.path.abspath(self.filepath))
+            if not os.path.isdir(folder):
+                raise ValueError(f"filepath {self.filepath!r} is in a folder that does not exist "
+                                 f"({folder})")
         self._best.reset(run.model.population)
         self._model, self._best_theta = run.model, run.weights()
 
@@ -301,6 +321,25 @@ class ModelCheckpoint(Callback):
     def on_train_end(self, run):
         if self.restore_best:
             run.set_member_weights(self._best_theta, self._best.best_epoch >= 0)
+
+
+def _check_filepath(filepath):
+    """A file name (str or path), in which ``{epoch}`` is the only field a pattern may use; a
+    wrong field would otherwise fail only when the first checkpoint is written."""
+    if not isinstance(filepath, (str, os.PathLike)):
+        raise TypeError(f"filepath must be a file name (str or path), got {filepath!r}")
+    filepath = os.fspath(filepath)
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(filepath)
+                  if field is not None]
+    except ValueError as error:   # an unmatched brace
+        raise ValueError(f"filepath {filepath!r} is not a valid pattern ({error}); write a "
+                         "literal brace as {{ or }}") from None
+    for field in fields:
+        if field != "epoch":
+            raise ValueError(f"filepath {filepath!r} uses the field {{{field}}}; the only field "
+                             "a checkpoint name may use is {epoch}, e.g. 'weights-{epoch}.npz'")
+    return filepath
 
 
 class TerminateOnNaN(Callback):

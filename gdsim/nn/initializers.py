@@ -49,7 +49,10 @@ INITS = ("he_uniform", "he_normal", "glorot_uniform", "glorot_normal", "lecun_un
 
 def member_seeds(seed, population):
     """One integer seed per member: an int is shared by all (a population sweeping a hyperparameter
-    then differs only in it), a sequence gives one each, ``None`` draws fresh entropy."""
+    then differs only in it), a sequence gives one each, ``None`` draws fresh entropy, and a
+    ``np.random.Generator`` stands for one int drawn from it (shared by all, like an int)."""
+    if isinstance(seed, np.random.Generator) or np.ndim(seed) == 0:
+        seed = arguments.check_seed("seed", seed)   # one seed: an int, None or a generator
     if seed is None:
         return [int(s) for s in np.random.SeedSequence().generate_state(population, np.uint32)]
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):

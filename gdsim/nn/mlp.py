@@ -301,7 +301,7 @@ class MLP:
 
     # -- checking data -------------------------------------------------------------------------
     def check_X(self, X, name="X"):
-        X = np.asarray(X, dtype=float)
+        X = arguments.as_real_array(name, X, what=f"numbers of shape (n_samples, {self.layers[0]})")
         if X.ndim != 2 or X.shape[1] != self.layers[0]:
             raise ValueError(f"{name} must have shape (n_samples, {self.layers[0]}), got {X.shape}")
         arguments.check_finite(name, X)
@@ -313,11 +313,11 @@ class MLP:
         Integer labels are one-hot encoded; for cross-entropy they must lie in ``[0, C)``.
         With a single output the label is ``y > 0.5``."""
         C = self.n_outputs
-        y = np.asarray(y)
-        if len(y) != n_rows:
-            raise ValueError(f"X and {name} must have the same length, got {n_rows} and {len(y)}")
-        if y.dtype == bool or not np.issubdtype(y.dtype, np.number):
-            y = y.astype(float)
+        # numbers only: labels "0", "1" or "cat" are not silently parsed
+        y = arguments.as_real_array(name, y, what=f"class labels (n,) or target rows (n, {C})")
+        if y.ndim == 0 or len(y) != n_rows:
+            raise ValueError(f"X and {name} must have the same length, got {n_rows} and "
+                             f"{len(y) if y.ndim else 'a single number'}")
         arguments.check_finite(name, y)
         if y.ndim == 2 and y.shape[1] == C:
             Y = y.astype(float)

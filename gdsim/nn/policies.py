@@ -32,6 +32,7 @@ import numpy as np
 
 from gdsim import arguments, schedules
 from gdsim.nn import discriminative
+from gdsim.nn.mlp import MLP
 from gdsim.nn.training import fit
 from gdsim.optimizers import AdamW
 
@@ -46,8 +47,10 @@ def with_schedule(optimizer, schedule, cycle_momentum=True):
     """``optimizer`` with ``lr=schedule`` and, when the schedule moves a momentum too
     (``schedule.momentum``: ``cyclic``, ``one_cycle``) and ``cycle_momentum``, that momentum
     as its ``beta1`` (Adam, AdamW) or ``momentum`` (SGD, RMSprop with momentum ≠ 0)."""
+    arguments.check_optimizer("optimizer", optimizer)
     if not callable(schedule):
         raise TypeError(f"schedule must be a gdsim schedule, got {schedule!r}")
+    cycle_momentum = arguments.check_bool("cycle_momentum", cycle_momentum)
     changes = {"lr": schedule}
     momentum = getattr(schedule, "momentum", None)
     if cycle_momentum and momentum is not None:
@@ -74,6 +77,15 @@ def _peak_and_mult(model, lr_max, lr_mult):
         return top, per_layer / top
     arguments.check_positive("lr_max", lr_max)
     return lr_max, lr_mult
+
+
+def _check_model_and_optimizer(model, optimizer):
+    """The model and the optimizer (fastai's Adam when None), checked before any work."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be a gdsim.nn.MLP, got {model!r}")
+    if optimizer is None:
+        return AdamW(lr=1e-3, betas=(0.9, 0.99), eps=1e-5, weight_decay=0.01)
+    return arguments.check_optimizer("optimizer", optimizer)
 
 
 def _n_batches(X, batch_size):
@@ -115,13 +127,17 @@ def fit_one_cycle(model, X, y, epochs, lr_max=1e-3, optimizer=None, div=25.0, di
     keywords go to :func:`fit` (``batch_size``, ``validation_data``, ``callbacks``, ``seed``,
     ``verbose``...). Returns its History with ``batch_lr``, ``batch_momentum``, ``batch_loss``.
     """
+    optimizer = _check_model_and_optimizer(model, optimizer)
     epochs = arguments.check_int("epochs", epochs, minimum=1)
-    optimizer = AdamW(lr=1e-3, betas=(0.9, 0.99), eps=1e-5, weight_decay=0.01) if optimizer is None \
-        else optimizer
+    arguments.check_positive("div", div)
+    arguments.check_positive("div_final", div_final)
     if wd is not None:
+        arguments.check_nonnegative("wd", wd)
         optimizer = optimizer.with_hyperparameters(weight_decay=wd)
     top, lr_mult = _peak_and_mult(model, lr_max, lr_mult)
     if moms is not None:
+        if not isinstance(moms, (tuple, list)):
+            raise TypeError(f"moms must be (start, middle, end) or None, got {moms!r}")
         if len(moms) != 3 or moms[0] != moms[2]:
             raise ValueError("moms must be (start, middle, end) with start == end (fastai's "
                              f"(0.95, 0.85, 0.95)), got {moms!r}")
@@ -146,8 +162,7 @@ def fit_sgdr(model, X, y, n_cycles, cycle_len, lr_max=1e-3, cycle_mult=2, optimi
     n_cycles = arguments.check_int("n_cycles", n_cycles, minimum=1)
     cycle_len = arguments.check_int("cycle_len", cycle_len, minimum=1)
     cycle_mult = arguments.check_int("cycle_mult", cycle_mult, minimum=1)
-    optimizer = AdamW(lr=1e-3, betas=(0.9, 0.99), eps=1e-5, weight_decay=0.01) if optimizer is None \
-        else optimizer
+    optimizer = _check_model_and_optimizer(model, optimizer)
     epochs = cycle_len * n_cycles if cycle_mult == 1 else \
         cycle_len * (cycle_mult**n_cycles - 1) // (cycle_mult - 1)
     top, lr_mult = _peak_and_mult(model, lr_max, lr_mult)

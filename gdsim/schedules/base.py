@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gdsim import arguments
 from gdsim.arguments import as_parameter as _param
 from gdsim.arguments import check_in_range
 
@@ -34,6 +35,18 @@ def _show(value):
     return repr(value)
 
 
+def _parameter_shape(value):
+    """The runs' shape a parameter carries: an array's, a wrapped schedule's, or () for a
+    number, a flag, a name or a function."""
+    if isinstance(value, np.ndarray):
+        return value.shape
+    if isinstance(value, Schedule):
+        return value._shape
+    if isinstance(value, (list, tuple)) and all(isinstance(v, Schedule) for v in value):
+        return np.broadcast_shapes(*[v._shape for v in value]) if value else ()
+    return ()
+
+
 class Schedule:
     """A learning rate (or momentum) as a closed-form function of the step.
 
@@ -51,12 +64,19 @@ class Schedule:
         self._fn = fn
         # cyclic and one_cycle also move the momentum; optimizers read it from here.
         self.momentum = momentum
+        # array parameters (a sweep) must broadcast together, or every call would fail in NumPy
+        self._shape = arguments.broadcast_shapes(
+            {key: _parameter_shape(value) for key, value in self.params.items()})
 
     def _value(self, e):
         return self._fn(e)
 
     def __call__(self, step):
         e = _check_steps(step)
+        if self._shape:
+            arguments.broadcast_shapes({"the parameters": self._shape, "step": e.shape},
+                                       advice="shape the steps to broadcast against the "
+                                              "parameters, e.g. np.arange(n)[:, None]")
         # A schedule may legitimately overflow (exponential with gamma > 1); the result is
         # data (inf), not a warning.
         with np.errstate(all="ignore"):
