@@ -75,7 +75,8 @@ def _first_parameter(function):
 
 GRADERS = [gdsim.homework.check_momentum_step, gdsim.homework.check_adam_step,
            gdsim.homework.check_cosine_restarts, gdsim.homework.check_dense_backward,
-           gdsim.homework.check_plateau_rule]
+           gdsim.homework.check_plateau_rule, gdsim.homework.check_lr_valley,
+           gdsim.homework.check_warmup_cosine]
 
 SIM = dict(surface=S, optimizer=OPT, starts=P, steps=5)
 SWEEP = dict(surface=S, make_optimizer=gdsim.SGD, starts=P, steps=5, lr=[0.01, 0.02])
@@ -737,6 +738,8 @@ CASES = [
     *[case for check in GRADERS for case in _cases(check, {_first_parameter(check): abs}, [
         ("seed", "abc", TypeError),
         ("seed", -1, ValueError),
+        ("hint", 3, ValueError),
+        ("edge_cases", "yes", TypeError),
     ])],
 ]
 
