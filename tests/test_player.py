@@ -282,3 +282,24 @@ def test_the_page_command_is_listed(capsys):
         cli.main(["--help"])
     assert "page" in capsys.readouterr().out
     assert gdsim.animate is animation.animate
+
+
+def test_a_loss_landscape_movie_plays_in_the_browser_player(tmp_path):
+    from gdsim import datasets
+    from gdsim.nn import MLP, fit
+    from gdsim.toolkit.landscape import RecordWeights, animate_landscape, loss_landscape
+
+    X, y = datasets.blobs(60, centers=3, n_features=2, seed=0)
+    record, net = RecordWeights(), MLP([2, 6, 3], seed=0)
+    fit(net, optimizers.SGD(lr=0.5), X, y, epochs=8, verbose=0, callbacks=[record])
+    plane = loss_landscape(net, X, y, directions="pca", trajectory=record, resolution=12)
+    anim = animate_landscape(plane)
+    description = payload_of(anim.to_jshtml())   # the lessons' call: now the browser player
+    assert description["clockName"] == "epoch" and description["outcomes"] == {}
+    (group,) = decode(description)
+    np.testing.assert_allclose(group["x"][0], plane.path[:, 0],
+                               atol=description["grid"]["span"][0] / 65535)
+    gap = np.asarray(plane.path_loss) - plane.center_loss
+    shown = gap > 10 ** (description["loss"]["low"] + 1)
+    np.testing.assert_allclose(10 ** group["gap"][0][shown], gap[shown], rtol=5e-4)
+    anim.close()

@@ -38,7 +38,7 @@ from gdsim.plotting import theme
 
 class Animation:
     """Frames drawn on demand from one figure: ``len(anim)`` frames, ``anim.frame_steps`` the
-    optimizer step each shows. ``save(path)``, ``to_html()``, ``to_jshtml()``, ``frames()``;
+    optimizer step each shows. ``save(path)``, ``to_html()``, ``frames()``;
     displays itself in Jupyter. ``scene`` holds the numbers the browser player draws.
     """
 
@@ -174,20 +174,21 @@ class Animation:
         writer.finish(path)
         return path
 
-    def to_jshtml(self):
-        """The frame player: a self-contained HTML player over every frame as a PNG."""
-        writer = HtmlWriter()
-        writer.setup(self)
-        for frame in self.frames():
-            writer.grab(frame)
-        return writer.html()
-
     def to_html(self):
-        """The browser player as an HTML fragment (the frame player without a scene)."""
+        """The browser player as an HTML fragment; without a scene, the frame player (every
+        frame a PNG, as ``save(path, writer=HtmlWriter())`` writes it for any animation)."""
         if self.scene is None:
-            return self.to_jshtml()
+            writer = HtmlWriter()
+            writer.setup(self)
+            for frame in self.frames():
+                writer.grab(frame)
+            return writer.html()
         from gdsim.plotting import player
         return player.fragment(self)
+
+    def to_jshtml(self):
+        """The same as :meth:`to_html` (matplotlib's name for a notebook's HTML player)."""
+        return self.to_html()
 
     def _repr_html_(self):
         return self.to_html()

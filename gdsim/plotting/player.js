@@ -233,7 +233,7 @@ function gdsimPlayer(root, P) {
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, W, H);
     P.axes.forEach((a, index) => (a.kind === "main" ? drawMain(index) : drawPanel(a)));
-    ui.clock.textContent = "step " + step() + " / " + P.last;
+    ui.clock.textContent = P.clockName + " " + step() + " / " + P.last;
     ui.step.value = S.i;
     if (S.hover) showTip();
   }
@@ -293,14 +293,16 @@ function gdsimPlayer(root, P) {
                                number(s[1]) + ")"]);
       const gap = g.gap[j * g.T + k], low = P.loss.low, high = P.loss.low + P.loss.span;
       const loss = number(P.loss.fstar + Math.pow(10, gap));
-      const said = gap >= high ? "above " + loss : gap <= low ? "below " + loss : loss;
-      lines.push(["step " + g.table[k] + ": loss " + said]);
+      // beyond the stored range: above it (diverging), or within 10^low of the minimum f*
+      const below = P.loss.fstar ? "≈ " : "below ";
+      const said = gap >= high ? "above " + loss : gap <= low ? below + loss : loss;
+      lines.push([P.clockName + " " + g.table[k] + ": loss " + said]);
     }
     if (g.lrLength) {
       const c = g.lrCurves === 1 ? 0 : j, e = Math.min(step(), g.lrLength - 1);
       lines.push(["lr " + number(g.lrs[c * g.lrLength + e])]);
     }
-    if (h.j >= 0) lines.push(["ends: " + P.outcomes[g.reached[j]]]);
+    if (h.j >= 0 && g.reached[j] in P.outcomes) lines.push(["ends: " + P.outcomes[g.reached[j]]]);
     tip.replaceChildren(...lines.flatMap(([text, bold], i) => {
       const node = document.createElement(bold ? "b" : "span");
       node.textContent = text;
@@ -352,19 +354,22 @@ function gdsimPlayer(root, P) {
     b.addEventListener("click", action);
     return b;
   }
-  button("first", "first step", () => { stop(); setStep(P.clock[0]); });
-  button("back", "one step back", () => { stop(); S.i = Math.max(0, S.i - 1); draw(); });
+  button("first", "first " + P.clockName, () => { stop(); setStep(P.clock[0]); });
+  button("back", "one " + P.clockName + " back", () => {
+    stop(); S.i = Math.max(0, S.i - 1); draw();
+  });
   ui.play = button("play", "play", () => (S.timer ? stop() : play()));
-  button("forward", "one step forward", () => {
+  button("forward", "one " + P.clockName + " forward", () => {
     stop(); S.i = Math.min(P.clock.length - 1, S.i + 1); draw();
   });
-  button("last", "last step", () => { stop(); S.i = P.clock.length - 1; draw(); });
+  button("last", "last " + P.clockName, () => { stop(); S.i = P.clock.length - 1; draw(); });
   ui.clock = element("span", { className: "gd-clock" }, top);
   ui.clock.setAttribute("aria-live", "off");
-  const stepLabel = element("label", { className: "gd-step", title: "the step shown" }, top);
+  const stepLabel = element("label", { className: "gd-step", title: "the " + P.clockName + " shown" },
+                            top);
   ui.step = element("input", { type: "range", min: 0, max: P.clock.length - 1, step: 1, value: 0 },
                     stepLabel);
-  ui.step.setAttribute("aria-label", "step");
+  ui.step.setAttribute("aria-label", P.clockName);
   ui.step.dataset.control = "step";
   ui.step.addEventListener("input", () => { stop(); S.i = +ui.step.value; draw(); });
 
@@ -397,7 +402,7 @@ function gdsimPlayer(root, P) {
   trail.dataset.control = "trail";
   const trailOut = element("output", {}, trailLabel);
   const showTrail = () => {
-    trailOut.textContent = S.trail >= longest ? "whole path" : S.trail + " steps";
+    trailOut.textContent = S.trail >= longest ? "whole path" : S.trail + " " + P.clockName + "s";
   };
   trail.addEventListener("input", () => { S.trail = +trail.value; showTrail(); draw(); });
   showTrail();

@@ -52,7 +52,8 @@ class Scene:
     as given: a sweep's grid axes become sliders (unless ``facet``), and ``cell_legend``, the
     legend naming every cell, then leaves the background. ``arrows`` are the internals'
     ``(group, start, gradient_step, step_taken)`` rows, already multiplied by the display
-    factor.
+    factor. ``clock`` names the unit of time ("step", "epoch"); ``outcomes`` whether the
+    pointer says where a path ended (which minimum, diverged).
     """
 
     surface: object
@@ -67,6 +68,8 @@ class Scene:
     color_by: str = "run"
     cell_legend: object = None
     arrows: list = field(default_factory=list)
+    clock: str = "step"
+    outcomes: bool = True
 
 
 # -- what the sliders are ------------------------------------------------------------------------
@@ -310,7 +313,8 @@ def payload(animation, *, poster=True):
         "grid": {"low": (low - _GRID_MARGIN * span).tolist(),
                  "span": ((1 + 2 * _GRID_MARGIN) * span).tolist()},
         "loss": {"fstar": fstar, "low": loss_low, "span": loss_span},
-        "outcomes": {str(k): theme.basin_label(k, surface) for k in outcomes},
+        "outcomes": {str(k): theme.basin_label(k, surface) for k in outcomes}
+        if scene.outcomes else {}, "clockName": scene.clock,
         "legend": bool(sliders),
         "data": blob.encoded(),
     }
@@ -332,7 +336,7 @@ def fragment(animation, *, poster=True):
     description = payload(animation, poster=poster)
     uid = "gdsim-" + uuid.uuid4().hex[:10]
     width = description["width"]
-    font = max(12, round(width / 75))   # at least 1/75 of the player's width, and 12 px
+    font = max(13, round(width / 75))   # at least 1/75 of the player's width, and 13 px
     image = description["poster"] or description["background"]
     description["poster"] = None   # already in the <img>
     return (f'<div id="{uid}" class="gdsim-player" tabindex="0" '

@@ -331,6 +331,7 @@ def animate_landscape(result, *, fps=10, hold=1.5, levels=15, log=True):
     from matplotlib.figure import Figure
 
     from gdsim.plotting.movies import Animation
+    from gdsim.plotting.player import Scene
 
     # a figure of its own, outside pyplot, as gdsim.animate builds: in Jupyter only the player shows
     with plotting.style():
@@ -350,4 +351,11 @@ def animate_landscape(result, *, fps=10, hold=1.5, levels=15, log=True):
         text.set_text(f"epoch {i}   loss {result.path_loss[i]:.4g}")
         return trail, head, text
 
-    return Animation(figure, update, [trail, head, text], np.arange(len(path)), fps, hold)
+    # the numbers, for the browser player: one path, its true loss, epoch by epoch
+    epochs = np.arange(len(path))
+    track = plotting.Drawn(label="the training path", positions=path[:, None], diverged=[False],
+                           losses=np.asarray(result.path_loss)[:, None], reached=np.array([-1]),
+                           lrs=np.zeros((0, 1)), steps=epochs)
+    scene = Scene(surface=result, runs=[], groups=[track], colors=[[plotting.color(0)]],
+                  mains=[ax], sides={}, last=len(path) - 1, clock="epoch", outcomes=False)
+    return Animation(figure, update, [trail, head, text], epochs, fps, hold, scene=scene)
