@@ -24,12 +24,13 @@ from gdsim.plotting.theme import (CONTOUR_LINE_COLOR, DIVERGED_COLOR, FIGSIZE, F
                                   LANDSCAPE_COLORS, LINE_WIDTH, MINIMUM_STYLE,
                                   NOT_CONVERGED_COLOR, PALETTE, SADDLE_STYLE, STABILITY_COLORS,
                                   STYLE, Drawn, basin_color, basin_label, color, finish, legible,
-                                  min_font_size, prepare_axes, style, subplots)
+                                  min_font_size, prepare_axes, style, subplots,
+                                  use_style)
 
 __all__ = ["lint", "check", "contour", "contour_levels", "groups", "trajectories", "losses", "surface3d",
            "basins", "stability", "plot_basins", "plot_stability", "analytic_limit", "history",
            "plot_cycle", "schedules", "schedule_values", "schedule_gallery", "animate",
-           "Animation", "Drawn", "style", "finish", "legible", "min_font_size", "subplots", "color", "basin_color", "basin_label", "prepare_axes",
+           "Animation", "Drawn", "style", "finish", "legible", "min_font_size", "subplots", "use_style", "color", "basin_color", "basin_label", "prepare_axes",
            "PALETTE", "FONT_SIZE", "LINE_WIDTH", "FIGSIZE", "STYLE", "MINIMUM_STYLE",
            "SADDLE_STYLE", "CONTOUR_LINE_COLOR", "DIVERGED_COLOR", "NOT_CONVERGED_COLOR",
            "LANDSCAPE_COLORS", "STABILITY_COLORS"]

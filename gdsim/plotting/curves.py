@@ -86,7 +86,8 @@ def schedule_gallery(path=None, *, steps=300, lr=0.1, figsize=None):
         "inverse scaling (sklearn)": S.inverse_scaling(lr, 0.5),
         "polynomial": S.polynomial(lr, steps, 2.0),
         "cosine": S.cosine(lr, steps),
-        "SGDR (warm restarts)": S.sgdr(lr, steps // 7, 2),
+        # cycles of T, 2T, 4T that end at or after the last step: no restart right at the end
+        "SGDR (warm restarts)": S.sgdr(lr, -(-steps // 7), 2),
         "cyclic (triangular)": S.cyclic(lr / 10, lr, steps // 6),
         "one cycle": S.one_cycle(lr, steps),
         "linear warm-up + cosine": S.warmup(S.cosine(lr, steps - steps // 10), steps // 10),

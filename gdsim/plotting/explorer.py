@@ -250,9 +250,10 @@ class Explorer:
             return
         for artist in self._moving:
             artist.set_animated(True)
+        self.figure.canvas.draw()            # the layout, with the loss panel's labels in place
+        self.figure.set_layout_engine("none")
         self.loss_ax.set_visible(False)      # redrawn whole each time: its limits follow the data
         self.figure.canvas.draw()
-        self.figure.set_layout_engine("none")
         self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
         self.loss_ax.set_visible(True)
         self.view = w.Image(format="png")

@@ -276,7 +276,7 @@ def trajectories(source, paths=None, *, ax=None, background=True, labels=None, c
             end = pos[-1]
             ok = ~np.asarray(diverged, bool)
             drawn["ends"].append(ax.plot(end[ok, 0], end[ok, 1], "o", color=c, ms=5, mec="white",
-                                         mew=0.8, zorder=5)[0])
+                                         mew=0.8, zorder=7)[0])   # above the minima's stars
             if exits:
                 drawn.setdefault("diverged", []).append(_mark_divergence(
                     ax, np.array(exits), group.diverged_at[~ok], c))

@@ -210,7 +210,9 @@ def _colour_of(handle):
         return handle.get_color() if handle.get_linestyle() not in ("None", "none") \
             else handle.get_markerfacecolor()
     if isinstance(handle, Collection):
-        colours = handle.get_edgecolor() if len(handle.get_edgecolor()) else handle.get_facecolor()
+        # a marker is known by its fill; a line collection by its stroke
+        faces = handle.get_facecolor()
+        colours = faces if len(faces) and faces[0][3] > 0 else handle.get_edgecolor()
         return colours[0] if len(colours) else None
     if hasattr(handle, "get_facecolor"):
         return handle.get_facecolor()

@@ -67,6 +67,14 @@ def style():
     matplotlib.interactive(interactive)
 
 
+def use_style():
+    """Apply gdsim's figure style to every figure from now on (a notebook's first cell), so the
+    texts a lesson adds itself (legends, titles, twin axes) get the lecture sizes too."""
+    import matplotlib
+
+    matplotlib.rcParams.update(_style())
+
+
 def color(i):
     """The i-th line colour (cycling; yellow is kept for filled areas, it vanishes as a line on white)."""
     return PALETTE[i % (len(PALETTE) - 1)]

@@ -81,7 +81,7 @@ RACE = {   # name: (factory of lr, the lrs tried)
     "Momentum (μ=0.9)": (_sgd(momentum=0.9), np.geomspace(1e-4, 3e-2, 12)),
     "Adagrad": (lambda lr: optimizers.Adagrad(lr=lr), np.geomspace(1e-2, 3.0, 12)),
     "RMSprop": (lambda lr: optimizers.RMSprop(lr=lr), np.geomspace(1e-3, 0.3, 12)),
-    "Adam": (lambda lr: optimizers.Adam(lr=lr), np.geomspace(1e-3, 1.0, 12)),
+    "Adam": (lambda lr: optimizers.Adam(lr=lr), np.geomspace(1e-3, 3.0, 12)),
 }
 
 
@@ -129,22 +129,24 @@ def reached_table(surface, contenders):
 
 
 def _sweep_panel(ax, contenders, colours):
-    """Final gap against lr for every contender, the chosen lr ringed: the sweep behind a race."""
+    """Final gap against lr for every contender, the chosen lr ringed: the sweep behind a race.
+    Gaps below 1e-16 are round-off, drawn at 1e-16; an lr that diverges or climbs is a
+    triangle above the curves."""
+    floor, top = 1e-16, 1e4
     for (name, tuned), c in zip(contenders.items(), colours):
-        scores = np.maximum(tuned.scores, 1e-32)
-        ax.plot(tuned.lrs, np.where(tuned.eligible, scores, np.nan), "-o", color=c, ms=4,
-                label=name)
-        ax.plot(tuned.lrs[~tuned.eligible], np.full((~tuned.eligible).sum(), 1e3), "x",
-                color=c, ms=8, mew=2)
-        ax.plot([tuned.lr], [max(tuned.scores[tuned.lrs == tuned.lr][0], 1e-32)], "o", ms=13,
+        scores = np.maximum(tuned.scores, floor)
+        ax.plot(tuned.lrs, np.where(tuned.eligible, scores, np.nan), "-o", color=c, ms=4)
+        ax.plot(tuned.lrs[~tuned.eligible], np.full((~tuned.eligible).sum(), top), "^",
+                color=c, ms=9, mec="black", mew=0.6)
+        ax.plot([tuned.lr], [max(tuned.scores[tuned.lrs == tuned.lr][0], floor)], "o", ms=13,
                 mfc="none", mec=c, mew=2.2)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_ylim(floor / 10, top * 30)
     ax.set_xlabel("learning rate")
-    ax.set_ylabel("final loss − f*")
-    ax.set_title("the lr sweep behind each panel")
-    ax.text(0.02, 0.02, "ringed: chosen\n×: diverges or climbs", transform=ax.transAxes,
-            va="bottom", ha="left")
+    steps = next(iter(contenders.values())).run.steps
+    ax.set_ylabel(f"mean final loss − f* ({steps} steps)")
+    ax.set_title("the lr sweep: ○ chosen, ▲ diverges or climbs")
 
 
 def optimizer_race(*, steps=200, figsize=None):
@@ -225,21 +227,25 @@ def optimizer_race_movie(*, steps=400, frames=160, fps=15, figsize=None):
                    panels=("loss",), title=valley_title(contenders), figsize=figsize or (13.0, 7.6))
 
 
-WHICH_LRS = (0.005, 0.015, 0.022)
+BASIN_LRS = (0.005, 0.017, 0.021, 0.023)
+WHICH_LRS = BASIN_LRS
 
 
 def which_title(run):
     """What the which-minimum picture shows, read off its runs: the start picks the minimum, and
-    whether the largest lr still settles in the sharpest minimum (curvature above 2/lr)."""
-    from gdsim.sim.maps import minimum_curvatures
-
+    from which lr each minimum no run settles in any more (where lr has passed its 2/λ)."""
     surface = run.surface
-    sharpest = int(np.argmax(minimum_curvatures(surface)))
     reached = run.reached.reshape(len(WHICH_LRS), -1)
-    lost = (reached[-1] == sharpest).sum() == 0 and (reached[0] == sharpest).any()
+    lost = []
+    for k, (x, y) in enumerate(surface.minima):
+        kept = [(reached[i] == k).any() for i in range(len(WHICH_LRS))]
+        if kept[0] and not all(kept):
+            first = kept.index(False)
+            if not any(kept[first:]):
+                lost.append(f"({x:.2f}, {y:.2f}) from lr {WHICH_LRS[first]:g}")
     first = "The start decides the minimum (SGD on Himmelblau)"
     if lost:
-        return f"{first}; at lr {WHICH_LRS[-1]} no run settles in the sharpest one any more"
+        return f"{first};\nno run settles in " + " nor in ".join(lost)
     return first
 
 
@@ -257,8 +263,9 @@ def which_minimum(*, steps=150, frames=100, fps=12, figsize=None):
                    fps=fps, title=which_title(run), figsize=figsize)
 
 
-BASIN_LRS = (0.005, 0.015, 0.02, 0.023)
-BASINS_TITLE = "A minimum keeps its basin only while lr < 2/λ there (SGD on Himmelblau)"
+BASINS_TITLE = ("A minimum keeps its basin only while lr < 2/λ there (SGD on Himmelblau)\n"
+                "λ: the sharpest curvature (largest Hessian eigenvalue) at that minimum; "
+                "black lines: sample runs")
 
 
 def basins_by_lr(*, grid=240, steps=200, samples=4, figsize=None):

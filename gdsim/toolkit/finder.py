@@ -291,7 +291,15 @@ class LRFinderResult:
         ax.set_xlabel("learning rate (log scale)")
         smoothing = " (smoothed)" if self.settings["smooth"] else ""
         ax.set_ylabel(("loss − f*" if log and self.floor else "loss") + smoothing)
-        ax.legend(loc="best", framealpha=0.9)
+        if log:
+            # a run that converges drives the gap to 1e-300; the rise is the message, so show
+            # twelve decades below the highest point at most
+            shown = np.concatenate([line.get_ydata() for line in drawn["lines"]])
+            shown = shown[np.isfinite(shown) & (shown > 0)]
+            if shown.size:
+                ax.set_ylim(max(shown.min(), shown.max() * 1e-12) / 3, shown.max() * 3)
+        # beside the axes: the blow-up at the right end is what the reader must see
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, framealpha=0.9)
         return plotting.finish(drawn)
 
 
@@ -344,7 +352,7 @@ class SurfaceLRFinderResult(LRFinderResult):
             y = np.interp(np.log(lr), np.log(lrs_k), self._y(smoothed, log))
             markers.append(left.scatter([lr], [y], color=c, s=70, zorder=5, edgecolors="black",
                                         label=f"{label}: {lr:.2g}"))
-        left.legend(loc="best", framealpha=0.9)
+        left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=2, framealpha=0.9)
         left.set_title("LR range test")
         point = np.reshape(self.starts, (-1, 2))[start]
         runs = [simulate(self.surface, self.optimizer.with_hyperparameters(lr=lr), point, steps)
