@@ -173,6 +173,49 @@ def test_the_estimate_bounds_what_simulate_really_allocates(monkeypatch):
     call()
 
 
+def test_an_mlp_population_too_big_is_refused_before_its_weights_are_made():
+    with pytest.raises(ValueError) as error:
+        gdsim.nn.MLP([2, 64, 64, 3], population=10**8)
+    message = str(error.value)
+    assert "population=100000000" in message and "TiB" in message
+    assert "smaller population" in message
+
+
+def test_a_fit_too_big_for_memory_is_refused_before_training(monkeypatch):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(2000, 20)), rng.integers(0, 3, 2000)
+    model = gdsim.nn.MLP([20, 64, 3], population=100, seed=0)
+    before = [t.copy() for t in model.theta]
+    limit_memory(monkeypatch, 64 * 2**20)
+    with pytest.raises(ValueError) as error:
+        gdsim.nn.fit(model, gdsim.Adam(lr=0.01), X, y, epochs=2, batch_size=2000, verbose=0)
+    message = str(error.value)
+    assert "fit(epochs=2, batch_size=2000)" in message and "100 members" in message
+    assert "batch_size" in message.split(";")[-1]
+    for t, b in zip(model.theta, before):   # refused before a single update
+        np.testing.assert_array_equal(t, b)
+    # smaller batches fit
+    gdsim.nn.fit(model, gdsim.Adam(lr=0.01), X, y, epochs=1, batch_size=32, verbose=0)
+
+
+def test_the_estimate_bounds_what_fit_really_allocates(monkeypatch):
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(1000, 20)), rng.integers(0, 3, 1000)
+
+    def call():   # one batch of 1000 rows for 50 members: the activations dominate
+        model = gdsim.nn.MLP([20, 64, 3], population=50, seed=0)
+        return gdsim.nn.fit(model, gdsim.SGD(lr=0.01, momentum=0.9), X, y, epochs=2,
+                            batch_size=1000, verbose=0)
+
+    _, peak = traced_peak(call)
+    fraction = resources.MEMORY_FRACTION
+    limit_memory(monkeypatch, 0.95 * peak / fraction)
+    with pytest.raises(ValueError, match="fit"):
+        call()
+    limit_memory(monkeypatch, 3 * peak / fraction)
+    call()
+
+
 # -- record decides what a metric-driven rule keeps ------------------------------------------------
 
 def plateau():

@@ -46,6 +46,7 @@ import numpy as np
 from gdsim import arguments
 from gdsim.nn import saving
 from gdsim.nn.initializers import INITS, initialize, member_seeds, seed_streams
+from gdsim.sim import resources
 
 LEAKY_SLOPE = 0.01  # PyTorch's default negative slope (Keras' LeakyReLU layer uses 0.3)
 
@@ -149,6 +150,10 @@ class MLP:
             population = len(np.asarray(seed).reshape(-1))
         self.single = population is None
         self.population = 1 if population is None else arguments.check_int("population", population, minimum=1)
+        # look before allocating: every member's weights, then all of them stacked
+        resources.check_memory(resources.population_bytes(self.layers, self.population),
+                               f"MLP({self.layers}, population={self.population})",
+                               "use a smaller population or fewer or narrower layers")
         self.seeds = member_seeds(seed, self.population)
         self._phi, self._dphi = ACTIVATIONS[self.activation]
         self.theta = self._initial_theta()

@@ -29,7 +29,8 @@ from gdsim import arguments
 from gdsim.nn import discriminative
 from gdsim.nn.callbacks import Callback, LRRule
 from gdsim.nn.initializers import member_seeds, seed_streams
-from gdsim.nn.mlp import MLP
+from gdsim.nn.mlp import _PASS, MLP
+from gdsim.sim import resources
 
 __all__ = ["fit", "History"]
 
@@ -342,6 +343,48 @@ def _layer_rates(model, optimizer, layer_lrs, lr_mult):
     return (replaced if isinstance(optimizer, (list, tuple)) else replaced[0]), values / peak
 
 
+def _state_arrays(optimizer):
+    """How many weight-sized arrays the optimizer's state holds per weight (plain SGD 0, with
+    momentum 1, Adam 2), from the state it builds for a tiny probe."""
+    probe = np.zeros((1, 2, 3))
+    most = 0
+    for o in optimizer if isinstance(optimizer, (list, tuple)) else [optimizer]:
+        try:
+            state = o.init(probe)
+        except Exception:   # noqa: BLE001 - training itself will report a broken optimizer
+            continue
+        leaves = state if isinstance(state, tuple) else [state]
+        most = max(most, sum(np.shape(leaf) == probe.shape for leaf in leaves))
+    return most
+
+
+def _check_memory(model, optimizer, n, n_val, epochs, batch_size, n_batches, n_steps, metrics,
+                  batch_loss, shuffle):
+    """Refuse a fit whose new arrays do not fit in memory, before training (the model's own
+    weights are there already): updates and optimizer state, a batch's activations, the
+    members' shuffles, the validation losses, the schedules' tables and the records."""
+    K = model.population
+    parts = resources.population_bytes(model.layers, K, building=False,
+                                       state_arrays=_state_arrays(optimizer),
+                                       rows=min(batch_size, n))
+    parts["each member's shuffle of the rows"] = 2 * K * n * 8 if shuffle else 0
+    # validation: every member's row losses, and the evaluation's chunk buffers (a few layers'
+    # activations for a group of members, kept between epochs)
+    width = sum(n_units + 1 for n_units in model.layers)
+    parts["validation"] = K * n_val * 8 + (min(2 * K * n_val * width, 2 * _PASS * len(model.layers))
+                                           * 8 if n_val else 0)
+    parts["records"] = (len(metrics) * epochs + (epochs * n_batches if batch_loss else 0)) * K * 8
+    scheduled = [value for o in (optimizer if isinstance(optimizer, (list, tuple)) else [optimizer])
+                 for value in o.hyperparameters().values() if callable(value)]
+    parts["schedule tables"] = len(scheduled) * n_steps * (K * 8 * 3 + 100)
+    resources.check_memory(
+        parts, f"fit(epochs={epochs}, batch_size={batch_size}) of {K:,} member"
+        f"{'s' if K != 1 else ''} of {model.layers} on {n:,} rows"
+        + (f" ({n_val:,} for validation)" if n_val else ""),
+        "use a smaller population, batch_size or validation set, fewer epochs"
+        + (", or batch_loss=False" if batch_loss else ""))
+
+
 def _overriding(callbacks, hook):
     """The callbacks that define ``hook`` (batch hooks cost a call per batch, so only those run)."""
     return [c for c in callbacks if getattr(type(c), hook, None) is not getattr(Callback, hook, None)]
@@ -414,6 +457,9 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
     n_batches = -(-n // batch_size)
     n_steps = epochs * n_batches if schedule_per == "batch" else epochs
     optimizer, layer_scale = _layer_rates(model, optimizer, layer_lrs, lr_mult)
+    metrics = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validation else []) + ["lr"]
+    _check_memory(model, optimizer, n, len(validation[0]) if validation else 0, epochs,
+                  batch_size, n_batches, n_steps, metrics, batch_loss, shuffle)
     optimizers = _Optimizers(optimizer, K, n_steps, any(c.sets_lr for c in callbacks))
     if layer_scale is not None:
         optimizers.scale_layers(layer_scale)
@@ -423,7 +469,6 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
     if shuffle:
         rngs = ([seed_streams(s)[1] for s in member_seeds(seed, K)] if seed is not None
                 else model.shuffle_streams())
-    metrics = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validation else []) + ["lr"]
     records = {name: np.full((epochs, K), np.nan) for name in metrics}
     batch_losses = np.full((epochs * n_batches, K), np.nan) if batch_loss else None
     run = TrainingRun(model, optimizer, metrics, epochs, optimizers.lr)

@@ -23,6 +23,7 @@ RECORD_ROW = 100          # bytes per recorded step of a block's {step: row} loo
 BLOCK_WORK = 400          # bytes per run of one block's working arrays (params, grads, state...)
 RUN_RESULTS = 100         # bytes per run of the per-run results and their temporaries
 SCHEDULE_TEMPORARIES = 3  # a schedule's table is built through about this many same-size arrays
+MEMBER = 1024             # bytes of Python objects per population member (seed, generators...)
 
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 
@@ -169,15 +170,22 @@ def simulate_bytes(n_runs, n_recorded, steps, *, n_starts, schedule_sizes=(), ru
     }
 
 
-def population_bytes(layers, population, *, state_arrays=0, rows=0):
-    """``{what: bytes}`` of an MLP population: ``population`` members of ``layers`` sizes, each
-    weight with ``state_arrays`` optimizer arrays of its size (and one gradient), and, when
-    ``rows`` samples go through at once, the activations and their gradients for them."""
+def population_bytes(layers, population, *, building=True, state_arrays=None, rows=0):
+    """``{what: bytes}`` of an MLP population of ``population`` members with ``layers`` sizes.
+
+    ``building``: the weights being made (each member's, then all of them stacked);
+    ``state_arrays``: when training, the optimizer's arrays per weight (SGD with momentum 1,
+    Adam 2), counted with the gradients and the updated weights; ``rows``: samples going
+    through at once, for the activations, their gradients and the batch itself.
+    """
     params = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(layers[:-1], layers[1:]))
     weights = population * params * FLOAT
-    parts = {f"weights of {population:,} members": 2 * weights}   # built, then stacked
-    if state_arrays:
-        parts["gradients and optimizer state"] = weights * (1 + state_arrays)
+    parts = {}
+    if building:
+        parts[f"weights of {population:,} members, built then stacked"] = (
+            2 * weights + population * MEMBER)
+    if state_arrays is not None:
+        parts["gradients, updates and optimizer state"] = weights * (2 + state_arrays)
     if rows:
         width = sum(n + 1 for n in layers)
         parts[f"activations for {rows:,} rows"] = 3 * population * rows * width * FLOAT

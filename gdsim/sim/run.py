@@ -22,6 +22,15 @@ class Run:
     Time-major and including the start: ``positions (T, *batch, 2)``, ``losses (T, *batch)``
     where row ``i`` is step ``recorded_steps[i]``. ``batch`` is the broadcast of the starts'
     leading axes with any per-run hyperparameters; ``axes`` names its axes.
+
+    ``lrs`` holds the lr of every update, ``(steps,)``, or ``(steps, *batch)`` when it differs
+    between runs: a schedule's table, or a constant seen as every step without a copy (a
+    read-only broadcast view). With a metric-driven rule (``ReduceLROnPlateau``, ``Adaptive``)
+    the lrs are data the run produced, so they follow ``record`` like the positions: every
+    update's lr ``(steps, *batch)`` when every step is recorded, otherwise
+    ``(len(recorded_steps), *batch)`` where row ``i`` is the lr in force at step
+    ``recorded_steps[i]``, the one the update from that step uses; for the last step (always
+    recorded) it is the lr the rule ended with. ``record="final"`` thus keeps the final lr only.
     """
 
     surface: object
