@@ -83,3 +83,13 @@ def test_a_user_surface_that_overflows_stays_silent():
     run = gdsim.simulate(surface, gdsim.SGD(lr=1.0), [[700.0, 0.0], [0.0, 1e100]], 10)
     run.summary()
     assert run.diverged.all()
+
+
+def test_classifying_losses_near_the_float_limit_stays_silent():
+    """exp(709.5) is 1.3e308: four times it overflows in the 'growing peaks' test."""
+    surface = gdsim.surfaces.custom(
+        lambda p: np.exp(p[..., 0]) + p[..., 1] ** 2,
+        grad=lambda p: np.stack([np.exp(p[..., 0]), 2 * p[..., 1]], axis=-1),
+        bounds=((-3, 3), (-3, 3)), minima=[[-3.0, 0.0]])
+    stability = gdsim.stability(surface, gdsim.SGD, 40, start=[709.5, 0.0], lr=[1e-320, 1e-310])
+    assert stability.classes.shape == (1, 2)

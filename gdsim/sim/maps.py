@@ -264,7 +264,7 @@ def classify(run, window=0.5):
     """
     classes = np.full(run.reached.shape, OSCILLATING, dtype=np.int8)
     losses = run.losses[int(len(run.losses) * (1 - window)):]
-    with np.errstate(invalid="ignore"):
+    with np.errstate(all="ignore"):   # NaN and huge losses (4 x 1e308) are data here
         if len(losses) > 1:
             classes[(np.diff(losses, axis=0) < 0).all(axis=0)] = SLOW
             half = len(losses) // 2
