@@ -321,3 +321,20 @@ def test_a_worker_that_dies_has_its_blocks_computed_by_the_parent():
     np.testing.assert_array_equal(run.final, reference.final)
     np.testing.assert_array_equal(run.diverged_at, reference.diverged_at)
     assert not [c for c in killed if c in children_of(os.getpid())]
+
+
+def test_without_processes_to_fork_the_parent_computes_everything(monkeypatch):
+    """fork failing (out of processes or memory) is no error: the blocks are computed here."""
+    starts = LONG_STARTS[:4096]
+    reference = gdsim.simulate("himmelblau", gdsim.Adam(lr=0.01), starts, 600, record="final",
+                               workers=1, block_size=1024)
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    from gdsim.sim import engine
+    monkeypatch.setattr(engine, "PARALLEL_WORK", 0)
+    monkeypatch.setattr(os, "fork", no_fork)
+    run = gdsim.simulate("himmelblau", gdsim.Adam(lr=0.01), starts, 600, record="final",
+                         workers=2, block_size=1024)
+    np.testing.assert_array_equal(run.final, reference.final)

@@ -33,7 +33,7 @@ import warnings
 
 import numpy as np
 
-PROGRESS_EVERY = 64   # steps between two progress reports of a block (a few ms of work at most)
+PROGRESS_EVERY = 64   # steps between two progress reports of a block (ms, tens for a big one)
 PROGRESS_AFTER = 3.0  # seconds: with progress=None, a call expected to last longer shows a bar
 PROGRESS_LOOK = 0.5   # seconds into a call when its length is first estimated from its speed
 REFRESH = 0.1         # seconds between two updates of the bar
@@ -140,7 +140,10 @@ def _fork(engine, share, progress, children):
     the fork and that record, which would leave the child unknown to ``_stop``.
     """
     parent = os.getpid()
-    read, write = os.pipe()
+    try:
+        read, write = os.pipe()
+    except OSError:   # out of file descriptors
+        return False
     held = _hold_signals()
     try:
         try:
