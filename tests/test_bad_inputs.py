@@ -483,6 +483,7 @@ CASES = [
         ("**options", {"steps": 5}, ValueError, "steps"),
         ("**options", {"lr": -1.0}, ValueError, "lr"),
         ("**options", {"seed": "abc"}, TypeError, "seed"),
+        ("**options", {"seed": -1}, ValueError, "seed must be >= 0"),
         ("**options", {"foo": 1}, TypeError, "foo"),
     ]),
     *(_cases(getattr(gdsim, "trainability", None), TRAINABILITY, [
@@ -900,6 +901,11 @@ def test_a_generator_seed_is_accepted_and_deterministic():
     basin = gdsim.basins(S, OPT, grid=3, steps=5, noise=0.1, seed=np.random.default_rng(0))
     again = gdsim.basins(S, OPT, grid=3, steps=5, noise=0.1, seed=np.random.default_rng(0))
     np.testing.assert_array_equal(basin.labels, again.labels)
+    seeds = []
+    for _ in range(2):
+        with gdsim.explore(seed=np.random.default_rng(5)) as explorer:
+            seeds.append(explorer.widgets["seed"].value)
+    assert seeds[0] == seeds[1]
     found = gdsim.lr_find(model(), gdsim.SGD(), X, Y, num_it=10, seed=np.random.default_rng(0))
     again = gdsim.lr_find(model(), gdsim.SGD(), X, Y, num_it=10, seed=np.random.default_rng(0))
     np.testing.assert_array_equal(found.losses, again.losses)

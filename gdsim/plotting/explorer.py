@@ -146,7 +146,9 @@ class Explorer:
         if lr is not None:
             arguments.check_positive("lr", lr)
         arguments.check_nonnegative("noise", noise)
-        arguments.check_int("seed", seed)
+        seed = arguments.check_seed("seed", seed)   # the widget holds an int: a generator's draw
+        if seed is None:   # fresh entropy, as None means everywhere else
+            seed = int(np.random.SeedSequence().generate_state(1)[0])
         self.clicked = []
         self.run = None
         self.redraws = 0
