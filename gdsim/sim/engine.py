@@ -185,9 +185,10 @@ def simulate(surface, optimizer, starts, steps, *, record="all", noise=0.0, seed
     noise : standard deviation of Gaussian noise added to every gradient (stochastic gradients);
         the noise depends on the start and the step only, so runs from the same start see the
         same noise whatever their hyperparameters (a fair comparison).
-    seed : int or None, for the noise.
-    callbacks : metric-driven lr rules (``ReduceLROnPlateau``, ``Adaptive``) that watch each run's
-        loss after every step; each run keeps its own lr.
+    seed : int >= 0, None or a np.random.Generator (one int is drawn from it, so the same
+        generator state gives the same noise), for the noise.
+    callbacks : a metric-driven lr rule (``ReduceLROnPlateau``, ``Adaptive``), alone or in a list,
+        that watches each run's loss after every step; each run keeps its own lr.
     tol : distance within which a run counts as having reached a known minimum (default: the
         surface's own tolerance); also the movement threshold for ``settled_at``.
     track_settling : record ``settled_at`` (first step after which the run never again moves more
