@@ -25,6 +25,7 @@ from gdsim import (
     teach,
     toolkit,
 )
+from gdsim.nn.edge import TrainabilityMap, trainability
 from gdsim.optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from gdsim.plotting import Animation, animate
 from gdsim.schedules import Adaptive, ReduceLROnPlateau
@@ -59,6 +60,8 @@ __version__ = "0.1.0"
 __all__ = [
     # the simulator
     "simulate", "sweep", "Run", "DIVERGED", "NOT_CONVERGED", "basins", "stability",
+    # the MLP's edge of trainability over two layers' learning rates
+    "trainability", "TrainabilityMap",
     # optimizers and metric-driven lr rules
     "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "ReduceLROnPlateau", "Adaptive",
     # pictures
