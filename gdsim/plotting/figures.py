@@ -311,9 +311,11 @@ def _mark_divergence(ax, points, steps, c):
     cross, = ax.plot(points[:, 0], points[:, 1], "X", color=c, ms=9, mec="black", mew=0.8, zorder=6)
     if len(points) <= 3:
         for (x, y), step in zip(points, steps):
-            ax.annotate(f"diverged at step {step}", (x, y), xytext=(6, 6), textcoords="offset points",
-                        color="black", zorder=7, bbox=dict(boxstyle="round,pad=0.2", fc="white",
-                                                          ec=c, alpha=0.9))
+            # each further label of this axes one line lower, so neighbours never overlap
+            below = sum(1 for other in ax.texts if other.get_text().startswith("diverged at"))
+            ax.annotate(f"diverged at step {step}", (x, y), xytext=(6, 6 - 18 * below),
+                        textcoords="offset points", color="black", zorder=7,
+                        bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=c, alpha=0.9))
     else:
         first, last = int(np.min(steps)), int(np.max(steps))
         when = f"step {first}" if first == last else f"steps {first}–{last}"

@@ -73,6 +73,9 @@ def _undrawn_tick_labels(fig):
                          and low - 1e-9 * span <= location <= high + 1e-9 * span)
                 if not shown:
                     undrawn.update((id(tick.label1), id(tick.label2)))
+            if not (axes.axison and axis.get_visible()):   # ax.axis("off") hides the labels
+                undrawn.add(id(axis.label))
+                undrawn.add(id(axis.get_offset_text()))
     return undrawn
 
 

@@ -36,6 +36,17 @@ import numpy as np
 from gdsim.plotting import theme
 
 
+def _pin_legends(figure):
+    """Keep the figure's legends where the layout put them. A legend placed "outside" the axes
+    is positioned by the layout engine; once the layout is frozen, any later full draw (the
+    browser player's background, a lint) would drop it onto the axes instead."""
+    inverse = figure.transFigure.inverted()
+    for legend in figure.legends:
+        box = legend.get_window_extent().transformed(inverse)
+        legend.set_bbox_to_anchor(box, transform=figure.transFigure)
+        legend.set_loc("center")
+
+
 class Animation:
     """Frames drawn on demand from one figure: ``len(anim)`` frames, ``anim.frame_steps`` the
     optimizer step each shows. ``save(path)``, ``to_html()``, ``frames()``;
@@ -71,6 +82,7 @@ class Animation:
             artist.set_animated(True)
         self.figure.canvas.draw()
         self.figure.set_layout_engine("none")   # freeze the layout: every frame the same geometry
+        _pin_legends(self.figure)
         self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
 
     @contextlib.contextmanager
