@@ -31,6 +31,7 @@ P = np.array([[0.0, 0.0], [1.0, 1.0]])
 OPT = gdsim.SGD(lr=0.01)
 RUN = gdsim.simulate(S, OPT, P, 5)
 EMPTY_RUN = gdsim.simulate(S, OPT, np.zeros((0, 2)), 5)
+SWEPT = gdsim.sweep(S, gdsim.SGD, P, 3, lr=[0.01, 0.02])
 X, Y = datasets.blobs(40, seed=0)
 X_EMPTY, Y_EMPTY = np.zeros((0, 2)), np.zeros(0, dtype=int)
 
@@ -734,6 +735,34 @@ CASES = [
         ("bounds", ((0, np.inf), (0, 1)), ValueError, "bounds"),
         ("minima", [[1.0, 2.0, 3.0]], ValueError, "minima"),
         ("name", "", TypeError),
+    ]),
+    # -- methods users call on what gdsim returns (not walked: a sample of the common ones) -----
+    *_cases(SWEPT.select, {}, [
+        ("**coords", {"foo": 1}, ValueError, "unknown axis 'foo'"),
+        ("**coords", {"lr": 0.5}, ValueError, ("lr=0.5", "[0.01, 0.02]")),
+    ]),
+    *_cases(model().freeze, {}, [
+        ("n", 5, ValueError, "[-2, 2]"),
+        ("n", 1.5, TypeError),
+    ]),
+    *_cases(model().predict, {}, [
+        ("X", np.ones((3, 3)), ValueError, "(n_samples, 2)"),
+        ("X", np.array([["a", "b"]]), TypeError),
+    ]),
+    *_cases(model().evaluate, {"X": X}, [
+        ("y", np.array(["a"] * 40), TypeError),
+    ]),
+    *_cases(model().set_weights, {}, [
+        ("weights", [np.ones(2)], ValueError, "4 arrays"),
+    ]),
+    *_cases(OPT.with_hyperparameters, {}, [
+        ("**changes", {"foo": 1.0}, ValueError, "unknown SGD hyperparameter 'foo'"),
+        ("**changes", {"lr": np.inf}, ValueError, "lr must be finite"),
+        ("**changes", {"momentum": [0.1, 0.2, 0.3], "lr": [0.1, 0.2]}, ValueError, "(3,)"),
+    ]),
+    *_cases(schedules.cosine(0.1, 10), {}, [
+        ("step", -1, ValueError, ">= 0"),
+        ("step", 1.5, TypeError),
     ]),
     # -- homework graders (a wrong student function is answered by a failing Report, below) -----
     *[case for check in GRADERS for case in _cases(check, {_first_parameter(check): abs}, [
