@@ -191,8 +191,9 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
             handles = [Line2D([], [], color=plotting.color(g), lw=plotting.LINE_WIDTH) for g in range(len(groups))]
             names = [g.label for g in groups]
             # under the panels, where it hides no path and no curve
+            columns = max(1, min(len(names), 2, int(fig.get_figwidth() * 0.75 // 3.2)))
             cell_legend = fig.legend(handles, names, loc="outside lower center",
-                                     ncols=min(len(names), 2), frameon=False)
+                                     ncols=columns, frameon=False)
     if internals:
         moving_arrows, update, arrows = _internals(internals, groups, mains, facet, surface)
         moving += moving_arrows
@@ -280,9 +281,10 @@ def _minimum_legend(ax, groups, surface, below):
     reached = sorted(np.unique(np.concatenate([g.reached for g in groups])).tolist(), key=lambda k: (k < 0, k))
     handles = [Patch(color=plotting.basin_color(k)) for k in reached]
     names = [plotting.basin_label(k, surface) for k in reached]
-    # one legend under the panels, covering none of them
-    ax.figure.legend(handles, names, loc="outside lower center", ncols=min(len(names), 3),
-                     frameon=False)
+    # one legend under the panels, covering none of them, as many columns as the width holds
+    # (about 2.6 inches an entry) so it never runs past the figure's edges or over the clock
+    columns = max(1, min(len(names), int(ax.figure.get_figwidth() * 0.75 // 2.6)))
+    ax.figure.legend(handles, names, loc="outside lower center", ncols=columns, frameon=False)
 
 
 def _internals(internals, groups, mains, facet, surface):
