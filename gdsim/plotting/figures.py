@@ -310,11 +310,19 @@ def _mark_divergence(ax, points, steps, c):
     run for a few runs, one for the whole group beyond that (a swarm)."""
     cross, = ax.plot(points[:, 0], points[:, 1], "X", color=c, ms=9, mec="black", mew=0.8, zorder=6)
     if len(points) <= 3:
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
         for (x, y), step in zip(points, steps):
-            # each further label of this axes one line lower, so neighbours never overlap
-            below = sum(1 for other in ax.texts if other.get_text().startswith("diverged at"))
-            ax.annotate(f"diverged at step {step}", (x, y), xytext=(6, 6 - 18 * below),
-                        textcoords="offset points", color="black", zorder=7,
+            # towards the inside of the axes (a run leaves at the edge), each further label of
+            # this axes one line further in, so neighbours never overlap
+            inward = sum(1 for other in ax.texts if other.get_text().startswith("diverged at"))
+            right = x > (x0 + x1) / 2
+            top = y > (y0 + y1) / 2 if ax.get_yscale() == "linear" else \
+                np.log(max(y, 1e-300)) > np.log(max(y0, 1e-300)) / 2 + np.log(max(y1, 1e-300)) / 2
+            shift = 18 * inward
+            ax.annotate(f"diverged at step {step}", (x, y),
+                        xytext=(-8 if right else 8, -8 - shift if top else 8 + shift),
+                        textcoords="offset points", ha="right" if right else "left",
+                        va="top" if top else "bottom", color="black", zorder=7,
                         bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=c, alpha=0.9))
     else:
         first, last = int(np.min(steps)), int(np.max(steps))

@@ -60,17 +60,21 @@ def _texts(fig, renderer):
 
 def _undrawn_tick_labels(fig):
     """Tick labels matplotlib keeps but does not draw: hidden axes or axis, hidden ticks, and
-    ticks outside the view."""
+    ticks outside the view (matplotlib reuses tick objects, so a stale one can hold an old
+    label; the ticks it draws are the ones its axis selects for the current view)."""
     undrawn = set()
     for axes in fig.axes:
         for axis in (axes.xaxis, axes.yaxis):
-            low, high = sorted(axis.get_view_interval())
-            span = (high - low) or 1.0
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                location = tick.get_loc()
+            every = axis.get_major_ticks() + axis.get_minor_ticks()
+            try:
+                drawn = {id(tick) for tick in axis._update_ticks()}   # what Axis.draw draws
+            except Exception:   # noqa: BLE001 - another matplotlib: fall back to the view test
+                low, high = sorted(axis.get_view_interval())
+                drawn = {id(tick) for tick in every if tick.get_loc() is not None
+                         and low <= tick.get_loc() <= high}
+            for tick in every:
                 shown = (axes.get_visible() and axis.get_visible() and tick.get_visible()
-                         and location is not None
-                         and low - 1e-9 * span <= location <= high + 1e-9 * span)
+                         and id(tick) in drawn)
                 if not shown:
                     undrawn.update((id(tick.label1), id(tick.label2)))
             if not (axes.axison and axis.get_visible()):   # ax.axis("off") hides the labels
@@ -188,8 +192,11 @@ def _shared_colours(fig):
         legend = axes.get_legend()
         handles = getattr(legend, "legend_handles", None) or getattr(legend, "legendHandles", [])
         labels = [t.get_text() for t in legend.get_texts()] if legend is not None else []
+        originals = dict(zip(*reversed(axes.get_legend_handles_labels())))
         seen = {}
         for handle, label in zip(handles, labels):
+            if _many_colours(originals.get(label)):
+                continue   # markers coloured one per member: not a path of their own
             colour = _colour_of(handle)
             if colour is None:
                 continue
@@ -201,6 +208,17 @@ def _shared_colours(fig):
                     [handle]))
             seen.setdefault(key, label)
     return problems
+
+
+def _many_colours(artist):
+    """True for a collection drawn in several colours (e.g. one marker per population member)."""
+    import matplotlib.colors as mcolors
+    from matplotlib.collections import Collection
+
+    if not isinstance(artist, Collection):
+        return False
+    faces = artist.get_facecolor()
+    return len({mcolors.to_hex(c) for c in faces}) > 1
 
 
 def _colour_of(handle):
