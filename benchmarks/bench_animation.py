@@ -32,9 +32,16 @@ from gdsim.sim import simulate
 def build(n_trajectories, frames, panels):
     surface = surfaces.get("himmelblau")
     starts = np.random.default_rng(0).uniform(-4.5, 4.5, (n_trajectories // 5, 2))
-    runs = [simulate(surface, opt, starts, frames - 1) for opt in (
-        optimizers.SGD(lr=0.005), optimizers.SGD(lr=0.002, momentum=0.9), optimizers.Adam(lr=0.1),
-        optimizers.RMSprop(lr=0.05), optimizers.Adagrad(lr=0.5))]
+    runs = [
+        simulate(surface, opt, starts, frames - 1)
+        for opt in (
+            optimizers.SGD(lr=0.005),
+            optimizers.SGD(lr=0.002, momentum=0.9),
+            optimizers.Adam(lr=0.1),
+            optimizers.RMSprop(lr=0.05),
+            optimizers.Adagrad(lr=0.5),
+        )
+    ]
     return animation.animate(surface, runs, dpi=100, panels=panels)
 
 
@@ -65,12 +72,16 @@ def main():
             print(f"{args.frames} frames, {args.trajectories} trajectories, {w}x{h} px, {what}:")
             print(f"  FuncAnimation + PillowWriter: {slow_time:6.2f} s  {slow_size / 1e6:5.2f} MB")
             print(f"  gdsim Animation.save:         {fast_time:6.2f} s  {fast_size / 1e6:5.2f} MB")
-            print(f"  speed-up: {slow_time / fast_time:.1f}x   size ratio: {slow_size / fast_size:.1f}x smaller")
+            print(
+                f"  speed-up: {slow_time / fast_time:.1f}x   "
+                f"size ratio: {slow_size / fast_size:.1f}x smaller"
+            )
     explorer_timing()
 
 
 def explorer_timing():
     from gdsim.plotting import explorer
+
     ex = explorer.explore("himmelblau", steps=500, n_starts=20)
     totals, simulate_ms = [], []
     for lr in np.geomspace(ex.widgets["lr"].value / 4, ex.widgets["lr"].value * 2, 12):
@@ -82,8 +93,11 @@ def explorer_timing():
         ex.figure.canvas.draw()
     full = (time.perf_counter() - start) / 5 * 1e3
     print(f"explorer, 20 trajectories x 500 steps, {len(totals)} lr changes:")
-    print(f"  redraw (simulate + paint + PNG): median {np.median(totals):.0f} ms, max {max(totals):.0f} ms "
-          f"(simulate median {np.median(simulate_ms):.0f} ms); budget 200 ms")
+    print(
+        f"  redraw (simulate + paint + PNG): median {np.median(totals):.0f} ms, "
+        f"max {max(totals):.0f} ms "
+        f"(simulate median {np.median(simulate_ms):.0f} ms); budget 200 ms"
+    )
     print(f"  a full canvas.draw() of the same figure alone: {full:.0f} ms")
 
 

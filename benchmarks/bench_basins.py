@@ -22,12 +22,13 @@ import numpy as np
 def peak_mb():
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return own / 1024, children / 1024   # Linux reports kilobytes
+    return own / 1024, children / 1024  # Linux reports kilobytes
 
 
 def run_gdsim(n, steps):
     import gdsim.sim.maps as maps
     from gdsim import optimizers
+
     start = time.perf_counter()
     result = maps.basins("himmelblau", optimizers.SGD(lr=0.01, momentum=0.9), (n, n), steps)
     seconds = time.perf_counter() - start
@@ -36,6 +37,7 @@ def run_gdsim(n, steps):
 
 def run_baseline(n, steps):
     from gdsim import surfaces
+
     surface = surfaces.get("himmelblau")
     start = time.perf_counter()
     (x0, x1), (y0, y1) = surface.bounds
@@ -64,21 +66,46 @@ def main():
     if args.only:
         seconds, counts = (run_gdsim if args.only == "gdsim" else run_baseline)(args.n, args.steps)
         own, children = peak_mb()
-        print(json.dumps({"seconds": seconds, "own_mb": own, "children_mb": children, "counts": counts}))
+        print(
+            json.dumps(
+                {"seconds": seconds, "own_mb": own, "children_mb": children, "counts": counts}
+            )
+        )
         return
     results = {}
     for which in ("baseline", "gdsim"):
-        out = subprocess.run([sys.executable, __file__, "--n", str(args.n), "--steps", str(args.steps),
-                              "--only", which], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--n",
+                str(args.n),
+                "--steps",
+                str(args.steps),
+                "--only",
+                which,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         results[which] = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"basin map: {args.n} x {args.n} starts x {args.steps} steps of SGD(lr=0.01, momentum=0.9) on himmelblau")
+    print(
+        f"basin map: {args.n} x {args.n} starts x {args.steps} steps "
+        "of SGD(lr=0.01, momentum=0.9) on himmelblau"
+    )
     for which, label in (("baseline", "plain NumPy loop"), ("gdsim", "gdsim.basins")):
         r = results[which]
-        print(f"  {label:17s} {r['seconds']:6.2f} s   peak RSS {r['own_mb']:6.0f} MB "
-              f"(+ workers {r['children_mb']:4.0f} MB; sum {r['own_mb'] + r['children_mb']:4.0f} MB)")
+        print(
+            f"  {label:17s} {r['seconds']:6.2f} s   peak RSS {r['own_mb']:6.0f} MB "
+            f"(+ workers {r['children_mb']:4.0f} MB; sum {r['own_mb'] + r['children_mb']:4.0f} MB)"
+        )
     b, g = results["baseline"], results["gdsim"]
     print(f"  speed-up {b['seconds'] / g['seconds']:.1f}x   budget: 10 s and 500 MB")
-    print(f"  outcomes [diverged, not converged, minima 0..3]: gdsim {g['counts']}, baseline {b['counts']}")
+    print(
+        f"  outcomes [diverged, not converged, minima 0..3]: gdsim {g['counts']}, "
+        f"baseline {b['counts']}"
+    )
 
 
 if __name__ == "__main__":

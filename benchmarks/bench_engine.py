@@ -57,7 +57,7 @@ def time_whole_array_fused(starts, steps):
         g = np.stack([4 * x * a + 2 * b, 2 * a + 4 * y * b], axis=-1)
         m = BETA1 * m + (1 - BETA1) * g
         v = BETA2 * v + (1 - BETA2) * g * g
-        p = p - (LR / (1 - BETA1 ** k)) * m / (np.sqrt(v) / math.sqrt(1 - BETA2 ** k) + EPS)
+        p = p - (LR / (1 - BETA1**k)) * m / (np.sqrt(v) / math.sqrt(1 - BETA2**k) + EPS)
     return time.perf_counter() - t, p
 
 
@@ -72,7 +72,7 @@ def time_scalar_loop(starts, steps):
             gx, gy = 4 * x * a + 2 * b, 2 * a + 4 * y * b
             mx, my = BETA1 * mx + (1 - BETA1) * gx, BETA1 * my + (1 - BETA1) * gy
             vx, vy = BETA2 * vx + (1 - BETA2) * gx * gx, BETA2 * vy + (1 - BETA2) * gy * gy
-            c1, c2 = 1 - BETA1 ** k, math.sqrt(1 - BETA2 ** k)
+            c1, c2 = 1 - BETA1**k, math.sqrt(1 - BETA2**k)
             x -= (LR / c1) * mx / (math.sqrt(vx) / c2 + EPS)
             y -= (LR / c1) * my / (math.sqrt(vy) / c2 + EPS)
         finals.append((x, y))
@@ -98,12 +98,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--starts", type=int, default=1_000_000)
     parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--scalar-starts", type=int, default=2_000, help="subset timed for the Python loop")
+    parser.add_argument(
+        "--scalar-starts", type=int, default=2_000, help="subset timed for the Python loop"
+    )
     args = parser.parse_args()
     n, steps = args.starts, args.steps
     # memory first, in a fresh process, before this one grows (a child inherits its high-water mark)
-    peak = json.loads(subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(n), str(steps)],
-                                     capture_output=True, text=True, check=True).stdout)
+    peak = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", PEAK_SCRIPT, str(n), str(steps)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     starts = starts_for(n)
     work = n * steps
 
@@ -117,19 +125,38 @@ def main():
     t_gdsim = min(t_gdsim, t_gdsim_again)
 
     print(f"Adam on himmelblau, {n:,} starts x {steps} steps, float64, record='final'")
-    print(f"  gdsim.simulate                  {t_gdsim:8.3f} s   {work / t_gdsim / 1e6:7.1f} M run-steps/s")
-    print(f"  whole-array, gdsim maths        {t_whole:8.3f} s   {work / t_whole / 1e6:7.1f} M run-steps/s"
-          f"   gdsim is {t_whole / t_gdsim:5.2f}x faster")
-    print(f"  whole-array, hand-fused NumPy   {t_fused:8.3f} s   {work / t_fused / 1e6:7.1f} M run-steps/s"
-          f"   gdsim is {t_fused / t_gdsim:5.2f}x faster")
-    print(f"  scalar Python loop (from {len(subset):,})  {t_scalar:8.1f} s   {work / t_scalar / 1e6:7.2f} M run-steps/s"
-          f"   gdsim is {t_scalar / t_gdsim:5.0f}x faster")
-    print(f"  same numbers: whole-array {np.array_equal(final, final_whole)}, "
-          f"scalar loop max rel diff {np.max(np.abs(final[:len(subset)] - final_scalar) / (1 + np.abs(final_scalar))):.1e}")
-    print(f"  peak memory (resident): main process {peak['parent_mb']:.0f} MB, forked worker "
-          f"{peak['worker_mb']:.0f} MB, together at most {peak['parent_mb'] + peak['worker_mb']:.0f} MB "
-          f"(the worker shares the main process's pages; {peak['imported_mb']:.0f} MB is Python + NumPy + "
-          f"gdsim after import)")
+    print(
+        f"  gdsim.simulate                  {t_gdsim:8.3f} s   "
+        f"{work / t_gdsim / 1e6:7.1f} M run-steps/s"
+    )
+    print(
+        f"  whole-array, gdsim maths        {t_whole:8.3f} s   "
+        f"{work / t_whole / 1e6:7.1f} M run-steps/s"
+        f"   gdsim is {t_whole / t_gdsim:5.2f}x faster"
+    )
+    print(
+        f"  whole-array, hand-fused NumPy   {t_fused:8.3f} s   "
+        f"{work / t_fused / 1e6:7.1f} M run-steps/s"
+        f"   gdsim is {t_fused / t_gdsim:5.2f}x faster"
+    )
+    print(
+        f"  scalar Python loop (from {len(subset):,})  {t_scalar:8.1f} s   "
+        f"{work / t_scalar / 1e6:7.2f} M run-steps/s"
+        f"   gdsim is {t_scalar / t_gdsim:5.0f}x faster"
+    )
+    print(
+        f"  same numbers: whole-array {np.array_equal(final, final_whole)}, "
+        "scalar loop max rel diff "
+        f"{np.max(np.abs(final[: len(subset)] - final_scalar) / (1 + np.abs(final_scalar))):.1e}"
+    )
+    print(
+        f"  peak memory (resident): main process {peak['parent_mb']:.0f} MB, forked worker "
+        f"{peak['worker_mb']:.0f} MB, together at most "
+        f"{peak['parent_mb'] + peak['worker_mb']:.0f} MB "
+        "(the worker shares the main process's pages; "
+        f"{peak['imported_mb']:.0f} MB is Python + NumPy + "
+        f"gdsim after import)"
+    )
 
 
 if __name__ == "__main__":

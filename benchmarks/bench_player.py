@@ -32,18 +32,25 @@ from gdsim.sim import sweep
 def build(n_starts, steps, n_lr=12, momenta=(0.0, 0.5, 0.9)):
     surface = surfaces.get("himmelblau")
     starts = np.random.default_rng(0).uniform(-5, 5, (n_starts, 2))
-    run = sweep(surface, optimizers.SGD, starts, steps,
-                lr=list(np.geomspace(0.001, 0.02, n_lr)), momentum=list(momenta))
+    run = sweep(
+        surface,
+        optimizers.SGD,
+        starts,
+        steps,
+        lr=list(np.geomspace(0.001, 0.02, n_lr)),
+        momentum=list(momenta),
+    )
     return animation.animate(surface, run)
 
 
 def parts(html):
     """Bytes of the page that are images, numbers and everything else (code, markup)."""
     call = html.index("gdsimPlayer(document.getElementById(")
-    description = json.loads(html[html.index(", {", call) + 2:html.rindex(");</script>")])
+    description = json.loads(html[html.index(", {", call) + 2 : html.rindex(");</script>")])
     images = html.count("data:image/png;base64,")
     image_bytes = len(description["background"]) + sum(
-        len(chunk.split('"')[0]) for chunk in html.split('src="data:image/png;base64,')[1:])
+        len(chunk.split('"')[0]) for chunk in html.split('src="data:image/png;base64,')[1:]
+    )
     numbers = len(description["data"])
     return images, image_bytes, numbers, len(html) - image_bytes - numbers
 
@@ -64,23 +71,33 @@ def main():
         player_size = len(html.encode())
         images, image_bytes, numbers, rest = parts(html)
         print(f"12 lrs x 3 momenta x {args.starts} starts x {args.steps} steps on himmelblau")
-        print(f"  browser player:  {player_size / 1e6:6.2f} MB  {player_time:6.1f} s  "
-              f"({images} images {image_bytes / 1e3:.0f} kB, numbers {numbers / 1e3:.0f} kB, "
-              f"code and markup {rest / 1e3:.0f} kB)")
+        print(
+            f"  browser player:  {player_size / 1e6:6.2f} MB  {player_time:6.1f} s  "
+            f"({images} images {image_bytes / 1e3:.0f} kB, numbers {numbers / 1e3:.0f} kB, "
+            f"code and markup {rest / 1e3:.0f} kB)"
+        )
         if not args.no_frames:
             start = time.perf_counter()
-            frames = anim.save(os.path.join(folder, "frames.html"), writer=movies.HtmlWriter(),
-                               progress=False)
+            frames = anim.save(
+                os.path.join(folder, "frames.html"), writer=movies.HtmlWriter(), progress=False
+            )
             frame_time = time.perf_counter() - start
             frame_size = frames.stat().st_size
-            print(f"  frame player:    {frame_size / 1e6:6.2f} MB  {frame_time:6.1f} s  "
-                  f"({len(anim)} frames, one slider)")
-            print(f"  ratio: {frame_size / player_size:.1f}x smaller, "
-                  f"{frame_time / player_time:.1f}x faster to write")
+            print(
+                f"  frame player:    {frame_size / 1e6:6.2f} MB  {frame_time:6.1f} s  "
+                f"({len(anim)} frames, one slider)"
+            )
+            print(
+                f"  ratio: {frame_size / player_size:.1f}x smaller, "
+                f"{frame_time / player_time:.1f}x faster to write"
+            )
         anim.close()
         print("growth (browser player):")
-        for n_starts, steps in ((args.starts, args.steps), (2 * args.starts, args.steps),
-                                (args.starts, 2 * args.steps)):
+        for n_starts, steps in (
+            (args.starts, args.steps),
+            (2 * args.starts, args.steps),
+            (args.starts, 2 * args.steps),
+        ):
             anim = build(n_starts, steps)
             size = anim.save(os.path.join(folder, "g.html")).stat().st_size
             anim.close()

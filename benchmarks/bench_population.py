@@ -36,15 +36,31 @@ def data():
 def gdsim_population(epochs):
     X, X_val, y, y_val = data()
     model = MLP([2, 50, 3], population=len(LRS), seed=0)
-    return fit(model, SGD(lr=LRS, convention="keras"), X, y, epochs=epochs, batch_size=32,
-               validation_data=(X_val, y_val), verbose=0)
+    return fit(
+        model,
+        SGD(lr=LRS, convention="keras"),
+        X,
+        y,
+        epochs=epochs,
+        batch_size=32,
+        validation_data=(X_val, y_val),
+        verbose=0,
+    )
 
 
 def gdsim_sequential(epochs):
     X, X_val, y, y_val = data()
     for lr in LRS:
-        fit(MLP([2, 50, 3], seed=0), SGD(lr=lr, convention="keras"), X, y, epochs=epochs,
-            batch_size=32, validation_data=(X_val, y_val), verbose=0)
+        fit(
+            MLP([2, 50, 3], seed=0),
+            SGD(lr=lr, convention="keras"),
+            X,
+            y,
+            epochs=epochs,
+            batch_size=32,
+            validation_data=(X_val, y_val),
+            verbose=0,
+        )
 
 
 def torch_sequential(epochs):
@@ -56,8 +72,9 @@ def torch_sequential(epochs):
     generator = torch.Generator().manual_seed(0)
     for lr in LRS:
         torch.manual_seed(0)
-        model = torch.nn.Sequential(torch.nn.Linear(2, 50), torch.nn.ReLU(),
-                                    torch.nn.Linear(50, 3)).double()
+        model = torch.nn.Sequential(
+            torch.nn.Linear(2, 50), torch.nn.ReLU(), torch.nn.Linear(50, 3)
+        ).double()
         optimizer = torch.optim.SGD(model.parameters(), lr=float(lr))
         loss_fn = torch.nn.CrossEntropyLoss()
         for _ in range(epochs):
@@ -65,7 +82,7 @@ def torch_sequential(epochs):
             order = torch.randperm(len(X), generator=generator)
             total, correct = 0.0, 0
             for start in range(0, len(X), 32):
-                index = order[start:start + 32]
+                index = order[start : start + 32]
                 logits = model(X[index])
                 loss = loss_fn(logits, y[index])
                 optimizer.zero_grad()
@@ -95,14 +112,19 @@ def main():
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    gdsim_population(2)   # warm-up: imports, BLAS initialisation
+    gdsim_population(2)  # warm-up: imports, BLAS initialisation
 
     population = best_time(gdsim_population, args.epochs, args.repeat)
     sequential = best_time(gdsim_sequential, args.epochs, args.repeat)
-    print(f"LR sweep: 8 models, {args.epochs} epochs, 16 updates/epoch, validation every epoch "
-          f"(best of {args.repeat})")
+    print(
+        f"LR sweep: 8 models, {args.epochs} epochs, 16 updates/epoch, validation every epoch "
+        f"(best of {args.repeat})"
+    )
     print(f"  gdsim population (1 fit, K=8)   {population:8.3f} s")
-    print(f"  gdsim sequential (8 fits)       {sequential:8.3f} s   ratio {sequential / population:5.1f}x")
+    print(
+        f"  gdsim sequential (8 fits)       {sequential:8.3f} s   "
+        f"ratio {sequential / population:5.1f}x"
+    )
     try:
         import torch
     except ImportError:
@@ -115,11 +137,15 @@ def main():
     for n in sorted({threads, 1}, reverse=True):
         torch.set_num_threads(n)
         times[n] = best_time(torch_sequential, args.epochs, max(1, args.repeat - 1))
-        print(f"  torch sequential (8 loops, {n} thread{'s' * (n > 1)})  {times[n]:8.3f} s   "
-              f"ratio {times[n] / population:5.1f}x")
+        print(
+            f"  torch sequential (8 loops, {n} thread{'s' * (n > 1)})  {times[n]:8.3f} s   "
+            f"ratio {times[n] / population:5.1f}x"
+        )
     torch.set_num_threads(threads)
-    print(f"  torch {torch.__version__}: ratio against its faster setting "
-          f"{min(times.values()) / population:5.1f}x")
+    print(
+        f"  torch {torch.__version__}: ratio against its faster setting "
+        f"{min(times.values()) / population:5.1f}x"
+    )
 
 
 if __name__ == "__main__":

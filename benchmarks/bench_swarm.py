@@ -38,14 +38,16 @@ def main():
     parser.add_argument("--steps", type=int, default=200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        save_swarm(10, 5, folder)   # warm-up: imports, fonts, the contour cache
+        save_swarm(10, 5, folder)  # warm-up: imports, fonts, the contour cache
         small_time, small_size = save_swarm(50, args.steps, folder)
         big_time, big_size = save_swarm(1000, args.steps, folder)
     print(f"{args.steps + 1} frames:")
     print(f"    50 trajectories: {small_time:6.2f} s  {small_size / 1e6:5.2f} MB")
     print(f"  1000 trajectories: {big_time:6.2f} s  {big_size / 1e6:5.2f} MB")
-    print(f"  time ratio 1000/50: {big_time / small_time:.2f}x  (target <= 3x); "
-          f"size {'under' if big_size < 5e6 else 'OVER'} 5 MB")
+    print(
+        f"  time ratio 1000/50: {big_time / small_time:.2f}x  (target <= 3x); "
+        f"size {'under' if big_size < 5e6 else 'OVER'} 5 MB"
+    )
 
 
 if __name__ == "__main__":

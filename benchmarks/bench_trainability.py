@@ -34,7 +34,7 @@ import gdsim
 from gdsim.nn import fit
 from gdsim.nn.edge import paper_setup
 
-LR = ((3.0, 3e4), (0.05, 0.5))   # input-layer and output-layer lrs around the boundary
+LR = ((3.0, 3e4), (0.05, 0.5))  # input-layer and output-layer lrs around the boundary
 
 
 def cpu_seconds():
@@ -56,14 +56,18 @@ def main():
     setup = paper_setup()
     n = args.resolution
     options = dict(steps=args.steps, lr=LR, resolution=n, train_biases=False, progress=False)
-    print(f"paper setup: 16-16-1 tanh, {len(setup.X)} points, {args.steps} full-batch steps, "
-          f"{n}x{n} = {n * n:,} members, {os.cpu_count()} cores")
+    print(
+        f"paper setup: 16-16-1 tanh, {len(setup.X)} points, {args.steps} full-batch steps, "
+        f"{n}x{n} = {n * n:,} members, {os.cpu_count()} cores"
+    )
 
     began, cpu = time.perf_counter(), cpu_seconds()
     tmap = gdsim.trainability(setup.model, setup.X, setup.y, **options)
     map_seconds, map_cpu = time.perf_counter() - began, cpu_seconds() - cpu
-    print(f"map                : {map_seconds:8.1f} s, {map_cpu:8.1f} s of CPU  "
-          f"({n * n * args.steps / map_seconds:,.0f} member-steps/s)  {tmap}")
+    print(
+        f"map                : {map_seconds:8.1f} s, {map_cpu:8.1f} s of CPU  "
+        f"({n * n * args.steps / map_seconds:,.0f} member-steps/s)  {tmap}"
+    )
 
     rng = np.random.default_rng(0)
     pixels = rng.integers(0, n, size=(args.sample, 2))
@@ -73,29 +77,42 @@ def main():
     alone = ((time.perf_counter() - began) / args.sample, (cpu_seconds() - cpu) / args.sample)
     began, cpu = time.perf_counter(), cpu_seconds()
     for i, j in pixels:
-        fit(setup.model.copy(), gdsim.SGD(), setup.X, setup.y, epochs=args.steps,
-            batch_size=len(setup.X), shuffle=False, verbose=0,
-            layer_lrs=[tmap.x[j], tmap.y[i]])
-    alone_fit = ((time.perf_counter() - began) / args.sample,
-                 (cpu_seconds() - cpu) / args.sample)
+        fit(
+            setup.model.copy(),
+            gdsim.SGD(),
+            setup.X,
+            setup.y,
+            epochs=args.steps,
+            batch_size=len(setup.X),
+            shuffle=False,
+            verbose=0,
+            layer_lrs=[tmap.x[j], tmap.y[i]],
+        )
+    alone_fit = ((time.perf_counter() - began) / args.sample, (cpu_seconds() - cpu) / args.sample)
     for name, (seconds, cpu) in (("alone, same loop", alone), ("alone, fit", alone_fit)):
-        print(f"{name:<19}: {seconds * n * n:8.1f} s, {cpu * n * n:8.1f} s of CPU  (estimated: "
-              f"{seconds * 1e3:.1f} ms per member, measured on {args.sample} members, times "
-              f"{n * n:,})  ->  the map is {seconds * n * n / map_seconds:.0f}x faster "
-              f"(wall clock), needs {cpu * n * n / map_cpu:.0f}x less CPU time")
+        print(
+            f"{name:<19}: {seconds * n * n:8.1f} s, {cpu * n * n:8.1f} s of CPU  (estimated: "
+            f"{seconds * 1e3:.1f} ms per member, measured on {args.sample} members, times "
+            f"{n * n:,})  ->  the map is {seconds * n * n / map_seconds:.0f}x faster "
+            f"(wall clock), needs {cpu * n * n / map_cpu:.0f}x less CPU time"
+        )
 
     edge = tmap.boundary_dimension()
-    print(f"\n{tmap.fraction_converged:.1%} of the map converges; boundary dimension "
-          f"{edge.dimension:.2f} (box sizes {edge.fit_range[0]}..{edge.fit_range[1]} px)")
+    print(
+        f"\n{tmap.fraction_converged:.1%} of the map converges; boundary dimension "
+        f"{edge.dimension:.2f} (box sizes {edge.fit_range[0]}..{edge.fit_range[1]} px)"
+    )
     if args.zoom:
         point = tmap.boundary_point()
         began = time.perf_counter()
         for factor, deeper in zip((10, 100, 1000), tmap.zoom_path(point, (10, 100, 1000))):
             box = deeper.boundary_dimension()
             (x0, x1), (y0, y1) = deeper.ranges
-            print(f"zoom {factor:>4}x: lr0 {x0:.6g}..{x1:.6g}, lr1 {y0:.6g}..{y1:.6g}: "
-                  f"{deeper.fraction_converged:.1%} converge, boundary dimension "
-                  f"{box.dimension:.2f} (box sizes {box.fit_range[0]}..{box.fit_range[1]} px)")
+            print(
+                f"zoom {factor:>4}x: lr0 {x0:.6g}..{x1:.6g}, lr1 {y0:.6g}..{y1:.6g}: "
+                f"{deeper.fraction_converged:.1%} converge, boundary dimension "
+                f"{box.dimension:.2f} (box sizes {box.fit_range[0]}..{box.fit_range[1]} px)"
+            )
         print(f"(three zoomed maps in {time.perf_counter() - began:.0f} s)")
 
 

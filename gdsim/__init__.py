@@ -31,9 +31,6 @@ from gdsim.plotting import Animation, animate
 from gdsim.schedules import Adaptive, ReduceLROnPlateau
 from gdsim.sim import DIVERGED, NOT_CONVERGED, Run, basins, simulate, stability, sweep
 from gdsim.teach import experiments
-
-# ``from gdsim.experiments import ...`` still works for notebooks written before the move to gdsim.teach
-sys.modules[__name__ + ".experiments"] = experiments
 from gdsim.toolkit import (
     Ensemble,
     SnapshotEnsemble,
@@ -45,6 +42,10 @@ from gdsim.toolkit import (
     snapshot_experiment,
     transfer_experiment,
 )
+
+# ``from gdsim.experiments import ...`` still works for notebooks written before the move to
+# gdsim.teach
+sys.modules[__name__ + ".experiments"] = experiments
 
 
 def explore(surface="himmelblau", **options):
@@ -59,17 +60,50 @@ __version__ = "0.1.0"
 
 __all__ = [
     # the simulator
-    "simulate", "sweep", "Run", "DIVERGED", "NOT_CONVERGED", "basins", "stability",
+    "simulate",
+    "sweep",
+    "Run",
+    "DIVERGED",
+    "NOT_CONVERGED",
+    "basins",
+    "stability",
     # the MLP's edge of trainability over two layers' learning rates
-    "trainability", "TrainabilityMap",
+    "trainability",
+    "TrainabilityMap",
     # optimizers and metric-driven lr rules
-    "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "ReduceLROnPlateau", "Adaptive",
+    "Optimizer",
+    "SGD",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "ReduceLROnPlateau",
+    "Adaptive",
     # pictures
-    "animate", "Animation", "explore",
+    "animate",
+    "Animation",
+    "explore",
     # the learning-rate toolkit
-    "lr_find", "grid_search", "random_search", "diagnose", "loss_landscape", "Ensemble",
-    "SnapshotEnsemble", "snapshot_experiment", "transfer_experiment",
+    "lr_find",
+    "grid_search",
+    "random_search",
+    "diagnose",
+    "loss_landscape",
+    "Ensemble",
+    "SnapshotEnsemble",
+    "snapshot_experiment",
+    "transfer_experiment",
     # packages
-    "surfaces", "optimizers", "schedules", "datasets", "sim", "nn", "plotting", "toolkit",
-    "teach", "experiments", "homework", "arguments",
+    "surfaces",
+    "optimizers",
+    "schedules",
+    "datasets",
+    "sim",
+    "nn",
+    "plotting",
+    "toolkit",
+    "teach",
+    "experiments",
+    "homework",
+    "arguments",
 ]

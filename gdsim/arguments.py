@@ -29,11 +29,11 @@ def as_real_array(name, value, what="an array of numbers"):
     complex numbers are refused (NumPy would drop an imaginary part with only a warning)."""
     try:
         raw = np.asarray(value)
-    except (TypeError, ValueError):   # ragged nested lists
+    except (TypeError, ValueError):  # ragged nested lists
         raise TypeError(f"{name} must be {what}, got {_short(value)}") from None
     if raw.dtype.kind == "c":
         raise TypeError(f"{name} must be real, not complex, got {_show(raw)}")
-    if raw.dtype.kind == "O":   # numbers held as objects convert; None, strings, complex do not
+    if raw.dtype.kind == "O":  # numbers held as objects convert; None, strings, complex do not
         try:
             return raw.astype(float)
         except (TypeError, ValueError):
@@ -120,8 +120,11 @@ def check_in_range(name, value, low, high, low_inclusive=True, high_inclusive=Fa
     below = array <= high if high_inclusive else array < high
     bad = ~(above & below)
     if bad.any():
-        interval = (("[" if low_inclusive else "(") + f"{low:g}, {high:g}"
-                    + ("]" if high_inclusive else ")"))
+        interval = (
+            ("[" if low_inclusive else "(")
+            + f"{low:g}, {high:g}"
+            + ("]" if high_inclusive else ")")
+        )
         raise ValueError(f"{name} must be in {interval}, got {_offender(array, bad):g}")
     return value
 
@@ -151,12 +154,13 @@ def check_choice(name, value, allowed):
     allowed = list(allowed)
     try:
         found = any(bool(value == a) for a in allowed)
-    except (TypeError, ValueError):   # an array, which has no single truth value
+    except (TypeError, ValueError):  # an array, which has no single truth value
         found = False
     if not found:
-        if not any(isinstance(a, str) for a in allowed):   # numbers: no name to misspell
-            raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, "
-                             f"got {_short(value)}")
+        if not any(isinstance(a, str) for a in allowed):  # numbers: no name to misspell
+            raise ValueError(
+                f"{name} must be one of {', '.join(map(repr, allowed))}, got {_short(value)}"
+            )
         raise unknown_name_error(name, value, allowed)
     return value
 
@@ -185,8 +189,9 @@ def check_seed(name, seed):
     if seed is None:
         return None
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= 0, a np.random.Generator or None, "
-                        f"got {_short(seed)}")
+        raise TypeError(
+            f"{name} must be an integer >= 0, a np.random.Generator or None, got {_short(seed)}"
+        )
     return check_int(name, seed, minimum=0)
 
 
@@ -203,12 +208,16 @@ def check_optimizer(name, value):
     """A gdsim optimizer instance (anything with ``hyperparameters``, ``init`` and ``update``,
     so optimizers written outside gdsim work too); the class itself gets a hint to call it."""
     if isinstance(value, type) and all(hasattr(value, a) for a in ("hyperparameters", "update")):
-        raise TypeError(f"{name} must be an optimizer such as gdsim.{value.__name__}(...), got the "
-                        f"class {value.__name__} itself: call it, e.g. {value.__name__}(lr=0.01)")
-    if isinstance(value, type) or not all(hasattr(value, a) for a in ("hyperparameters", "init",
-                                                                        "update")):
-        raise TypeError(f"{name} must be a gdsim optimizer such as gdsim.SGD(lr=0.1), "
-                        f"got {_short(value)}")
+        raise TypeError(
+            f"{name} must be an optimizer such as gdsim.{value.__name__}(...), got the "
+            f"class {value.__name__} itself: call it, e.g. {value.__name__}(lr=0.01)"
+        )
+    if isinstance(value, type) or not all(
+        hasattr(value, a) for a in ("hyperparameters", "init", "update")
+    ):
+        raise TypeError(
+            f"{name} must be a gdsim optimizer such as gdsim.SGD(lr=0.1), got {_short(value)}"
+        )
     return value
 
 
@@ -223,13 +232,15 @@ def check_bounds(name, bounds):
     check_finite(name, box)
     for axis, (low, high) in zip("xy", box):
         if not low < high:
-            raise ValueError(f"{name} must have {axis}min < {axis}max (low < high), "
-                             f"got {_short(bounds)}")
+            raise ValueError(
+                f"{name} must have {axis}min < {axis}max (low < high), got {_short(bounds)}"
+            )
     return tuple((float(low), float(high)) for low, high in box)
 
 
-def broadcast_shapes(named_shapes, advice="give a number, or an array shaped to broadcast "
-                                          "(one value per run)"):
+def broadcast_shapes(
+    named_shapes, advice="give a number, or an array shaped to broadcast (one value per run)"
+):
     """The shape that ``{name: shape}`` broadcast to, or a ValueError naming the first entry that
     does not fit the ones before it, e.g. ``lr has shape (3,), which does not broadcast against
     shape (2,) of starts``."""
@@ -238,8 +249,10 @@ def broadcast_shapes(named_shapes, advice="give a number, or an array shaped to 
         try:
             shape = np.broadcast_shapes(shape, tuple(other))
         except ValueError:
-            raise ValueError(f"{name} has shape {tuple(other)}, which does not broadcast against "
-                             f"shape {shape} of {' and '.join(seen)}: {advice}") from None
+            raise ValueError(
+                f"{name} has shape {tuple(other)}, which does not broadcast against "
+                f"shape {shape} of {' and '.join(seen)}: {advice}"
+            ) from None
         if tuple(other):
             seen.append(name)
     return shape

@@ -20,13 +20,25 @@ import numpy as np
 
 from gdsim import arguments
 
-__all__ = ["blobs", "moons", "circles", "spirals", "xor", "train_test_split", "one_hot",
-           "standardize"]
+__all__ = [
+    "blobs",
+    "moons",
+    "circles",
+    "spirals",
+    "xor",
+    "train_test_split",
+    "one_hot",
+    "standardize",
+]
 
 
 def _legacy_rng(seed):
     """scikit-learn's ``check_random_state``: the RNG whose draws ``random_state=seed`` makes."""
-    if seed is None or isinstance(seed, (numbers.Integral, np.integer)) and not isinstance(seed, bool):
+    if (
+        seed is None
+        or isinstance(seed, (numbers.Integral, np.integer))
+        and not isinstance(seed, bool)
+    ):
         return np.random.RandomState(seed)
     if isinstance(seed, (np.random.RandomState, np.random.Generator)):
         return seed
@@ -62,10 +74,10 @@ def _counts(n_samples):
     if not isinstance(n_samples, (list, tuple, np.ndarray)):
         return None
     if np.ndim(n_samples) != 1 or len(n_samples) == 0:
-        raise ValueError(f"n_samples must be an integer or a non-empty list of counts, "
-                         f"got {n_samples!r}")
-    counts = [arguments.check_int(f"n_samples[{i}]", n, minimum=0)
-              for i, n in enumerate(n_samples)]
+        raise ValueError(
+            f"n_samples must be an integer or a non-empty list of counts, got {n_samples!r}"
+        )
+    counts = [arguments.check_int(f"n_samples[{i}]", n, minimum=0) for i, n in enumerate(n_samples)]
     if sum(counts) == 0:
         raise ValueError(f"n_samples must hold at least one sample, got {n_samples!r}")
     return counts
@@ -76,10 +88,12 @@ def _outer_inner(n_samples):
     given as scikit-learn's ``make_moons`` / ``make_circles`` take it."""
     if isinstance(n_samples, (list, tuple, np.ndarray)):
         if np.ndim(n_samples) != 1 or len(n_samples) != 2:
-            raise ValueError(f"n_samples must be an integer or a pair (n_outer, n_inner), "
-                             f"got {n_samples!r}")
-        return tuple(arguments.check_int(f"n_samples[{i}]", n, minimum=1)
-                     for i, n in enumerate(n_samples))
+            raise ValueError(
+                f"n_samples must be an integer or a pair (n_outer, n_inner), got {n_samples!r}"
+            )
+        return tuple(
+            arguments.check_int(f"n_samples[{i}]", n, minimum=1) for i, n in enumerate(n_samples)
+        )
     n_samples = arguments.check_int("n_samples", n_samples, minimum=2)
     return n_samples // 2, n_samples - n_samples // 2
 
@@ -90,13 +104,20 @@ def _check_noise(noise):
         arguments.check_finite("noise", noise)
 
 
-def blobs(n_samples=100, centers=None, n_features=2, cluster_std=1.0, center_box=(-10.0, 10.0),
-          shuffle=True, seed=None):
+def blobs(
+    n_samples=100,
+    centers=None,
+    n_features=2,
+    cluster_std=1.0,
+    center_box=(-10.0, 10.0),
+    shuffle=True,
+    seed=None,
+):
     """Isotropic Gaussian clusters, identical to scikit-learn's ``make_blobs``.
 
     ``centers`` is a number of clusters (default 3, drawn uniformly in ``center_box``) or an array
-    ``(k, n_features)`` of fixed centres; ``cluster_std`` a number or one per cluster. The draw order
-    is scikit-learn's: centres ``uniform(low, high, (k, n_features))``; then per cluster ``i``
+    ``(k, n_features)`` of fixed centres; ``cluster_std`` a number or one per cluster. The draw
+    order is scikit-learn's: centres ``uniform(low, high, (k, n_features))``; then per cluster ``i``
     ``normal(centers[i], std_i, (n_i, n_features))`` with ``n_i = n // k`` (+1 for the first
     ``n % k``); then one shuffle of the rows. The seed tutorial's data is
     ``blobs(1000, centers=3, n_features=2, cluster_std=2, seed=2)``.
@@ -124,29 +145,40 @@ def blobs(n_samples=100, centers=None, n_features=2, cluster_std=1.0, center_box
     else:
         centers = np.asarray(centers, dtype=float)
         if centers.ndim != 2 or len(centers) == 0:
-            raise ValueError(f"centers must be an integer or an array (k, n_features), "
-                             f"got shape {centers.shape}")
+            raise ValueError(
+                f"centers must be an integer or an array (k, n_features), got shape {centers.shape}"
+            )
         arguments.check_finite("centers", centers)
         n_centers = len(centers)
         _check_one_centre_per_count(counts, n_centers, f"an array of {n_centers} centres")
-    stds = np.broadcast_to(np.asarray(cluster_std, dtype=float), (n_centers,)) \
-        if np.ndim(cluster_std) == 0 else np.asarray(cluster_std, dtype=float)
+    stds = (
+        np.broadcast_to(np.asarray(cluster_std, dtype=float), (n_centers,))
+        if np.ndim(cluster_std) == 0
+        else np.asarray(cluster_std, dtype=float)
+    )
     if stds.shape != (n_centers,):
-        raise ValueError(f"cluster_std must be a number or one value per center ({n_centers}), "
-                         f"got {len(stds)} values")
+        raise ValueError(
+            f"cluster_std must be a number or one value per center ({n_centers}), "
+            f"got {len(stds)} values"
+        )
     arguments.check_nonnegative("cluster_std", stds)
     if counts is None:
         counts = _split_counts(n_samples, n_centers)
-    X = np.concatenate([rng.normal(loc=centers[i], scale=stds[i], size=(n, centers.shape[1]))
-                        for i, n in enumerate(counts)])
+    X = np.concatenate(
+        [
+            rng.normal(loc=centers[i], scale=stds[i], size=(n, centers.shape[1]))
+            for i, n in enumerate(counts)
+        ]
+    )
     y = np.repeat(np.arange(n_centers, dtype=np.int64), counts)
     return _shuffle(rng, X, y) if shuffle else (X, y)
 
 
 def _check_one_centre_per_count(counts, n_centers, shown):
     if counts is not None and n_centers != len(counts):
-        raise ValueError(f"centers must be None or match the {len(counts)} counts in n_samples, "
-                         f"got {shown}")
+        raise ValueError(
+            f"centers must be None or match the {len(counts)} counts in n_samples, got {shown}"
+        )
 
 
 def _two_classes(rng, X, n_first, shuffle, noise):
@@ -171,8 +203,12 @@ def moons(n_samples=100, noise=None, shuffle=True, seed=None):
     _check_noise(noise)
     rng = _legacy_rng(seed)
     t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
-    X = np.vstack([np.append(np.cos(t_out), 1 - np.cos(t_in)),
-                   np.append(np.sin(t_out), 1 - np.sin(t_in) - 0.5)]).T
+    X = np.vstack(
+        [
+            np.append(np.cos(t_out), 1 - np.cos(t_in)),
+            np.append(np.sin(t_out), 1 - np.sin(t_in) - 0.5),
+        ]
+    ).T
     return _two_classes(rng, X, n_out, shuffle, noise)
 
 
@@ -189,8 +225,12 @@ def circles(n_samples=100, noise=None, factor=0.8, shuffle=True, seed=None):
     rng = _legacy_rng(seed)
     t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
     t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
-    X = np.vstack([np.append(np.cos(t_out), factor * np.cos(t_in)),
-                   np.append(np.sin(t_out), factor * np.sin(t_in))]).T
+    X = np.vstack(
+        [
+            np.append(np.cos(t_out), factor * np.cos(t_in)),
+            np.append(np.sin(t_out), factor * np.sin(t_in)),
+        ]
+    ).T
     return _two_classes(rng, X, n_out, shuffle, noise)
 
 
@@ -237,8 +277,8 @@ def train_test_split(X, y, test_size=0.25, shuffle=True, seed=None):
     """Split into ``X_train, X_test, y_train, y_test`` (scikit-learn's order).
 
     ``test_size`` is a fraction in (0, 1) or a number of rows; the test set has
-    ``ceil(test_size·n)`` rows. With ``shuffle=False`` the train set is the head and the test set the
-    tail: the seed tutorial's split is ``train_test_split(X, y, test_size=0.5, shuffle=False)``.
+    ``ceil(test_size·n)`` rows. With ``shuffle=False`` the train set is the head and the test set
+    the tail: the seed tutorial's split is ``train_test_split(X, y, test_size=0.5, shuffle=False)``.
     With ``shuffle=True`` and an integer ``seed`` the rows are exactly scikit-learn's
     (``ShuffleSplit``: one ``RandomState(seed).permutation``, test rows first).
     """
@@ -260,12 +300,13 @@ def train_test_split(X, y, test_size=0.25, shuffle=True, seed=None):
     if not arguments.check_bool("shuffle", shuffle):
         return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
     order = _legacy_rng(seed).permutation(n)
-    test, train = order[:n_test], order[n_test:n_test + n_train]
+    test, train = order[:n_test], order[n_test : n_test + n_train]
     return X[train], X[test], y[train], y[test]
 
 
 def one_hot(y, n_classes=None):
-    """Integer labels ``(n,)`` -> float64 indicator rows ``(n, n_classes)`` (Keras' ``to_categorical``)."""
+    """Integer labels ``(n,)`` -> float64 indicator rows ``(n, n_classes)`` (Keras'
+    ``to_categorical``)."""
     y = arguments.as_real_array("y", y, what="integer class labels (n,)")
     if y.ndim != 1:
         raise ValueError(f"y must be a 1-D array of integer labels, got shape {y.shape}")
@@ -276,8 +317,9 @@ def one_hot(y, n_classes=None):
         n_classes = int(labels.max()) + 1 if labels.size else 0
     n_classes = arguments.check_int("n_classes", n_classes, minimum=1 if labels.size else 0)
     if labels.size and labels.max() >= n_classes:
-        raise ValueError(f"labels in y must be in [0, {n_classes}) for n_classes={n_classes}, "
-                         f"got {labels.max()}")
+        raise ValueError(
+            f"labels in y must be in [0, {n_classes}) for n_classes={n_classes}, got {labels.max()}"
+        )
     if labels.size:
         arguments.check_in_range("labels in y", labels, 0, n_classes)
     out = np.zeros((len(labels), n_classes))
@@ -288,14 +330,15 @@ def one_hot(y, n_classes=None):
 def standardize(X, *others):
     """Centre and scale each column to mean 0, standard deviation 1, using ``X``'s statistics.
 
-    ``standardize(X)`` returns the scaled ``X``; ``standardize(X_train, X_test)`` scales both with the
-    training statistics (as a fitted ``StandardScaler`` would) and returns a tuple. Constant columns
-    are only centred (their scale is taken as 1).
+    ``standardize(X)`` returns the scaled ``X``; ``standardize(X_train, X_test)`` scales both with
+    the training statistics (as a fitted ``StandardScaler`` would) and returns a tuple. Constant
+    columns are only centred (their scale is taken as 1).
     """
     X = arguments.as_real_array("X", X, what="numbers (n_samples, n_features)")
     if X.ndim != 2 or len(X) == 0:
-        raise ValueError("X must be a non-empty 2-D array (n_samples, n_features), "
-                         f"got shape {X.shape}")
+        raise ValueError(
+            f"X must be a non-empty 2-D array (n_samples, n_features), got shape {X.shape}"
+        )
     arguments.check_finite("X", X)
     mean = X.mean(axis=0)
     std = X.std(axis=0)

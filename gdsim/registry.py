@@ -30,13 +30,16 @@ class Registry:
         """Add ``factory`` (a class or function) as ``name`` and return it. The description
         defaults to the first paragraph of the factory's docstring."""
         if not isinstance(name, str) or not name or name != "".join(name.split()):
-            raise ValueError(f"{self.kind} name must be a non-empty string without spaces, such "
-                             f"as 'lion', got {name!r}")
+            raise ValueError(
+                f"{self.kind} name must be a non-empty string without spaces, such "
+                f"as 'lion', got {name!r}"
+            )
         if not callable(factory):
             raise TypeError(f"{self.kind} {name!r} must be a class or a function, got {factory!r}")
         if name in self._entries and not replace:
-            raise ValueError(f"{self.kind} {name!r} is already registered; pass replace=True "
-                             "to replace it")
+            raise ValueError(
+                f"{self.kind} {name!r} is already registered; pass replace=True to replace it"
+            )
         if description is None:
             description = summary(factory)
         if not isinstance(description, str):

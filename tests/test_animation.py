@@ -12,8 +12,8 @@ from PIL import Image
 
 from gdsim import optimizers, schedules, surfaces
 from gdsim.plotting import animation, movies
-from gdsim.teach import gallery
 from gdsim.sim import simulate, sweep
+from gdsim.teach import gallery
 
 STARTS = np.array([[0.0, 0.0], [-1.0, 1.0], [1.0, -3.0]])
 
@@ -35,7 +35,10 @@ class CountingWriter:
 @pytest.fixture(scope="module")
 def race():
     surface = surfaces.get("himmelblau")
-    runs = [simulate(surface, opt, STARTS, 30) for opt in (optimizers.SGD(lr=0.01), optimizers.Adam(lr=0.2))]
+    runs = [
+        simulate(surface, opt, STARTS, 30)
+        for opt in (optimizers.SGD(lr=0.01), optimizers.Adam(lr=0.2))
+    ]
     return surface, runs
 
 
@@ -75,7 +78,7 @@ def drawn_paths(lines):
     for line in lines:
         xy = np.column_stack(line.get_data())
         breaks = np.flatnonzero(np.isnan(xy[:, 0]))
-        paths += [xy[a + 1:b] for a, b in zip(np.r_[-1, breaks[:-1]], breaks)]
+        paths += [xy[a + 1 : b] for a, b in zip(np.r_[-1, breaks[:-1]], breaks)]
     return paths
 
 
@@ -90,11 +93,13 @@ def test_trails_and_heads_hold_the_runs_positions(race):
     step = anim.frame_steps[2]
     heads = heads_of(anim)
     segments = drawn_paths(anim._traces)
-    expected = [run.positions[:step + 1, i] for run in runs for i in range(len(STARTS))]
+    expected = [run.positions[: step + 1, i] for run in runs for i in range(len(STARTS))]
     assert len(segments) == len(expected)
     for got, want in zip(segments, expected):
         np.testing.assert_array_equal(got, want)
-    np.testing.assert_array_equal(heads.get_offsets(), np.concatenate([r.positions[step] for r in runs]))
+    np.testing.assert_array_equal(
+        heads.get_offsets(), np.concatenate([r.positions[step] for r in runs])
+    )
     anim.close()
 
 
@@ -105,9 +110,9 @@ def test_painting_trails_frame_by_frame_draws_what_a_full_redraw_draws(race):
     anim = small(surface, runs, frames=6, panels=None)
     in_order = [anim.render(i) for i in range(len(anim))]
     fresh = small(surface, runs, frames=6, panels=None)
-    alone = fresh.render(len(anim) - 1)   # random access: every path from the start
+    alone = fresh.render(len(anim) - 1)  # random access: every path from the start
     differ = np.abs(in_order[-1].astype(int) - alone.astype(int)).max(axis=-1) > 48
-    assert differ.mean() < 0.002   # the same picture up to anti-aliasing where pieces join
+    assert differ.mean() < 0.002  # the same picture up to anti-aliasing where pieces join
     anim.close()
     fresh.close()
 
@@ -115,12 +120,15 @@ def test_painting_trails_frame_by_frame_draws_what_a_full_redraw_draws(race):
 def test_trail_window_and_loss_panel(race):
     surface, runs = race
     anim = small(surface, runs, every=10, trail=4, panels=("loss", "lr"))
-    anim.render(3)   # step 30
+    anim.render(3)  # step 30
     segments = drawn_paths([a for a in anim._moving if hasattr(a, "get_xydata")])
     np.testing.assert_array_equal(segments[0], runs[0].positions[26:31, 0])
-    loss_lines = next(a for a in anim._moving if a.axes is not None and a.axes.get_ylabel() == "loss − f*"
-                      and hasattr(a, "get_segments"))
-    curve = loss_lines.get_segments()[len(STARTS)]           # second run, first start
+    loss_lines = next(
+        a
+        for a in anim._moving
+        if a.axes is not None and a.axes.get_ylabel() == "loss − f*" and hasattr(a, "get_segments")
+    )
+    curve = loss_lines.get_segments()[len(STARTS)]  # second run, first start
     np.testing.assert_allclose(curve[:, 1], np.maximum(runs[1].losses[:, 0], np.finfo(float).tiny))
     anim.close()
 
@@ -141,8 +149,12 @@ def test_internals_arrows_are_gradient_step_and_step_taken():
     anim.render(5)
     gradient, taken = [a for a in anim._moving if hasattr(a, "U")]
     np.testing.assert_array_equal(gradient.get_offsets(), run.positions[5])
-    np.testing.assert_allclose(np.column_stack((gradient.U, gradient.V))[0], -0.05 * surface.grad(run.positions[5, 0]))
-    np.testing.assert_allclose(np.column_stack((taken.U, taken.V))[0], run.positions[6, 0] - run.positions[5, 0])
+    np.testing.assert_allclose(
+        np.column_stack((gradient.U, gradient.V))[0], -0.05 * surface.grad(run.positions[5, 0])
+    )
+    np.testing.assert_allclose(
+        np.column_stack((taken.U, taken.V))[0], run.positions[6, 0] - run.positions[5, 0]
+    )
     anim.close()
 
 
@@ -154,8 +166,8 @@ def test_facets_colour_by_minimum_and_schedule_panel(tmp_path):
     colours = heads_of(anim).get_facecolors()
     assert len(colours) == len(STARTS)
     frames = anim.save(tmp_path / "frames.html", writer=movies.HtmlWriter()).read_text()
-    assert frames.count("data:image/png;base64,") == 4 + 1   # the frame player: four and a poster
-    html = anim._repr_html_()   # the browser player: a poster and the background, numbers
+    assert frames.count("data:image/png;base64,") == 4 + 1  # the frame player: four and a poster
+    html = anim._repr_html_()  # the browser player: a poster and the background, numbers
     assert html.count("data:image/png;base64,") == 2 and "gdsimPlayer(" in html
     anim.close()
     scheduled = simulate("himmelblau", optimizers.SGD(lr=lr), STARTS, 15)
@@ -168,7 +180,7 @@ def test_facets_colour_by_minimum_and_schedule_panel(tmp_path):
 
 def test_tour_pictures(tmp_path):
     race = gallery.save(gallery.optimizer_race_movie(steps=30, frames=4), tmp_path / "race.html")
-    assert race.read_text().count("data:image/png;base64,") == 2   # the browser player's page
+    assert race.read_text().count("data:image/png;base64,") == 2  # the browser player's page
     gif = gallery.save(gallery.which_minimum(steps=20, frames=3), tmp_path / "which.gif")
     with Image.open(gif) as image:
         assert image.n_frames == 3
@@ -177,13 +189,16 @@ def test_tour_pictures(tmp_path):
 def test_mp4_pipes_raw_even_sized_frames_to_ffmpeg(race, tmp_path, monkeypatch):
     # a stand-in ffmpeg that records how many bytes it was fed, so the pipe is tested anywhere
     fake = tmp_path / "ffmpeg"
-    fake.write_text("#!" + sys.executable + "\nimport sys\n"
-                    "data = sys.stdin.buffer.read()\nopen(sys.argv[-1], 'w').write(str(len(data)) + ' ' + ' '.join(sys.argv[1:]))\n")
+    fake.write_text(
+        "#!" + sys.executable + "\nimport sys\n"
+        "data = sys.stdin.buffer.read()\n"
+        "open(sys.argv[-1], 'w').write(str(len(data)) + ' ' + ' '.join(sys.argv[1:]))\n"
+    )
     fake.chmod(0o755)
     monkeypatch.setattr(movies.shutil, "which", lambda name: str(fake))
     surface, runs = race
     anim = small(surface, runs, frames=3, figsize=(3.025, 2.525))
-    assert anim.size == (121, 101)   # odd: the writer must crop to even
+    assert anim.size == (121, 101)  # odd: the writer must crop to even
     out = anim.save(tmp_path / "x.mp4").read_text().split()
     w, h = anim.size[0] // 2 * 2, anim.size[1] // 2 * 2
     assert int(out[0]) == 3 * w * h * 3
@@ -206,7 +221,7 @@ def test_bad_arguments(race, tmp_path, monkeypatch):
     anim = small(surface, runs, frames=2)
     with pytest.raises(ValueError, match=r"\.gif"):
         anim.save(tmp_path / "x.avi")
-    monkeypatch.setattr(movies.shutil, "which", lambda name: None)   # a machine without ffmpeg
+    monkeypatch.setattr(movies.shutil, "which", lambda name: None)  # a machine without ffmpeg
     with pytest.raises(RuntimeError, match="ffmpeg"):
         anim.save(tmp_path / "x.mp4")
     anim.close()

@@ -34,9 +34,17 @@ def test_tour_writes_its_files_and_the_table(tmp_path, capsys):
     assert cli.main(["tour", "--quick", "--out", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == sorted(["optimizer_race.png", "optimizer_race.gif", "which_minimum.gif",
-                              "basins_by_lr.png", "stability_lr_momentum.png", "schedules.png",
-                              "lr_sweep.png"])
+    assert written == sorted(
+        [
+            "optimizer_race.png",
+            "optimizer_race.gif",
+            "which_minimum.gif",
+            "basins_by_lr.png",
+            "stability_lr_momentum.png",
+            "schedules.png",
+            "lr_sweep.png",
+        ]
+    )
     for name in written:
         assert name in text
         assert (tmp_path / name).stat().st_size > 1000
@@ -47,7 +55,9 @@ def test_tour_writes_its_files_and_the_table(tmp_path, capsys):
 
 
 def test_the_installed_command_runs():
-    result = subprocess.run([sys.executable, "-m", "gdsim.cli", "list"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "gdsim.cli", "list"], capture_output=True, text=True
+    )
     assert result.returncode == 0 and "himmelblau" in result.stdout
 
 
@@ -71,7 +81,7 @@ def test_lessons_are_copied_and_never_overwritten(tmp_path, capsys):
     destination = tmp_path / "course"
     assert cli.main(["lessons", str(destination)]) == 0
     copied = sorted(p.relative_to(destination) for p in destination.rglob("*.ipynb"))
-    assert copied and copied == lessons.notebooks(solutions=False)   # students get no solutions
+    assert copied and copied == lessons.notebooks(solutions=False)  # students get no solutions
     assert not any("solutions" in p.parts for p in copied)
     assert "jupyter lab" in capsys.readouterr().out
     assert cli.main(["lessons", str(destination)]) == 2

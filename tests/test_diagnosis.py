@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from gdsim import datasets
-from gdsim.toolkit.diagnosis import LABELS, MIN_EPOCHS, THRESHOLDS, Diagnoses, Diagnosis, diagnose
 from gdsim.nn import MLP, History, fit
 from gdsim.optimizers import SGD
+from gdsim.toolkit.diagnosis import LABELS, MIN_EPOCHS, THRESHOLDS, Diagnoses, Diagnosis, diagnose
 
 T = np.arange(200)
 
@@ -16,16 +16,24 @@ def jitter(seed, size, scale):
 
 # name -> (loss, val_loss): the seed lecture's loss trends, drawn by hand
 CURVES = {
-    "healthy": ((0.3 + 2 * np.exp(-T / 8)) * jitter(0, 200, 0.01) * (1 - 0.0005 * T),
-                (0.4 + 2 * np.exp(-T / 8)) * jitter(1, 200, 0.02) * (1 - 0.0005 * T)),
-    "too high": (np.r_[5.0, 0.9 * np.abs(jitter(2, 199, 0.2))],
-                 np.r_[3.0, 1.0 * np.abs(jitter(3, 199, 0.25))]),
+    "healthy": (
+        (0.3 + 2 * np.exp(-T / 8)) * jitter(0, 200, 0.01) * (1 - 0.0005 * T),
+        (0.4 + 2 * np.exp(-T / 8)) * jitter(1, 200, 0.02) * (1 - 0.0005 * T),
+    ),
+    "too high": (
+        np.r_[5.0, 0.9 * np.abs(jitter(2, 199, 0.2))],
+        np.r_[3.0, 1.0 * np.abs(jitter(3, 199, 0.25))],
+    ),
     "too low": (2.3 - 0.002 * T, 2.35 - 0.002 * T),
     "plateau": (0.5 + 2 * np.exp(-T / 5), 0.6 + 2 * np.exp(-T / 5)),
-    "overfitting": (0.05 + 2 * np.exp(-T / 20),
-                    0.5 + 2 * np.exp(-T / 10) + 0.004 * np.maximum(T - 40, 0)),
-    "unstable validation": ((0.3 + 2 * np.exp(-T / 8)) * (1 - 0.0005 * T),
-                            (0.5 + 2 * np.exp(-T / 8)) * np.abs(jitter(4, 200, 0.3))),
+    "overfitting": (
+        0.05 + 2 * np.exp(-T / 20),
+        0.5 + 2 * np.exp(-T / 10) + 0.004 * np.maximum(T - 40, 0),
+    ),
+    "unstable validation": (
+        (0.3 + 2 * np.exp(-T / 8)) * (1 - 0.0005 * T),
+        (0.5 + 2 * np.exp(-T / 8)) * np.abs(jitter(4, 200, 0.3)),
+    ),
     "diverged": (np.r_[np.linspace(2, 1, 30), np.full(170, np.nan)], None),
 }
 
@@ -52,13 +60,13 @@ def test_no_change_at_all_is_too_low_and_a_growing_loss_diverged():
 
 
 def test_evidence_numbers_are_what_the_docstring_says():
-    loss = 2.0 - 0.01 * np.arange(20)                     # straight line, no noise
+    loss = 2.0 - 0.01 * np.arange(20)  # straight line, no noise
     ev = diagnose(loss).evidence
     assert ev["epochs"] == 20
     assert ev["decrease"] == pytest.approx((2.0 - loss[-1] - 0.0) / 2.0, abs=0.006)
     assert ev["noise"] == pytest.approx(0.01 / np.median(loss[10:]))
     assert ev["bounce"] == pytest.approx((np.median(loss[-5:]) - loss.min()) / np.median(loss[-5:]))
-    assert ev["early_share"] == pytest.approx(0.1, abs=0.01)   # a line: a tenth in a tenth
+    assert ev["early_share"] == pytest.approx(0.1, abs=0.01)  # a line: a tenth in a tenth
 
 
 def test_thresholds_can_be_overridden():
@@ -73,7 +81,7 @@ def test_thresholds_can_be_overridden():
 def test_population_shapes_tables_and_indexing():
     loss = np.stack([CURVES[k][0] for k in ("healthy", "too low", "plateau")], axis=1)
     val = np.stack([CURVES[k][1] for k in ("healthy", "too low", "plateau")], axis=1)
-    d = diagnose(np.stack([loss, loss], -1), np.stack([val, val], -1))    # (epochs, 3, 2)
+    d = diagnose(np.stack([loss, loss], -1), np.stack([val, val], -1))  # (epochs, 3, 2)
     assert isinstance(d, Diagnoses) and d.shape == (3, 2) and len(d) == 6
     assert d.labels.tolist() == [["healthy"] * 2, ["too low"] * 2, ["plateau"] * 2]
     assert d[1, 0].label == "too low" and d[2].labels.tolist() == ["plateau"] * 2
@@ -86,20 +94,26 @@ def test_population_shapes_tables_and_indexing():
 
 def test_a_history_of_a_population_and_a_stopped_member():
     loss = np.stack([CURVES["plateau"][0], CURVES["plateau"][0]], 1)
-    loss[150:, 1] = np.nan                                  # member 1 stopped by a callback
-    history = History({"loss": loss, "val_loss": loss + 0.1}, np.arange(200),
-                      np.array([-1, -1]), np.array([-1, 149]), {})
+    loss[150:, 1] = np.nan  # member 1 stopped by a callback
+    history = History(
+        {"loss": loss, "val_loss": loss + 0.1},
+        np.arange(200),
+        np.array([-1, -1]),
+        np.array([-1, 149]),
+        {},
+    )
     d = diagnose(history)
     assert d.labels.tolist() == ["plateau", "plateau"]
     assert d[1].evidence["epochs"] == 150
     diverged = History({"loss": loss}, np.arange(200), np.array([-1, 149]), np.array([-1, 149]), {})
     assert diagnose(diverged).labels.tolist() == ["plateau", "diverged"]
-    assert diagnose({"loss": loss[:, 0]}).label == "plateau"          # a Keras-style dict
+    assert diagnose({"loss": loss[:, 0]}).label == "plateau"  # a Keras-style dict
 
 
 def test_bad_input():
-    empty = History({"loss": np.zeros((0, 2))}, np.arange(0), np.array([-1, -1]),
-                    np.array([-1, -1]), {})
+    empty = History(
+        {"loss": np.zeros((0, 2))}, np.arange(0), np.array([-1, -1]), np.array([-1, -1]), {}
+    )
     with pytest.raises(ValueError, match="at least one epoch"):
         diagnose(empty)
     with pytest.raises(ValueError, match="at least one epoch"):
@@ -132,8 +146,16 @@ def lr_sweep():
     X, y = datasets.blobs(1000, centers=3, n_features=2, cluster_std=2, seed=2)
     lrs = [1.0, 0.1, 1e-6]
     model = MLP([2, 50, 3], activation="relu", population=6, seed=[0, 0, 0, 1, 1, 1])
-    history = fit(model, SGD(lr=lrs * 2), X[:500], y[:500], epochs=200, batch_size=32,
-                  validation_data=(X[500:], y[500:]), verbose=0)
+    history = fit(
+        model,
+        SGD(lr=lrs * 2),
+        X[:500],
+        y[:500],
+        epochs=200,
+        batch_size=32,
+        validation_data=(X[500:], y[500:]),
+        verbose=0,
+    )
     # member k = seed·3 + lr: reshape to (seeds, lrs) and read the columns
     return diagnose(history.reshape(2, 3))
 
@@ -141,8 +163,8 @@ def lr_sweep():
 def test_the_tutorial_sweep_reads_as_the_article_says(lr_sweep):
     assert lr_sweep.labels.tolist() == [["too high", "healthy", "too low"]] * 2
     for seed in range(2):
-        assert lr_sweep[seed, 0].evidence["noise"] > THRESHOLDS["noise"]      # big jumps
-        assert lr_sweep[seed, 2].evidence["decrease"] < 0.5                   # slow change
+        assert lr_sweep[seed, 0].evidence["noise"] > THRESHOLDS["noise"]  # big jumps
+        assert lr_sweep[seed, 2].evidence["decrease"] < 0.5  # slow change
 
 
 def test_printing_the_diagnoses_gives_the_advice():
@@ -150,8 +172,14 @@ def test_printing_the_diagnoses_gives_the_advice():
     from gdsim.nn import MLP, fit
 
     X, y = gdsim.datasets.blobs(200, centers=3, n_features=2, seed=2)
-    history = fit(MLP([2, 8, 3], population=3, seed=1), gdsim.SGD(lr=np.array([5.0, 0.1, 1e-6])),
-                  X, y, epochs=30, verbose=0)
+    history = fit(
+        MLP([2, 8, 3], population=3, seed=1),
+        gdsim.SGD(lr=np.array([5.0, 0.1, 1e-6])),
+        X,
+        y,
+        epochs=30,
+        verbose=0,
+    )
     found = diagnose(history)
     printed = str(found)
     assert "advice:" in printed

@@ -12,8 +12,16 @@ import pytest
 import gdsim
 from gdsim import optimizers, surfaces
 
-SURFACES = ["quadratic", "himmelblau", "rosenbrock", "beale", "rastrigin", "saddle", "plateau",
-            "six_hump_camel"]
+SURFACES = [
+    "quadratic",
+    "himmelblau",
+    "rosenbrock",
+    "beale",
+    "rastrigin",
+    "saddle",
+    "plateau",
+    "six_hump_camel",
+]
 LRS = np.geomspace(1e2, 1e7, 6)
 
 # every registered optimizer, in both conventions, with the options that keep extra state
@@ -64,15 +72,17 @@ def test_diverged_runs_never_move_again(name, options, convention):
         assert (run.reached[run.diverged] == gdsim.DIVERGED).all()
         # the recorded end is the frozen point, and the run's final loss is finite there
         assert np.isfinite(run.final[run.diverged]).all()
-    assert diverged >= 100   # huge lrs: the case really happens, many times
+    assert diverged >= 100  # huge lrs: the case really happens, many times
 
 
 def test_the_reported_adagrad_case_stays_at_its_last_good_point():
     run = gdsim.simulate("quadratic", gdsim.Adagrad(lr=1e7), [[1.0, -1.0]], 400)
     assert run.diverged[0] and run.reached[0] == gdsim.DIVERGED
-    np.testing.assert_array_equal(run.positions[run.diverged_at[0]:, 0],
-                                  np.broadcast_to(run.positions[run.diverged_at[0] - 1, 0], (400, 2)))
-    assert np.hypot(*run.final[0]) > 1.0   # not quietly at the minimum
+    np.testing.assert_array_equal(
+        run.positions[run.diverged_at[0] :, 0],
+        np.broadcast_to(run.positions[run.diverged_at[0] - 1, 0], (400, 2)),
+    )
+    assert np.hypot(*run.final[0]) > 1.0  # not quietly at the minimum
 
 
 def test_basins_paint_diverged_only_where_runs_diverged():
@@ -84,7 +94,9 @@ def test_basins_paint_diverged_only_where_runs_diverged():
 
 def test_freezing_keeps_the_healthy_runs_bit_for_bit():
     starts = np.random.default_rng(0).uniform(-3, 3, (16, 2))
-    together = gdsim.simulate("himmelblau", gdsim.Adagrad(lr=np.array([1e7, 0.5])[:, None]), starts, 80)
+    together = gdsim.simulate(
+        "himmelblau", gdsim.Adagrad(lr=np.array([1e7, 0.5])[:, None]), starts, 80
+    )
     alone = gdsim.simulate("himmelblau", gdsim.Adagrad(lr=0.5), starts, 80)
     np.testing.assert_array_equal(together.positions[:, 1], alone.positions)
 

@@ -52,7 +52,7 @@ def test_tutorial_data_and_shapes(lr_sweep):
     for key in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
         assert h[key].shape == (200, 8, SEEDS)
     assert lr_sweep.labels[0] == "lr=1" and lr_sweep.labels[-1] == "lr=1e-07"
-    assert h.params["steps"] == 16          # 15 batches of 32 and one of 20
+    assert h.params["steps"] == 16  # 15 batches of 32 and one of 20
     assert lr_sweep.mean("accuracy").shape == (200, 8)
     assert lr_sweep.final("val_accuracy").shape == (8,)
     assert np.allclose(h.lr[0, :, 0], 10.0 ** -np.arange(8))
@@ -81,8 +81,8 @@ def test_momentum_findings(momentum):
     none = momentum.index(0.0)
     for m in (0.9, 0.99):
         k = momentum.index(m)
-        assert at_50[k] > 0.8 and val_50[k] > 0.78          # good accuracy by epoch 50 ...
-        assert at_50[k] > at_50[none] + 0.05                 # ... which plain SGD lacks
+        assert at_50[k] > 0.8 and val_50[k] > 0.78  # good accuracy by epoch 50 ...
+        assert at_50[k] > at_50[none] + 0.05  # ... which plain SGD lacks
     # without momentum it takes (about) all 200 epochs to get there
     assert momentum.final("accuracy")[none] > 0.8
 
@@ -106,8 +106,8 @@ def test_plateau_findings(plateau):
     # patience 2 and 5 converge prematurely, to a worse model (article: ~65% and < 75%)
     assert acc[p[2]] < 0.72 and acc[p[5]] < 0.78
     assert acc[p[2]] < acc[p[15]] - 0.1 and acc[p[5]] < acc[p[15]] - 0.05
-    assert volatility(plateau, "accuracy")[p[2]] < 0.002            # frozen: converged
-    assert np.median(lr[100, p[2]]) < 1e-6                          # the lr is gone by then
+    assert volatility(plateau, "accuracy")[p[2]] < 0.002  # frozen: converged
+    assert np.median(lr[100, p[2]]) < 1e-6  # the lr is gone by then
     # patience 15 drops the lr about once, late in the run
     drops = (np.diff(lr[:, p[15]], axis=0) < 0).sum(axis=0)
     first = np.argmax(np.diff(lr[:, p[15]], axis=0) < 0, axis=0) + 1
@@ -121,8 +121,8 @@ def test_adaptive_findings(adaptive):
     sgd = adaptive.index("sgd")
     for name in ("rmsprop", "adam"):
         k = adaptive.index(name)
-        assert val_50[k] > 0.78 and val_final[k] - val_50[k] < 0.03      # learned by epoch 50
-        assert val_50[k] > val_50[sgd] + 0.03                           # SGD is not there yet
+        assert val_50[k] > 0.78 and val_final[k] - val_50[k] < 0.03  # learned by epoch 50
+        assert val_50[k] > val_50[sgd] + 0.03  # SGD is not there yet
     # the adaptive methods are less volatile than SGD
     noise = volatility(adaptive, "val_accuracy", last=100)
     for name in ("rmsprop", "adagrad", "adam"):
@@ -142,7 +142,7 @@ def test_plot_draws_train_blue_and_test_orange(lr_sweep):
         assert matplotlib.colors.to_hex(test.get_color()) == experiments.TEST_COLOR
         assert np.allclose(train.get_ydata(), lr_sweep.mean("accuracy")[:, c])
         assert np.allclose(test.get_ydata(), lr_sweep.mean("val_accuracy")[:, c])
-        assert len(ax.lines) == 2 * (SEEDS + 1)       # each seed thin, the mean bold
+        assert len(ax.lines) == 2 * (SEEDS + 1)  # each seed thin, the mean bold
     matplotlib.pyplot.close(fig)
 
 

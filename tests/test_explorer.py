@@ -19,6 +19,7 @@ def ex():
     e = explorer.explore("himmelblau", steps=60, n_starts=6, dpi=40)
     yield e
     import matplotlib.pyplot as plt
+
     plt.close(e.figure)
 
 
@@ -41,19 +42,24 @@ def test_optimizer_choice_builds_the_right_optimizer_and_shows_its_sliders(ex):
         ex.widgets["lr"].value = 0.05
     assert isinstance(ex.run.optimizer, optimizers.Adam)
     assert ex.run.optimizer.betas == (0.8, 0.999) and ex.run.optimizer.lr == ex.widgets["lr"].value
-    assert ex.widgets["momentum"].layout.display == "none" and ex.widgets["beta1"].layout.display is None
+    assert (
+        ex.widgets["momentum"].layout.display == "none"
+        and ex.widgets["beta1"].layout.display is None
+    )
     adam_lr = ex.widgets["lr"].value
     ex.widgets["optimizer"].value = "sgd"
     ex.widgets["momentum"].value = 0.9
     assert ex.run.optimizer.momentum == 0.9
-    assert ex.run.optimizer.lr != adam_lr            # each optimizer remembers its own lr
+    assert ex.run.optimizer.lr != adam_lr  # each optimizer remembers its own lr
     ex.widgets["optimizer"].value = "adam"
     assert ex.run.optimizer.lr == adam_lr
 
 
 def test_schedule_steps_noise_and_starts(ex):
     ex.widgets["schedule"].value = "cosine"
-    np.testing.assert_allclose(ex.run.lrs, schedules.cosine(ex.widgets["lr"].value, 60)(np.arange(60)))
+    np.testing.assert_allclose(
+        ex.run.lrs, schedules.cosine(ex.widgets["lr"].value, 60)(np.arange(60))
+    )
     ex.widgets["steps"].value = 100
     assert ex.run.positions.shape == (101, 6, 2)
     ex.widgets["noise"].value = ex.widgets["noise"].max / 2
@@ -67,7 +73,7 @@ def test_schedule_steps_noise_and_starts(ex):
 
 def test_clicks_and_the_add_fields_add_starts(ex):
     ex._on_canvas_click(SimpleNamespace(inaxes=ex.ax, xdata=1.0, ydata=-2.0))
-    ex._on_canvas_click(SimpleNamespace(inaxes=ex.loss_ax, xdata=50.0, ydata=1.0))   # ignored
+    ex._on_canvas_click(SimpleNamespace(inaxes=ex.loss_ax, xdata=50.0, ydata=1.0))  # ignored
     assert ex.clicked == [(1.0, -2.0)]
     np.testing.assert_array_equal(ex.run.positions[0, -1], [1.0, -2.0])
     height = ex.figure.canvas.get_width_height()[1]
@@ -92,12 +98,18 @@ def test_a_bad_value_is_reported_not_raised(ex):
 
 def test_placements():
     from gdsim import surfaces
+
     s = surfaces.get("quadratic")
     for placement in explorer.PLACEMENTS:
         starts = explorer.place_starts(s, 7, placement)
         assert starts.shape == ((0, 2) if placement == "clicked only" else (7, 2))
         (x0, x1), (y0, y1) = s.bounds
-        assert ((starts[:, 0] >= x0) & (starts[:, 0] <= x1) & (starts[:, 1] >= y0) & (starts[:, 1] <= y1)).all()
+        assert (
+            (starts[:, 0] >= x0)
+            & (starts[:, 0] <= x1)
+            & (starts[:, 1] >= y0)
+            & (starts[:, 1] <= y1)
+        ).all()
     with pytest.raises(ValueError, match="placement"):
         explorer.place_starts(s, 3, "spiral")
 

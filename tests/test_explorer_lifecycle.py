@@ -21,7 +21,7 @@ def live_widgets():
     from ipywidgets.widgets import widget
 
     registry = getattr(widget, "_instances", None)
-    if registry is None:                       # ipywidgets 7 kept it on the class
+    if registry is None:  # ipywidgets 7 kept it on the class
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             registry = ipywidgets.Widget.widgets
@@ -42,11 +42,11 @@ def test_close_closes_every_widget_and_detaches_the_callbacks(made):
     assert len(made) > 20 and all(w.comm is not None for w in made)
     redraws = ex.redraws
     ex.close()
-    assert all(w.comm is None for w in made)       # layouts and styles too
-    ex.widgets["lr"].value = ex.widgets["lr"].value * 2      # no callback reruns anything
+    assert all(w.comm is None for w in made)  # layouts and styles too
+    ex.widgets["lr"].value = ex.widgets["lr"].value * 2  # no callback reruns anything
     assert ex.redraws == redraws and ex.closed
     assert "closed" in repr(ex) and ex.run.final.shape == (4, 2)
-    ex.close()                                      # a second close does nothing
+    ex.close()  # a second close does nothing
 
 
 def test_making_and_closing_explorers_keeps_widgets_and_figures_flat():
@@ -72,12 +72,12 @@ def test_a_closed_explorer_can_be_freed():
     ex.close()
     del ex
     gc.collect()
-    assert figure() is None        # nothing (registry, callbacks, pyplot) holds the figure
+    assert figure() is None  # nothing (registry, callbacks, pyplot) holds the figure
 
 
 def test_a_start_far_outside_is_a_diverged_run_without_a_warning():
     with warnings.catch_warnings():
-        warnings.simplefilter("error")              # RuntimeWarning (or any other) fails here
+        warnings.simplefilter("error")  # RuntimeWarning (or any other) fails here
         with explorer.explore("himmelblau", steps=40, n_starts=2, dpi=30) as ex:
             ex.add_start(1e300, 0)
             ex.add_start(-1e300, 1e300)

@@ -10,7 +10,8 @@ from gdsim.nn import MLP, fit
 
 
 class Lion(gdsim.Optimizer):
-    """Lion: c = b1*m + (1-b1)*g;  theta <- theta - lr*(sign(c) + wd*theta);  m <- b2*m + (1-b2)*g"""
+    """Lion: c = b1*m + (1-b1)*g;
+    theta <- theta - lr*(sign(c) + wd*theta);  m <- b2*m + (1-b2)*g"""
 
     def __init__(self, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0):
         super().__init__(lr=lr, beta1=betas[0], beta2=betas[1], weight_decay=weight_decay)
@@ -54,8 +55,12 @@ def test_constructor_stores_and_checks_every_hyperparameter():
     assert lion.hyperparameters() == {"lr": 3e-4, "beta1": 0.95, "beta2": 0.98, "weight_decay": 0.1}
     assert lion.label() == "Lion (lr=0.0003, beta1=0.95, beta2=0.98, weight_decay=0.1)"
     assert Lion().label() == "Lion (lr=0.0001)"
-    for bad, name in ((dict(lr=0.0), "lr"), (dict(lr=np.inf), "lr"), (dict(weight_decay=-1), "weight_decay"),
-                      (dict(betas=(np.nan, 0.9)), "beta1")):
+    for bad, name in (
+        (dict(lr=0.0), "lr"),
+        (dict(lr=np.inf), "lr"),
+        (dict(weight_decay=-1), "weight_decay"),
+        (dict(betas=(np.nan, 0.9)), "beta1"),
+    ):
         with pytest.raises(ValueError, match=name):
             Lion(**bad)
     with pytest.raises(TypeError, match="lr"):
@@ -70,8 +75,9 @@ def test_simulate_matches_the_rule_by_hand(lr_kind):
     run = gdsim.simulate(surface, Lion(lr=lr), STARTS, 60)
     for i, start in enumerate(STARTS):
         rate = lrs[i] if lr_kind == "per-run array" else lr
-        np.testing.assert_allclose(run.positions[:, i], lion_by_hand(surface, start, 60, rate),
-                                   rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(
+            run.positions[:, i], lion_by_hand(surface, start, 60, rate), rtol=1e-13, atol=1e-13
+        )
 
 
 def test_sweep_equals_separate_runs_bit_for_bit():
@@ -82,10 +88,16 @@ def test_sweep_equals_separate_runs_bit_for_bit():
         for j, wd in enumerate([0.0, 0.1]):
             single = gdsim.simulate(surface, Lion(lr=lr, weight_decay=wd), STARTS, 40)
             np.testing.assert_array_equal(grid.positions[:, i, j], single.positions)
-    assert grid.labels() == ["lr=0.001, weight_decay=0", "lr=0.001, weight_decay=0.1",
-                             "lr=0.01, weight_decay=0", "lr=0.01, weight_decay=0.1"]
+    assert grid.labels() == [
+        "lr=0.001, weight_decay=0",
+        "lr=0.001, weight_decay=0.1",
+        "lr=0.01, weight_decay=0",
+        "lr=0.01, weight_decay=0.1",
+    ]
     cell = grid.select(lr=0.01, weight_decay=0.1)
-    assert isinstance(cell.optimizer, Lion) and cell.labels() == ["Lion (lr=0.01, weight_decay=0.1)"]
+    assert isinstance(cell.optimizer, Lion) and cell.labels() == [
+        "Lion (lr=0.01, weight_decay=0.1)"
+    ]
 
 
 def test_basins_and_stability_run_it():
@@ -93,8 +105,9 @@ def test_basins_and_stability_run_it():
     assert basin_map.labels.shape == (12, 12) and basin_map.labels.max() >= 0
     panels = gdsim.basins("himmelblau", Lion(), grid=8, steps=100, lr=[0.01, 0.05])
     assert panels.labels.shape == (2, 8, 8)
-    result = gdsim.stability(surfaces.get("quadratic"), Lion, 100, lr=np.geomspace(1e-3, 1, 6),
-                             beta1=[0.0, 0.9])
+    result = gdsim.stability(
+        surfaces.get("quadratic"), Lion, 100, lr=np.geomspace(1e-3, 1, 6), beta1=[0.0, 0.9]
+    )
     assert result.classes.shape == (2, 6)
 
 
@@ -111,7 +124,9 @@ def test_animate_labels_it_from_its_hyperparameters():
     runs = [gdsim.simulate("himmelblau", opt, STARTS, 20) for opt in (Lion(lr=0.05), gdsim.SGD())]
     anim = animation.animate(runs, frames=3)
     try:
-        legends = anim.figure.legends + [ax.get_legend() for ax in anim.figure.axes if ax.get_legend()]
+        legends = anim.figure.legends + [
+            ax.get_legend() for ax in anim.figure.axes if ax.get_legend()
+        ]
         texts = [t.get_text() for legend in legends for t in legend.get_texts()]
         assert texts == ["Lion (lr=0.05)", "SGD (lr=0.001)"], texts
     finally:
@@ -124,8 +139,16 @@ def test_fit_one_model_and_a_population_with_per_member_values():
     history = fit(single, Lion(lr=1e-3), X, y, epochs=3, batch_size=20, verbose=0, shuffle=False)
     assert np.isfinite(history.loss).all() and history.loss[-1] < history.loss[0]
     population = MLP([2, 6, 3], population=2, seed=[1, 2])
-    pop_history = fit(population, Lion(lr=np.array([1e-3, 3e-3])), X, y, epochs=3, batch_size=20,
-                      verbose=0, shuffle=False)
+    pop_history = fit(
+        population,
+        Lion(lr=np.array([1e-3, 3e-3])),
+        X,
+        y,
+        epochs=3,
+        batch_size=20,
+        verbose=0,
+        shuffle=False,
+    )
     for k, (seed, lr) in enumerate([(1, 1e-3), (2, 3e-3)]):
         alone = MLP([2, 6, 3], seed=seed)
         fit(alone, Lion(lr=lr), X, y, epochs=3, batch_size=20, verbose=0, shuffle=False)
@@ -183,8 +206,11 @@ def test_a_subclass_keeps_its_parent_defaults():
 
 def test_a_registered_surface_is_built_by_name_and_listed(capsys):
     def tilted_bowl(tilt=0.5):
-        return surfaces.custom(lambda p: (p**2).sum(axis=-1) + tilt * p[..., 0],
-                               lambda p: 2 * p + np.array([tilt, 0.0]), name="tilted_bowl")
+        return surfaces.custom(
+            lambda p: (p**2).sum(axis=-1) + tilt * p[..., 0],
+            lambda p: 2 * p + np.array([tilt, 0.0]),
+            name="tilted_bowl",
+        )
 
     surfaces.register("tilted_bowl", tilted_bowl, "a bowl tilted along x")
     try:

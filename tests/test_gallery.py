@@ -20,8 +20,11 @@ QUICK = {
     "basins-by-lr": {"grid": 40, "steps": 60, "samples": 2},
     "stability": {"steps": 40, "resolution": (16, 10)},
     "schedules": {"steps": 60},
-    "lr-sweep": {"epochs": 3}, "momentum": {"epochs": 3}, "decay": {"epochs": 3},
-    "plateau": {"epochs": 3}, "adaptive": {"epochs": 3},
+    "lr-sweep": {"epochs": 3},
+    "momentum": {"epochs": 3},
+    "decay": {"epochs": 3},
+    "plateau": {"epochs": 3},
+    "adaptive": {"epochs": 3},
 }
 
 
@@ -56,6 +59,7 @@ def test_save_writes_every_format(tmp_path, suffix):
 
 
 # -- honesty: the claims, checked on the data ------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def race():
@@ -118,8 +122,9 @@ def test_runs_ending_together_are_told_apart():
             self.run = type("R", (), {"final": np.array([end])})()
             self.label = "x"
 
-    labels = gallery._told_apart({"A": Fake([0.0, 0.0]), "B": Fake([0.01, 0.0]),
-                                  "C": Fake([2.0, 2.0])}, "rosenbrock")
+    labels = gallery._told_apart(
+        {"A": Fake([0.0, 0.0]), "B": Fake([0.01, 0.0]), "C": Fake([2.0, 2.0])}, "rosenbrock"
+    )
     assert labels == ["x; ends under B", "x", "x"]
 
 
@@ -136,12 +141,12 @@ def test_which_minimum_title_holds_on_its_runs():
         k = int(np.argmin(np.hypot(*(run.surface.minima - [float(x), float(y)]).T)))
         i = gallery.WHICH_LRS.index(float(lr))
         assert (reached[0] == k).any() and not (reached[i:] == k).any()
-        assert float(lr) > limits[k]   # the mechanism: lost once lr passes 2/λ
+        assert float(lr) > limits[k]  # the mechanism: lost once lr passes 2/λ
 
 
 def test_basin_map_marks_each_minimum_with_its_limit_and_the_sharp_ones():
     figure = gallery.basins_by_lr(grid=60, steps=200, samples=0)
-    basin_map_panels = figure.axes[:len(gallery.BASIN_LRS)]
+    basin_map_panels = figure.axes[: len(gallery.BASIN_LRS)]
     curvatures = minimum_curvatures(__import__("gdsim").surfaces.get("himmelblau"))
     limits = 2 / curvatures
     for ax, lr in zip(basin_map_panels, gallery.BASIN_LRS):

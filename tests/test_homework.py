@@ -22,8 +22,15 @@ from gdsim.homework import (
 )
 
 HOMEWORK = Path(__file__).resolve().parent.parent / "lessons" / "homework"
-NOTEBOOKS = ["01_momentum_step", "02_adam_step", "03_cosine_restarts", "04_dense_backward",
-             "05_plateau_rule", "06_lr_valley", "07_warmup_cosine"]
+NOTEBOOKS = [
+    "01_momentum_step",
+    "02_adam_step",
+    "03_cosine_restarts",
+    "04_dense_backward",
+    "05_plateau_rule",
+    "06_lr_valley",
+    "07_warmup_cosine",
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -102,8 +109,11 @@ def plateau_update_numpy(metric, best, wait, lr, patience, factor, min_delta):
     improved = np.asarray(metric) < np.asarray(best) - min_delta
     wait = np.where(improved, 0, wait + 1)
     drop = wait >= patience
-    return (np.where(improved, metric, best), np.where(drop, 0, wait),
-            np.where(drop, lr * factor, lr))
+    return (
+        np.where(improved, metric, best),
+        np.where(drop, 0, wait),
+        np.where(drop, lr * factor, lr),
+    )
 
 
 def lr_valley(lrs, losses):
@@ -145,13 +155,19 @@ def warmup_cosine_numpy(step, lr_max, warmup_steps, T_max, start_factor, eta_min
 
 
 RIGHT = [
-    (check_momentum_step, momentum_step), (check_momentum_step, momentum_step_zeros),
-    (check_adam_step, adam_step), (check_adam_step, adam_step_torch_form),
-    (check_cosine_restarts, cosine_restarts), (check_cosine_restarts, cosine_restarts_closed_form),
+    (check_momentum_step, momentum_step),
+    (check_momentum_step, momentum_step_zeros),
+    (check_adam_step, adam_step),
+    (check_adam_step, adam_step_torch_form),
+    (check_cosine_restarts, cosine_restarts),
+    (check_cosine_restarts, cosine_restarts_closed_form),
     (check_dense_backward, dense_backward),
-    (check_plateau_rule, plateau_update), (check_plateau_rule, plateau_update_numpy),
-    (check_lr_valley, lr_valley), (check_lr_valley, lr_valley_numpy),
-    (check_warmup_cosine, warmup_cosine), (check_warmup_cosine, warmup_cosine_numpy),
+    (check_plateau_rule, plateau_update),
+    (check_plateau_rule, plateau_update_numpy),
+    (check_lr_valley, lr_valley),
+    (check_lr_valley, lr_valley_numpy),
+    (check_warmup_cosine, warmup_cosine),
+    (check_warmup_cosine, warmup_cosine_numpy),
 ]
 
 
@@ -184,7 +200,7 @@ def mom_keras(params, grad, velocity, lr, momentum):
 
 
 def mom_no_first_step_rule(params, grad, velocity, lr, momentum):
-    b = momentum * velocity + grad       # crashes on velocity=None
+    b = momentum * velocity + grad  # crashes on velocity=None
     return params - lr * b, b
 
 
@@ -208,6 +224,7 @@ def _adam(bias=True, t_shift=0, eps_inside=False, store_hat=False):
         denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
         new = params - lr * m_hat / denom
         return (new, m_hat, v_hat) if store_hat else (new, m, v)
+
     return adam
 
 
@@ -226,6 +243,7 @@ def _cosine(ahead=0, late=0, grow=True, denominator_shift=0, use_eta_min=True):
         low = eta_min if use_eta_min else 0.0
         position = T_cur / (T_i + denominator_shift)
         return low + (lr_max - low) * (1 + math.cos(math.pi * position)) / 2
+
     return schedule
 
 
@@ -246,14 +264,20 @@ def _dense(phi=True, average=False, transpose_W=False, sum_b=True, phi_of_z=Fals
         if average:
             grad_W, grad_b = grad_W / len(x), grad_b / len(x)
         return delta @ W.T, grad_W, grad_b
+
     return backward
 
 
-def _plateau(improved="abs", trigger="ge", best_on_any_decrease=False, reset_after_drop=True,
-             divide=False):
+def _plateau(
+    improved="abs", trigger="ge", best_on_any_decrease=False, reset_after_drop=True, divide=False
+):
     def rule(metric, best, wait, lr, patience, factor, min_delta):
-        better = {"abs": metric < best - min_delta, "rel": metric < best * (1 - min_delta),
-                  "none": metric < best, "le": metric <= best - min_delta}[improved]
+        better = {
+            "abs": metric < best - min_delta,
+            "rel": metric < best * (1 - min_delta),
+            "none": metric < best,
+            "le": metric <= best - min_delta,
+        }[improved]
         if better:
             return metric, 0, lr
         new_best = min(best, metric) if best_on_any_decrease else best
@@ -261,6 +285,7 @@ def _plateau(improved="abs", trigger="ge", best_on_any_decrease=False, reset_aft
         if (wait >= patience) if trigger == "ge" else (wait > patience):
             return new_best, 0 if reset_after_drop else wait, lr / factor if divide else lr * factor
         return new_best, wait, lr
+
     return rule
 
 
@@ -280,9 +305,14 @@ def _valley(strict=True, first=True, contiguous=False, late_start=False, pick="t
         end = lds.index(best) if first else n - 1 - lds[::-1].index(best)
         start = (end - lds[end] + late_start) if best > 1 else 0
         s = (end - start) / 3
-        idx = {"twice": start + int(s) + int(s / 2), "once": start + int(1.5 * s),
-               "third": start + int(s), "bottom": end}[pick]
+        idx = {
+            "twice": start + int(s) + int(s / 2),
+            "once": start + int(1.5 * s),
+            "third": start + int(s),
+            "bottom": end,
+        }[pick]
         return lrs[idx]
+
     return valley
 
 
@@ -312,8 +342,16 @@ def valley_no_fall(lrs, losses):
     return lrs[start + int(s) + int(s / 2)]
 
 
-def _warmup(ramp_end=0, ahead=0, from_zero=False, unscaled_ramp=False, global_cos=False,
-            late=0, continues=False, use_eta_min=True):
+def _warmup(
+    ramp_end=0,
+    ahead=0,
+    from_zero=False,
+    unscaled_ramp=False,
+    global_cos=False,
+    late=0,
+    continues=False,
+    use_eta_min=True,
+):
     def schedule(step, lr_max, warmup_steps, T_max, start_factor, eta_min):
         W, s = warmup_steps, start_factor
         if step < W:
@@ -325,6 +363,7 @@ def _warmup(ramp_end=0, ahead=0, from_zero=False, unscaled_ramp=False, global_co
         peak = lr_max * (s + (1 - s) * (W - 1) / W) if continues and W else lr_max
         low = eta_min if use_eta_min else 0.0
         return low + (peak - low) * (1 + math.cos(math.pi * t / T_max)) / 2
+
     return schedule
 
 
@@ -332,8 +371,11 @@ WRONG = [
     # (grader, wrong function, words the message must contain at hint level 2)
     (check_momentum_step, mom_dampening, ["dampening", "(1 − μ)"]),
     (check_momentum_step, mom_keras, ["parameter units", "Keras"]),
-    (check_momentum_step, mom_no_first_step_rule,
-     ["raised", "TypeError", "velocity` is None", "b = grad"]),
+    (
+        check_momentum_step,
+        mom_no_first_step_rule,
+        ["raised", "TypeError", "velocity` is None", "b = grad"],
+    ),
     (check_momentum_step, mom_nesterov, ["Nesterov"]),
     (check_momentum_step, mom_old_velocity, ["velocity from before"]),
     (check_adam_step, _adam(bias=False), ["skipped the bias correction"]),
@@ -358,8 +400,11 @@ WRONG = [
     (check_plateau_rule, _plateau(improved="none"), ["ignored min_delta"]),
     (check_plateau_rule, _plateau(improved="le"), ["strictly less"]),
     (check_plateau_rule, _plateau(best_on_any_decrease=True), ["updated best on every decrease"]),
-    (check_plateau_rule, _plateau(reset_after_drop=False),
-     ["After reducing the lr, wait must go back to 0"]),
+    (
+        check_plateau_rule,
+        _plateau(reset_after_drop=False),
+        ["After reducing the lr, wait must go back to 0"],
+    ),
     (check_plateau_rule, _plateau(divide=True), ["divided by factor"]),
     (check_lr_valley, _valley(contiguous=True), ["consecutive decreases", "gaps allowed"]),
     (check_lr_valley, _valley(strict=False), ["equal loss", "strictly"]),
@@ -403,10 +448,10 @@ def test_wrong_answers_fail_and_name_the_mistake(grader, fn, words, seed):
 @pytest.mark.parametrize("grader, fn, words", WRONG, ids=_id)
 def test_feedback_names_the_mistake_and_gives_the_rule_only_when_asked(grader, fn, words):
     levels = [grader(fn, hint=h) for h in (0, 1, 2)]
-    assert grader(fn).message == levels[0].message               # level 0 is the default
+    assert grader(fn).message == levels[0].message  # level 0 is the default
     mistake, full = levels[0].mistake, levels[0].diagnosis
     assert mistake and full.startswith(mistake)
-    fix = full[len(mistake):].strip()
+    fix = full[len(mistake) :].strip()
     # level 0: where, the numbers and the mistake by name; no fix, no rule
     assert report_where_and_mistake(levels[0]) and "The rule:" not in levels[0].message
     assert not fix or fix not in levels[0].message
@@ -421,8 +466,11 @@ def test_feedback_names_the_mistake_and_gives_the_rule_only_when_asked(grader, f
 
 
 def report_where_and_mistake(report):
-    return (report.where in report.message and "inputs:" in report.message
-            and f"Likely mistake: {report.mistake}" in report.message)
+    return (
+        report.where in report.message
+        and "inputs:" in report.message
+        and f"Likely mistake: {report.mistake}" in report.message
+    )
 
 
 @pytest.mark.parametrize("grader", [check_momentum_step, check_lr_valley])
@@ -437,8 +485,16 @@ def test_report_names_step_inputs_and_both_values():
     assert report.where == "case 1 of 4, step t=1"
     assert report.field == "new_params"
     text = report.message
-    for piece in ["inputs:", "grad", "beta2  = 0.999", "expected", "got", "largest difference",
-                  "new_m       ✓ correct", "new_v       ✓ correct"]:
+    for piece in [
+        "inputs:",
+        "grad",
+        "beta2  = 0.999",
+        "expected",
+        "got",
+        "largest difference",
+        "new_m       ✓ correct",
+        "new_v       ✓ correct",
+    ]:
         assert piece in text, piece
 
 
@@ -471,8 +527,15 @@ def stub(*args):
     return None
 
 
-GRADERS = [check_momentum_step, check_adam_step, check_cosine_restarts, check_dense_backward,
-           check_plateau_rule, check_lr_valley, check_warmup_cosine]
+GRADERS = [
+    check_momentum_step,
+    check_adam_step,
+    check_cosine_restarts,
+    check_dense_backward,
+    check_plateau_rule,
+    check_lr_valley,
+    check_warmup_cosine,
+]
 
 
 @pytest.mark.parametrize("grader", GRADERS, ids=lambda g: g.__name__)
@@ -533,7 +596,8 @@ def test_changing_an_input_in_place_is_reported():
 
 def test_nan_output_is_a_failure():
     report = check_dense_backward(
-        lambda x, W, b, g, a: (np.full(x.shape, np.nan), x.T @ g, g.sum(0)))
+        lambda x, W, b, g, a: (np.full(x.shape, np.nan), x.T @ g, g.sum(0))
+    )
     assert not report and "not finite" in report.message
     assert "NaN or inf" in report.diagnosis
 
@@ -574,8 +638,12 @@ def test_dense_reference_matches_finite_differences():
     # the reference drives gdsim's MLP with a constructed target; check that against a plain
     # finite-difference derivative of  L = Σ grad_out ⊙ φ(x W + b)
     rng = np.random.default_rng(0)
-    phis = {"linear": lambda z: z, "relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
-            "sigmoid": lambda z: 1 / (1 + np.exp(-z))}
+    phis = {
+        "linear": lambda z: z,
+        "relu": lambda z: np.maximum(z, 0),
+        "tanh": np.tanh,
+        "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    }
     for activation, phi in phis.items():
         x, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
         grad_out = rng.normal(size=(4, 2))
@@ -595,9 +663,15 @@ def test_dense_reference_matches_finite_differences():
             np.testing.assert_allclose(reference[k], numeric, rtol=1e-5, atol=1e-7)
 
 
-BUILDERS = [homework._momentum_exercise, homework._adam_exercise, homework._cosine_exercise,
-            homework._dense_exercise, homework._plateau_exercise, homework._valley_exercise,
-            homework._warmup_exercise]
+BUILDERS = [
+    homework._momentum_exercise,
+    homework._adam_exercise,
+    homework._cosine_exercise,
+    homework._dense_exercise,
+    homework._plateau_exercise,
+    homework._valley_exercise,
+    homework._warmup_exercise,
+]
 
 
 @pytest.mark.parametrize("build", BUILDERS, ids=lambda b: b.__name__)

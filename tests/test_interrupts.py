@@ -24,10 +24,11 @@ import pytest
 
 import gdsim
 
-pytestmark = pytest.mark.skipif(not (hasattr(os, "fork") and os.path.isdir("/proc/self")),
-                                reason="needs fork and /proc (Linux)")
+pytestmark = pytest.mark.skipif(
+    not (hasattr(os, "fork") and os.path.isdir("/proc/self")), reason="needs fork and /proc (Linux)"
+)
 
-PATIENCE = 90.0   # seconds to wait for a condition before declaring it false
+PATIENCE = 90.0  # seconds to wait for a condition before declaring it false
 
 
 def wait_until(condition, timeout=PATIENCE, interval=0.02):
@@ -47,7 +48,7 @@ def process_state(pid):
             stat = f.read()
     except OSError:
         return None
-    fields = stat.rsplit(")", 1)[1].split()   # the command name may hold spaces
+    fields = stat.rsplit(")", 1)[1].split()  # the command name may hold spaces
     return fields[0], int(fields[1])
 
 
@@ -114,8 +115,13 @@ class Script:
 
     def __enter__(self):
         self.out, self.err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
-        self.process = subprocess.Popen([sys.executable, "-c", SCRIPT], stdout=self.out,
-                                        stderr=self.err, text=True, start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", SCRIPT],
+            stdout=self.out,
+            stderr=self.err,
+            text=True,
+            start_new_session=True,
+        )
         self.workers = wait_until(lambda: running_children(self.process.pid, 2))
         if not self.workers:
             self.process.kill()
@@ -181,14 +187,15 @@ def test_workers_die_with_their_parent(how):
         os.kill(script.process.pid, how)
         script.finish()
         assert script.process.returncode == -how
-        assert wait_until(lambda: not any(alive(w) for w in script.workers)), \
-            [w for w in script.workers if alive(w)]
+        assert wait_until(lambda: not any(alive(w) for w in script.workers)), [
+            w for w in script.workers if alive(w)
+        ]
 
 
 # -- in this process: repeated interrupts, exceptions and a dying worker -----------------------
 
 LONG_STARTS = np.random.default_rng(1).uniform(-4, 4, (2 * 8192, 2))
-LONG_STEPS = 100_000   # about a minute on two cores: long enough to be interrupted in the middle
+LONG_STEPS = 100_000  # about a minute on two cores: long enough to be interrupted in the middle
 
 
 @pytest.fixture
@@ -199,7 +206,7 @@ def python_sigint():
     signal.signal(signal.SIGINT, previous)
 
 
-SEEN = []   # every worker a test saw, so that a failing test leaves none of them behind
+SEEN = []  # every worker a test saw, so that a failing test leaves none of them behind
 
 
 @pytest.fixture(autouse=True)
@@ -234,8 +241,15 @@ def when_workers_run(action, n=2):
 
 
 def long_simulate():
-    return gdsim.simulate("himmelblau", gdsim.Adam(lr=0.01), LONG_STARTS, LONG_STEPS,
-                          record="final", workers=2, progress=False)
+    return gdsim.simulate(
+        "himmelblau",
+        gdsim.Adam(lr=0.01),
+        LONG_STARTS,
+        LONG_STEPS,
+        record="final",
+        workers=2,
+        progress=False,
+    )
 
 
 def test_repeated_interrupts_leave_no_zombies_and_the_next_call_works(python_sigint):
@@ -258,8 +272,9 @@ def test_repeated_interrupts_leave_no_zombies_and_the_next_call_works(python_sig
         assert zombies_of(me) <= zombies_before
     starts = LONG_STARTS[:2048]
     run = gdsim.simulate("himmelblau", gdsim.Adam(lr=0.01), starts, 1500, record="final", workers=2)
-    reference = gdsim.simulate("himmelblau", gdsim.Adam(lr=0.01), starts, 1500, record="final",
-                               workers=1)
+    reference = gdsim.simulate(
+        "himmelblau", gdsim.Adam(lr=0.01), starts, 1500, record="final", workers=1
+    )
     np.testing.assert_array_equal(run.final, reference.final)
 
 
@@ -303,7 +318,7 @@ def test_a_worker_that_dies_has_its_blocks_computed_by_the_parent():
     """A worker killed from outside (as the kernel's out-of-memory killer would) leaves no hole:
     the parent computes its blocks, and the numbers are those of a run without workers."""
     starts = LONG_STARTS[:2048]
-    steps = 10_000   # each worker computes for half a second: time to kill one in the middle
+    steps = 10_000  # each worker computes for half a second: time to kill one in the middle
     killed = []
 
     def kill_one(workers):
@@ -312,12 +327,28 @@ def test_a_worker_that_dies_has_its_blocks_computed_by_the_parent():
             killed.append(workers[0])
 
     thread, _ = when_workers_run(kill_one)
-    run = gdsim.simulate("himmelblau", gdsim.Adam(lr=0.01), starts, steps, record="final",
-                         workers=2, block_size=1024, progress=False)
+    run = gdsim.simulate(
+        "himmelblau",
+        gdsim.Adam(lr=0.01),
+        starts,
+        steps,
+        record="final",
+        workers=2,
+        block_size=1024,
+        progress=False,
+    )
     thread.join()
     assert killed, "no worker was seen running, so none was killed"
-    reference = gdsim.simulate("himmelblau", gdsim.Adam(lr=0.01), starts, steps, record="final",
-                               workers=1, block_size=1024, progress=False)
+    reference = gdsim.simulate(
+        "himmelblau",
+        gdsim.Adam(lr=0.01),
+        starts,
+        steps,
+        record="final",
+        workers=1,
+        block_size=1024,
+        progress=False,
+    )
     np.testing.assert_array_equal(run.final, reference.final)
     np.testing.assert_array_equal(run.diverged_at, reference.diverged_at)
     assert not [c for c in killed if c in children_of(os.getpid())]
@@ -326,15 +357,18 @@ def test_a_worker_that_dies_has_its_blocks_computed_by_the_parent():
 def test_without_processes_to_fork_the_parent_computes_everything(monkeypatch):
     """fork failing (out of processes or memory) is no error: the blocks are computed here."""
     starts = LONG_STARTS[:4096]
-    reference = gdsim.simulate("himmelblau", gdsim.Adam(lr=0.01), starts, 600, record="final",
-                               workers=1, block_size=1024)
+    reference = gdsim.simulate(
+        "himmelblau", gdsim.Adam(lr=0.01), starts, 600, record="final", workers=1, block_size=1024
+    )
 
     def no_fork():
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
     from gdsim.sim import engine
+
     monkeypatch.setattr(engine, "PARALLEL_WORK", 0)
     monkeypatch.setattr(os, "fork", no_fork)
-    run = gdsim.simulate("himmelblau", gdsim.Adam(lr=0.01), starts, 600, record="final",
-                         workers=2, block_size=1024)
+    run = gdsim.simulate(
+        "himmelblau", gdsim.Adam(lr=0.01), starts, 600, record="final", workers=2, block_size=1024
+    )
     np.testing.assert_array_equal(run.final, reference.final)

@@ -7,11 +7,17 @@ import numpy as np
 import pytest
 
 from gdsim import datasets
-from gdsim.toolkit.landscape import (Landscape, RecordWeights, animate_landscape,
-                             filter_normalized_directions, loss_landscape, pca_directions,
-                             plot_landscape)
 from gdsim.nn import MLP, fit
 from gdsim.optimizers import SGD
+from gdsim.toolkit.landscape import (
+    Landscape,
+    RecordWeights,
+    animate_landscape,
+    filter_normalized_directions,
+    loss_landscape,
+    pca_directions,
+    plot_landscape,
+)
 
 LAYERS = [2, 8, 3]
 
@@ -28,8 +34,16 @@ def trained():
     X, y = datasets.blobs(200, centers=3, n_features=2, cluster_std=2, seed=2)
     model = MLP(LAYERS, seed=1)
     record = RecordWeights()
-    fit(model, SGD(lr=0.05, momentum=0.9), X, y, epochs=15, batch_size=32, callbacks=[record],
-        verbose=0)
+    fit(
+        model,
+        SGD(lr=0.05, momentum=0.9),
+        X,
+        y,
+        epochs=15,
+        batch_size=32,
+        callbacks=[record],
+        verbose=0,
+    )
     return model, X, y, record
 
 
@@ -87,10 +101,10 @@ def test_filter_normalization_matches_each_filter_norm(trained):
     dx, dy = filter_normalized_directions(weights, seed=0)
     for d in (dx, dy):
         for w, v in zip(weights, d):
-            if w.ndim == 2:      # one filter = one output unit = one column of (fan_in, fan_out)
+            if w.ndim == 2:  # one filter = one output unit = one column of (fan_in, fan_out)
                 assert np.allclose(np.linalg.norm(v, axis=0), np.linalg.norm(w, axis=0), rtol=1e-9)
             else:
-                assert np.all(v == 0)                  # ignore="biasbn"
+                assert np.all(v == 0)  # ignore="biasbn"
     assert not np.allclose(dx[0], dy[0])
     keep, _ = filter_normalized_directions(weights, seed=0, ignore=None)
     assert all(np.array_equal(v, w) for v, w in zip(keep[1::2], weights[1::2]))
@@ -103,11 +117,15 @@ def test_filter_normalization_matches_each_filter_norm(trained):
 def test_random_path_is_a_least_squares_projection(trained, random_slice):
     model, X, y, record = trained
     path, (dx, dy) = random_slice.path, random_slice.directions
-    plane = np.stack([np.concatenate([d.ravel() for d in dx]),
-                      np.concatenate([d.ravel() for d in dy])], 1)
-    residual = record.trajectory() - np.concatenate([w.ravel() for w in model.get_weights()]) \
+    plane = np.stack(
+        [np.concatenate([d.ravel() for d in dx]), np.concatenate([d.ravel() for d in dy])], 1
+    )
+    residual = (
+        record.trajectory()
+        - np.concatenate([w.ravel() for w in model.get_weights()])
         - path @ plane.T
-    assert np.allclose(plane.T @ residual.T, 0, atol=1e-9)     # what is left is off the plane
+    )
+    assert np.allclose(plane.T @ residual.T, 0, atol=1e-9)  # what is left is off the plane
     assert np.allclose(path[-1], 0, atol=1e-12)
     assert random_slice.path_loss[-1] == pytest.approx(random_slice.center_loss, rel=1e-12)
 
@@ -115,18 +133,18 @@ def test_random_path_is_a_least_squares_projection(trained, random_slice):
 def test_pca_coordinates_and_directions(trained, pca_slice):
     model, _, _, record = trained
     trajectory = record.trajectory()
-    assert trajectory.shape == (16, model.n_params)             # the start and 15 epochs
+    assert trajectory.shape == (16, model.n_params)  # the start and 15 epochs
     center = np.concatenate([w.ravel() for w in model.get_weights()])
     rows = (trajectory - center) * flat_mask(model.get_weights())
     components = np.stack([np.concatenate([d.ravel() for d in v]) for v in pca_slice.directions])
     assert np.allclose(components @ components.T, np.eye(2), atol=1e-12)
-    assert np.allclose(pca_slice.path, rows @ components.T, atol=1e-12)   # plain projections
-    assert np.allclose(pca_slice.path[-1], 0, atol=1e-12)                 # θ* is the origin
+    assert np.allclose(pca_slice.path, rows @ components.T, atol=1e-12)  # plain projections
+    assert np.allclose(pca_slice.path[-1], 0, atol=1e-12)  # θ* is the origin
     # numpy's SVD of the centred rows: the same components up to sign, the same ratios
     _, s, vt = np.linalg.svd(rows - rows.mean(0), full_matrices=False)
     assert np.allclose(np.abs(components), np.abs(vt[:2]), atol=1e-10)
-    assert np.allclose(pca_slice.explained_variance_ratio, (s ** 2 / (s ** 2).sum())[:2])
-    for c in components:                                           # svd_flip's sign convention
+    assert np.allclose(pca_slice.explained_variance_ratio, (s**2 / (s**2).sum())[:2])
+    for c in components:  # svd_flip's sign convention
         assert c[np.argmax(np.abs(c))] > 0
     assert "% of the path's variance" in pca_slice.axis_labels()[0]
     b0, b1 = pca_slice.bounds
@@ -146,7 +164,7 @@ def test_pca_matches_scikit_learn(trained, pca_slice):
 
 def test_trajectory_as_a_list_of_weight_lists(trained, pca_slice):
     model, X, y, record = trained
-    weights = [list(snapshot) for snapshot in record.snapshots]     # get_weights() per epoch
+    weights = [list(snapshot) for snapshot in record.snapshots]  # get_weights() per epoch
     again = loss_landscape(model, X, y, directions="pca", trajectory=weights, resolution=7)
     assert np.allclose(again.loss, pca_slice.loss, rtol=1e-12)
 

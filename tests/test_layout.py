@@ -34,14 +34,19 @@ def unit(path):
 
 
 def imports(path, module_level_only):
-    """(line, imported gdsim unit, imported names) for each ``from gdsim...`` / ``import gdsim...``."""
+    """(line, imported gdsim unit, imported names) for each ``from gdsim...`` /
+    ``import gdsim...``."""
     tree = ast.parse(path.read_text())
     nodes = tree.body if module_level_only else list(ast.walk(tree))
     for node in nodes:
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "gdsim":
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.split(".")[0] == "gdsim"
+        ):
             parts = node.module.split(".")
             names = [a.name for a in node.names]
-            if len(parts) == 1:   # from gdsim import sim, plotting
+            if len(parts) == 1:  # from gdsim import sim, plotting
                 for name in names:
                     yield node.lineno, name, []
             else:
@@ -69,8 +74,9 @@ def test_module_level_imports_follow_the_layers(path):
     for line, imported, _ in imports(path, module_level_only=True):
         if imported == here or imported not in LAYER:
             continue
-        assert LAYER[imported] <= LAYER[here], \
+        assert LAYER[imported] <= LAYER[here], (
             f"{path.relative_to(ROOT)}:{line} imports gdsim.{imported} from a later layer"
+        )
 
 
 @pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(ROOT)))
@@ -80,16 +86,21 @@ def test_no_private_name_crosses_a_subpackage(path):
         if imported == here:
             continue
         private = [n for n in names if n.startswith("_")]
-        assert not private, f"{path.relative_to(ROOT)}:{line} imports {private} from gdsim.{imported}"
+        assert not private, (
+            f"{path.relative_to(ROOT)}:{line} imports {private} from gdsim.{imported}"
+        )
 
 
 def test_the_simulator_runs_without_matplotlib():
-    script = ("import sys, gdsim\n"
-              "run = gdsim.simulate('himmelblau', gdsim.SGD(lr=0.01), [[1.0, 1.0]], 5)\n"
-              "maps = gdsim.basins('himmelblau', gdsim.SGD(lr=0.01), grid=4, steps=5)\n"
-              "fractions = maps.fractions()\n"
-              "print(sorted(m for m in sys.modules if m.startswith('matplotlib')))\n")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            cwd=ROOT.parent)
+    script = (
+        "import sys, gdsim\n"
+        "run = gdsim.simulate('himmelblau', gdsim.SGD(lr=0.01), [[1.0, 1.0]], 5)\n"
+        "maps = gdsim.basins('himmelblau', gdsim.SGD(lr=0.01), grid=4, steps=5)\n"
+        "fractions = maps.fractions()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('matplotlib')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT.parent
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

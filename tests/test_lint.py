@@ -32,7 +32,7 @@ def test_a_clean_figure_passes():
 
 def test_small_text_is_relative_to_the_width():
     fig, ax = plt.subplots(figsize=(20, 4), layout="constrained")
-    ax.set_title("a wide strip", fontsize=12)   # 20-inch figure: at least 16 pt
+    ax.set_title("a wide strip", fontsize=12)  # 20-inch figure: at least 16 pt
     assert "small text" in kinds(fig)
     narrow, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     ax.set_title("a narrow figure", fontsize=12)
@@ -74,7 +74,7 @@ def test_ticks_outside_the_view_are_not_counted():
     ax.set_yscale("log")
     ax.plot([1, 2], [1e-12, 1e2])
     fig.canvas.draw()
-    ax.set_ylim(1e-8, 1e2)   # ticks made for the first view stay behind, undrawn
+    ax.set_ylim(1e-8, 1e2)  # ticks made for the first view stay behind, undrawn
     assert lint(fig) == []
 
 

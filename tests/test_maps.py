@@ -8,11 +8,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from gdsim import optimizers, plotting, surfaces
+from gdsim import DIVERGED, NOT_CONVERGED, optimizers, plotting, surfaces
 from gdsim.plotting import maps as drawn_maps
 from gdsim.sim import maps
 from gdsim.teach import gallery
-from gdsim import DIVERGED, NOT_CONVERGED
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +49,9 @@ def test_labels_match_the_runs_and_diverged_starts_are_marked():
 
 def test_lr_sweep_gives_one_panel_per_value_and_pixel_centres():
     surface = surfaces.get("himmelblau")
-    basin_map = maps.basins(surface, optimizers.SGD(lr=0.01, momentum=0.5), 16, 60, lr=[0.005, 0.05])
+    basin_map = maps.basins(
+        surface, optimizers.SGD(lr=0.01, momentum=0.5), 16, 60, lr=[0.005, 0.05]
+    )
     assert basin_map.labels.shape == (2, 16, 16)
     assert basin_map.cell_labels == ["lr=0.005", "lr=0.05"]
     np.testing.assert_allclose(basin_map.x[[0, -1]], [-5 + 10 / 32, 5 - 10 / 32])
@@ -66,20 +67,35 @@ def test_lr_sweep_gives_one_panel_per_value_and_pixel_centres():
 
 
 def test_class_factory_and_adam_beta2_sweep():
-    basin_map = maps.basins("three_hump_camel", optimizers.Adam, 8, 30, lr=[0.05], beta2=[0.9, 0.999])
+    basin_map = maps.basins(
+        "three_hump_camel", optimizers.Adam, 8, 30, lr=[0.05], beta2=[0.9, 0.999]
+    )
     assert basin_map.labels.shape == (1, 2, 8, 8)
     assert basin_map.optimizer(1).beta2 == 0.999
 
 
 def test_stability_classes_on_the_quadratic_follow_the_theory():
-    q = surfaces.get("quadratic", condition=10)   # L = 10, so gradient descent needs lr < 0.2
+    q = surfaces.get("quadratic", condition=10)  # L = 10, so gradient descent needs lr < 0.2
     lrs = np.array([1e-4, 0.05, 0.15, 0.19, 0.21, 0.3])
     m = maps.stability(q, optimizers.SGD, 300, lr=lrs)
-    np.testing.assert_array_equal(m.classes[0], [maps.SLOW, maps.CONVERGED, maps.CONVERGED, maps.CONVERGED,
-                                                 maps.DIVERGED_CLASS, maps.DIVERGED_CLASS])
+    np.testing.assert_array_equal(
+        m.classes[0],
+        [
+            maps.SLOW,
+            maps.CONVERGED,
+            maps.CONVERGED,
+            maps.CONVERGED,
+            maps.DIVERGED_CLASS,
+            maps.DIVERGED_CLASS,
+        ],
+    )
     drawn = m.plot()
-    np.testing.assert_allclose(drawn.limit.get_xdata(), [3.5, 3.5])   # categorical axis: between 0.19 and 0.21
-    two = maps.stability(q, optimizers.SGD, 200, lr=np.geomspace(0.05, 0.6, 12), momentum=np.linspace(0, 0.9, 4))
+    np.testing.assert_allclose(
+        drawn.limit.get_xdata(), [3.5, 3.5]
+    )  # categorical axis: between 0.19 and 0.21
+    two = maps.stability(
+        q, optimizers.SGD, 200, lr=np.geomspace(0.05, 0.6, 12), momentum=np.linspace(0, 0.9, 4)
+    )
     assert two.classes.shape == (4, 12)
     limit = 2 * (1 + two.y[:, None]) / 10
     assert (two.classes[two.x[None, :] > limit * 1.1] == maps.DIVERGED_CLASS).all()
@@ -113,14 +129,18 @@ def test_stability_over_starts_and_bad_input():
 
 
 def test_tour_figures(tmp_path):
-    basins_png = gallery.basin_gallery(tmp_path / "basins.png", grid=24, steps=30)
-    stability_png = gallery.stability_figure(tmp_path / "stability.png", steps=40, resolution=(12, 6))
+    basins_png = gallery.save(
+        gallery.basins_by_lr(grid=24, steps=30, samples=0), tmp_path / "basins.png"
+    )
+    stability_png = gallery.save(
+        gallery.stability_map(steps=40, resolution=(12, 6)), tmp_path / "stability.png"
+    )
     assert basins_png.stat().st_size > 10_000 and stability_png.stat().st_size > 5_000
 
 
 def test_stability_over_starts_orders_rows_by_distance():
     surface = surfaces.get("himmelblau")
-    starts = np.array([[-4.0, 4.0], [3.2, 2.1], [0.0, 0.0]])     # far, near, middle
+    starts = np.array([[-4.0, 4.0], [3.2, 2.1], [0.0, 0.0]])  # far, near, middle
     result = maps.stability(surface, "sgd", steps=20, lr=[0.001, 0.01], starts=starts)
     assert np.all(np.diff(result.y) > 0)
     np.testing.assert_array_equal(result.run.positions[0, 0, :, :], starts[[1, 2, 0]])

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from torch_oracle import recorded_keys, torch_reference
 
 from gdsim.nn import MLP
 from gdsim.nn.mlp import ACTIVATIONS, INITS
@@ -34,15 +35,24 @@ def numerical_grads(model, X, y, h=1e-6):
     return grads
 
 
-HEADS = [("softmax", None, 3), ("softmax", "mse", 3), ("sigmoid", None, 1), ("sigmoid", None, 3),
-         ("sigmoid", "mse", 1), ("sigmoid", "mse", 3), ("linear", None, 1), ("linear", None, 2)]
+HEADS = [
+    ("softmax", None, 3),
+    ("softmax", "mse", 3),
+    ("sigmoid", None, 1),
+    ("sigmoid", None, 3),
+    ("sigmoid", "mse", 1),
+    ("sigmoid", "mse", 3),
+    ("linear", None, 1),
+    ("linear", None, 2),
+]
 
 
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
 @pytest.mark.parametrize("output, loss, C", HEADS)
 def test_gradients_match_central_differences(activation, output, loss, C):
-    model = MLP([3, 5, 4, C], activation=activation, output=output, loss=loss,
-                population=2, seed=[1, 2])
+    model = MLP(
+        [3, 5, 4, C], activation=activation, output=output, loss=loss, population=2, seed=[1, 2]
+    )
     X, y = data(C=C, kind="values" if output == "linear" else "labels")
     if output == "sigmoid" and C == 3:
         y = (np.random.default_rng(1).random((7, 3)) > 0.5).astype(float)  # multi-label targets
@@ -53,11 +63,18 @@ def test_gradients_match_central_differences(activation, output, loss, C):
         assert np.abs(analytic - numeric).max() / scale < 1e-6
 
 
-@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu", "linear"])
-@pytest.mark.parametrize("output, loss", [("softmax", "categorical_crossentropy"),
-                                          ("sigmoid", "binary_crossentropy"), ("linear", "mse")])
+TORCH_ACTIVATIONS = ["relu", "tanh", "sigmoid", "leaky_relu", "linear"]
+TORCH_HEADS = [
+    ("softmax", "categorical_crossentropy"),
+    ("sigmoid", "binary_crossentropy"),
+    ("linear", "mse"),
+]
+WEIGHT_NAMES = ("W0", "b0", "W1", "b1")
+
+
+@pytest.mark.parametrize("activation", TORCH_ACTIVATIONS)
+@pytest.mark.parametrize("output, loss", TORCH_HEADS)
 def test_loss_and_gradients_match_torch(activation, output, loss):
-    torch = pytest.importorskip("torch")
     C = 3
     model = MLP([2, 6, C], activation=activation, output=output, population=None, seed=3)
     rng = np.random.default_rng(5)
@@ -65,22 +82,42 @@ def test_loss_and_gradients_match_torch(activation, output, loss):
     y = rng.integers(0, C, 10) if output != "linear" else rng.normal(size=(10, C))
     if output == "sigmoid":
         y = (rng.random((10, C)) > 0.5).astype(float)
-    W0, b0, W1, b1 = (torch.tensor(w, requires_grad=True) for w in model.get_weights())
-    act = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
-           "leaky_relu": lambda t: torch.nn.functional.leaky_relu(t, 0.01),
-           "linear": lambda t: t}[activation]
-    z = act(torch.tensor(X) @ W0 + b0) @ W1 + b1
-    if output == "softmax":
-        reference = torch.nn.functional.cross_entropy(z, torch.tensor(y))
-    elif output == "sigmoid":
-        reference = torch.nn.functional.binary_cross_entropy_with_logits(z, torch.tensor(y))
-    else:
-        reference = torch.nn.functional.mse_loss(z, torch.tensor(y))
-    reference.backward()
+
+    def compute(torch):
+        W0, b0, W1, b1 = (torch.tensor(w, requires_grad=True) for w in model.get_weights())
+        act = {
+            "relu": torch.relu,
+            "tanh": torch.tanh,
+            "sigmoid": torch.sigmoid,
+            "leaky_relu": lambda t: torch.nn.functional.leaky_relu(t, 0.01),
+            "linear": lambda t: t,
+        }[activation]
+        z = act(torch.tensor(X) @ W0 + b0) @ W1 + b1
+        if output == "softmax":
+            reference = torch.nn.functional.cross_entropy(z, torch.tensor(y))
+        elif output == "sigmoid":
+            reference = torch.nn.functional.binary_cross_entropy_with_logits(z, torch.tensor(y))
+        else:
+            reference = torch.nn.functional.mse_loss(z, torch.tensor(y))
+        reference.backward()
+        grads = (W0.grad, b0.grad, W1.grad, b1.grad)
+        return {"loss": reference.item(), **dict(zip(WEIGHT_NAMES, grads))}
+
+    inputs = {"X": X, "y": y, **dict(zip(WEIGHT_NAMES, model.get_weights()))}
+    reference = torch_reference(f"nn/mlp/{activation}/{output}", compute, inputs=inputs)
     value, grads = model.loss_and_grads(X, y)
-    assert abs(value - reference.item()) < 1e-12
-    for ours, theirs in zip(grads, (W0.grad, b0.grad, W1.grad, b1.grad)):
-        assert np.allclose(ours, theirs.numpy(), rtol=1e-12, atol=1e-14)
+    assert abs(value - reference["loss"].item()) < 1e-12
+    for ours, theirs in zip(grads, (reference[name] for name in WEIGHT_NAMES)):
+        assert np.allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+def test_every_torch_record_is_used():
+    expected = {
+        f"nn/mlp/{activation}/{output}"
+        for activation in TORCH_ACTIVATIONS
+        for output, _ in TORCH_HEADS
+    }
+    assert recorded_keys("nn/mlp/") == expected
 
 
 def test_population_equals_separate_models():
@@ -109,7 +146,9 @@ def test_seed_rules():
     assert not np.array_equal(b.get_weights()[0][0], b.get_weights()[0][1])
     c = MLP([2, 4, 3], population=2)
     assert not np.array_equal(c.get_weights()[0][0], c.get_weights()[0][1])
-    assert np.array_equal(MLP([2, 4, 3], seed=5).get_weights()[0], MLP([2, 4, 3], seed=5).get_weights()[0])
+    assert np.array_equal(
+        MLP([2, 4, 3], seed=5).get_weights()[0], MLP([2, 4, 3], seed=5).get_weights()[0]
+    )
     with pytest.raises(ValueError, match="one seed per model"):
         MLP([2, 4, 3], population=3, seed=[1, 2])
 
@@ -122,12 +161,19 @@ def test_keras_default_initializers():
     he, glorot = np.sqrt(6 / 2), np.sqrt(6 / 53)
     assert np.abs(W0).max() <= he and np.abs(W0).max() > 0.99 * he
     assert np.abs(W1).max() <= glorot and np.abs(W1).max() > 0.98 * glorot
-    assert np.var(W0) == pytest.approx(2 / 2, rel=0.05)      # he: 2 / fan_in
-    assert np.var(W1) == pytest.approx(2 / 53, rel=0.05)     # glorot: 2 / (fan_in + fan_out)
+    assert np.var(W0) == pytest.approx(2 / 2, rel=0.05)  # he: 2 / fan_in
+    assert np.var(W1) == pytest.approx(2 / 53, rel=0.05)  # glorot: 2 / (fan_in + fan_out)
 
 
-@pytest.mark.parametrize("init, variance", [("he_normal", 2 / 100), ("glorot_normal", 2 / 300),
-                                            ("lecun_normal", 1 / 100), ("lecun_uniform", 1 / 100)])
+@pytest.mark.parametrize(
+    "init, variance",
+    [
+        ("he_normal", 2 / 100),
+        ("glorot_normal", 2 / 300),
+        ("lecun_normal", 1 / 100),
+        ("lecun_uniform", 1 / 100),
+    ],
+)
 def test_normal_initializers_have_the_named_variance(init, variance):
     W = MLP([100, 200, 2], init=init, seed=0).get_weights()[0]
     assert np.var(W) == pytest.approx(variance, rel=0.03)
@@ -161,7 +207,7 @@ def test_weights_roundtrip_and_broadcast(tmp_path):
     weights = model.get_weights()
     assert [w.shape for w in weights] == [(3, 2, 4), (3, 4), (3, 4, 3), (3, 3)]
     weights[0][0, 0, 0] = 123.0
-    assert model.get_weights()[0][0, 0, 0] != 123.0          # get_weights returns copies
+    assert model.get_weights()[0][0, 0, 0] != 123.0  # get_weights returns copies
     path = tmp_path / "w.npz"
     model.save_weights(path)
     other = MLP([2, 4, 3], population=3, seed=9)
@@ -172,10 +218,10 @@ def test_weights_roundtrip_and_broadcast(tmp_path):
     assert rebuilt.population == 3 and rebuilt.layers == [2, 4, 3]
     for a, b in zip(model.get_weights(), rebuilt.get_weights()):
         assert np.array_equal(a, b)
-    with np.load(path, allow_pickle=False) as stored:   # nothing pickled
+    with np.load(path, allow_pickle=False) as stored:  # nothing pickled
         assert len(stored.files) > 4
     single = MLP([2, 4, 3], seed=1)
-    other.set_weights(single.get_weights())             # one network copied into every member
+    other.set_weights(single.get_weights())  # one network copied into every member
     assert np.array_equal(other.get_weights()[2][1], single.get_weights()[2])
     with pytest.raises(ValueError, match=r"weights\[1\] must have shape"):
         model.set_weights([weights[0], np.zeros(5), weights[2], weights[3]])
@@ -213,7 +259,7 @@ def test_non_finite_member_is_recorded_not_raised():
     weights = model.get_weights()
     weights[0][1] = np.nan
     model.set_weights(weights)
-    scores = model.evaluate(X, y)   # pytest turns any RuntimeWarning into an error
+    scores = model.evaluate(X, y)  # pytest turns any RuntimeWarning into an error
     assert np.isfinite(scores["loss"][0]) and not np.isfinite(scores["loss"][1])
     assert scores["accuracy"][1] == 0.0
 

@@ -38,18 +38,36 @@ def rewrite(path, **changes):
 
 def test_the_whole_model_comes_back(tmp_path, blobs):
     X, y = blobs
-    model = MLP([2, 6, 5, 3], activation="tanh", output="sigmoid", init="lecun_normal",
-                output_init="glorot_normal", population=3, seed=[7, 8, 9])
+    model = MLP(
+        [2, 6, 5, 3],
+        activation="tanh",
+        output="sigmoid",
+        init="lecun_normal",
+        output_init="glorot_normal",
+        population=3,
+        seed=[7, 8, 9],
+    )
     model.freeze(1)
     fit(model, SGD(lr=0.1), X, y % 2 == 0, epochs=2, verbose=0)  # one sigmoid per class is fine
     path = model.save_weights(tmp_path / "model.npz")
     back = MLP.load(path)
-    for name in ("layers", "activation", "output", "loss", "init", "output_init", "population",
-                 "single", "seeds", "frozen", "trainable"):
+    for name in (
+        "layers",
+        "activation",
+        "output",
+        "loss",
+        "init",
+        "output_init",
+        "population",
+        "single",
+        "seeds",
+        "frozen",
+        "trainable",
+    ):
         assert getattr(back, name) == getattr(model, name), name
     for a, b in zip(model.get_weights(), back.get_weights()):
         assert a.dtype == b.dtype == np.float64 and np.array_equal(a, b)
-    with np.load(path, allow_pickle=False) as stored:          # every entry readable unpickled
+    with np.load(path, allow_pickle=False) as stored:  # every entry readable unpickled
         assert {"W2", "b2", "seeds", "streams", "frozen"} <= set(stored.files)
 
 
@@ -60,7 +78,7 @@ def test_training_goes_on_as_if_never_saved(tmp_path, blobs):
     h = fit(straight, SGD(lr=0.1, momentum=0.9), X, y, epochs=2, verbose=0)
     saved = MLP([2, 8, 3], population=2, seed=[1, 2])
     fit(saved, SGD(lr=0.1, momentum=0.9), X, y, epochs=2, verbose=0)
-    saved.save_weights(tmp_path / "half")                      # any name; nothing is appended
+    saved.save_weights(tmp_path / "half")  # any name; nothing is appended
     resumed = MLP.load(tmp_path / "half")
     h2 = fit(resumed, SGD(lr=0.1, momentum=0.9), X, y, epochs=2, verbose=0)
     # the shuffle streams continue where they were, so the same rows meet the same weights
@@ -87,14 +105,20 @@ def test_a_single_network_and_a_population_of_one_fit_each_other(tmp_path):
 def test_a_file_that_does_not_fit_the_model_is_refused(tmp_path):
     path = tmp_path / "three.npz"
     MLP([2, 4, 3], population=3, seed=0).save_weights(path)
-    with pytest.raises(ValueError, match=r"three\.npz holds a population of 3, this model is a "
-                                         r"population of 2"):
+    with pytest.raises(
+        ValueError,
+        match=r"three\.npz holds a population of 3, this model is a "
+        r"population of 2",
+    ):
         MLP([2, 4, 3], population=2).load_weights(path)
     with pytest.raises(ValueError, match=r"holds layers \[2, 4, 3\], this model has \[2, 5, 3\]"):
         MLP([2, 5, 3], population=3).load_weights(path)
     MLP([2, 4, 3], seed=0).save_weights(tmp_path / "single.npz")
-    with pytest.raises(ValueError, match=r"single\.npz holds a single network, this model is a "
-                                         r"population of 3 \(model\.set_weights"):
+    with pytest.raises(
+        ValueError,
+        match=r"single\.npz holds a single network, this model is a "
+        r"population of 3 \(model\.set_weights",
+    ):
         MLP([2, 4, 3], population=3).load_weights(tmp_path / "single.npz")
 
 
@@ -159,7 +183,7 @@ def test_wrong_kinds_of_entries_are_refused(tmp_path):
         MLP.load(path)
     data = entries(path)
     data["W0"] = np.zeros((2, 2, 4))
-    data["seeds"] = np.array([1, None], dtype=object)          # would need pickle to read
+    data["seeds"] = np.array([1, None], dtype=object)  # would need pickle to read
     with open(path, "wb") as file:
         np.savez(file, **data)
     with pytest.raises(ValueError, match=r"'seeds' holds dtype object"):
@@ -188,7 +212,7 @@ def test_a_header_that_declares_huge_shapes_is_refused_before_allocating(tmp_pat
     model = MLP([2, 4, 3], seed=0)
     model.save_weights(path)
     data = entries(path)
-    big = 200_000                         # one W0 of 200k x 200k floats would be 320 GB
+    big = 200_000  # one W0 of 200k x 200k floats would be 320 GB
     data["layers"] = np.array([big, big, 3])
     with zipfile.ZipFile(path, "w") as archive:
         for name, value in data.items():
@@ -199,9 +223,12 @@ def test_a_header_that_declares_huge_shapes_is_refused_before_allocating(tmp_pat
         archive.writestr("W0.npy", _npy((big, big), b"\0" * 64))
     tracemalloc.start()
     try:
-        with pytest.raises(ValueError, match=r"huge\.npz is corrupt: 'W0' declares shape "
-                                             r"\(200000, 200000\) \(320000000000 bytes\) but the "
-                                             r"archive holds 64 bytes"):
+        with pytest.raises(
+            ValueError,
+            match=r"huge\.npz is corrupt: 'W0' declares shape "
+            r"\(200000, 200000\) \(320000000000 bytes\) but the "
+            r"archive holds 64 bytes",
+        ):
             MLP.load(path)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -219,4 +246,4 @@ def test_checkpoints_written_during_training_load_back(tmp_path, blobs):
     back = MLP.load(tmp_path / "best.npz")
     for a, b in zip(back.get_weights(), checkpoint.best_weights):
         assert np.array_equal(a, b)
-    assert [p.name for p in tmp_path.iterdir()] == ["best.npz"]   # no partial file left behind
+    assert [p.name for p in tmp_path.iterdir()] == ["best.npz"]  # no partial file left behind

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from torch_oracle import recorded_keys, torch_reference
 
 from gdsim import datasets
 from gdsim.nn import MLP, fit
@@ -17,59 +18,104 @@ def test_population_equals_separate_models(blobs):
     X, X_val, y, y_val = blobs
     seeds, lrs, momenta = [3, 4, 5], [0.1, 0.05, 0.01], [0.0, 0.9, 0.5]
     pop = MLP([2, 8, 3], population=3, seed=seeds)
-    h = fit(pop, SGD(lr=lrs, momentum=momenta), X, y, epochs=3, batch_size=16,
-            validation_data=(X_val, y_val), verbose=0)
+    h = fit(
+        pop,
+        SGD(lr=lrs, momentum=momenta),
+        X,
+        y,
+        epochs=3,
+        batch_size=16,
+        validation_data=(X_val, y_val),
+        verbose=0,
+    )
     for k in range(3):
         one = MLP([2, 8, 3], seed=seeds[k])
-        h1 = fit(one, SGD(lr=lrs[k], momentum=momenta[k]), X, y, epochs=3, batch_size=16,
-                 validation_data=(X_val, y_val), verbose=0)
-        for w_pop, w_one in zip(pop.get_weights(), one.get_weights()):
+        h1 = fit(
+            one,
+            SGD(lr=lrs[k], momentum=momenta[k]),
+            X,
+            y,
+            epochs=3,
+            batch_size=16,
+            validation_data=(X_val, y_val),
+            verbose=0,
+        )
         # exact: member k goes through the same BLAS calls, of the same shapes, as the lone
         # network (per-member reductions, population-independent evaluation chunks)
+        for w_pop, w_one in zip(pop.get_weights(), one.get_weights()):
             assert np.array_equal(w_pop[k], w_one)
         for name in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
             assert np.array_equal(h[name][:, k], h1[name]), name
 
 
-@pytest.mark.parametrize("make", [
-    lambda torch, p: (SGD(lr=0.05, momentum=0.9), torch.optim.SGD(p, lr=0.05, momentum=0.9)),
-    lambda torch, p: (Adam(lr=0.01), torch.optim.Adam(p, lr=0.01)),
-    lambda torch, p: (RMSprop(lr=0.01), torch.optim.RMSprop(p, lr=0.01)),
-    lambda torch, p: (Adagrad(lr=0.05), torch.optim.Adagrad(p, lr=0.05)),
-])
-def test_training_loop_matches_torch(blobs, make):
-    torch = pytest.importorskip("torch")
+TORCH_TRAINING = {  # gdsim's optimizer and torch's, with the same hyperparameters
+    "SGD": (
+        lambda: SGD(lr=0.05, momentum=0.9),
+        lambda torch, p: torch.optim.SGD(p, lr=0.05, momentum=0.9),
+    ),
+    "Adam": (lambda: Adam(lr=0.01), lambda torch, p: torch.optim.Adam(p, lr=0.01)),
+    "RMSprop": (lambda: RMSprop(lr=0.01), lambda torch, p: torch.optim.RMSprop(p, lr=0.01)),
+    "Adagrad": (lambda: Adagrad(lr=0.05), lambda torch, p: torch.optim.Adagrad(p, lr=0.05)),
+}
+WEIGHT_NAMES = ("W0", "b0", "W1", "b1")
+
+
+@pytest.mark.parametrize("name", TORCH_TRAINING)
+def test_training_loop_matches_torch(blobs, name):
+    make_ours, make_theirs = TORCH_TRAINING[name]
     X, _, y, _ = blobs
     model = MLP([2, 10, 3], seed=0)
-    tensors = [torch.tensor(w, requires_grad=True) for w in model.get_weights()]
-    ours, theirs = make(torch, tensors)
-    history = fit(model, ours, X, y, epochs=4, batch_size=32, shuffle=False, verbose=0, batch_loss=True)
-    W0, b0, W1, b1 = tensors
-    losses = []
-    for _ in range(4):
-        for start in range(0, len(X), 32):
-            xb, yb = torch.tensor(X[start:start + 32]), torch.tensor(y[start:start + 32])
-            theirs.zero_grad()
-            loss = torch.nn.functional.cross_entropy(torch.relu(xb @ W0 + b0) @ W1 + b1, yb)
-            loss.backward()
-            theirs.step()
-            losses.append(loss.item())
-    assert np.allclose(history.batch_loss, losses, rtol=1e-10, atol=1e-12)
-    for w, t in zip(model.get_weights(), tensors):
-        assert np.allclose(w, t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    initial = model.get_weights()
+
+    def compute(torch):
+        tensors = [torch.tensor(w, requires_grad=True) for w in initial]
+        theirs = make_theirs(torch, tensors)
+        W0, b0, W1, b1 = tensors
+        losses = []
+        for _ in range(4):
+            for start in range(0, len(X), 32):
+                xb, yb = torch.tensor(X[start : start + 32]), torch.tensor(y[start : start + 32])
+                theirs.zero_grad()
+                loss = torch.nn.functional.cross_entropy(torch.relu(xb @ W0 + b0) @ W1 + b1, yb)
+                loss.backward()
+                theirs.step()
+                losses.append(loss.item())
+        return {"batch_loss": np.array(losses), **dict(zip(WEIGHT_NAMES, tensors))}
+
+    inputs = {"X": X, "y": y, **dict(zip(WEIGHT_NAMES, initial))}
+    reference = torch_reference(f"nn/training/{name}", compute, inputs=inputs)
+    history = fit(
+        model, make_ours(), X, y, epochs=4, batch_size=32, shuffle=False, verbose=0, batch_loss=True
+    )
+    assert np.allclose(history.batch_loss, reference["batch_loss"], rtol=1e-10, atol=1e-12)
+    for w, weight_name in zip(model.get_weights(), WEIGHT_NAMES):
+        assert np.allclose(w, reference[weight_name], rtol=1e-10, atol=1e-12)
+
+
+def test_every_torch_record_is_used():
+    assert recorded_keys("nn/training/") == {f"nn/training/{name}" for name in TORCH_TRAINING}
 
 
 def test_history_shapes_and_running_metrics(blobs):
     X, X_val, y, y_val = blobs
     model = MLP([2, 8, 3], population=4, seed=[0, 1, 2, 3])
-    h = fit(model, SGD(lr=0.05), X, y, epochs=5, batch_size=32, validation_data=(X_val, y_val),
-            verbose=0, batch_loss=True)
+    h = fit(
+        model,
+        SGD(lr=0.05),
+        X,
+        y,
+        epochs=5,
+        batch_size=32,
+        validation_data=(X_val, y_val),
+        verbose=0,
+        batch_loss=True,
+    )
     for name in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
         assert h[name].shape == (5, 4) and getattr(h, name) is h[name]
-    assert h.batch_loss.shape == (5 * 5, 4)        # 150 rows: 4 batches of 32 and one of 22
+    assert h.batch_loss.shape == (5 * 5, 4)  # 150 rows: 4 batches of 32 and one of 22
     sizes = np.array([32, 32, 32, 32, 22])
     weighted = (h.batch_loss.reshape(5, 5, 4) * sizes[None, :, None]).sum(1) / 150
-    assert np.allclose(h.loss, weighted)          # Keras: mean over batches weighted by size
+    assert np.allclose(h.loss, weighted)  # Keras: mean over batches weighted by size
     assert np.array_equal(h.epoch, np.arange(5))
     assert h.params["steps"] == 5 and h.shape == (4,)
     assert not h.diverged.any()
@@ -85,12 +131,20 @@ def test_train_metrics_are_those_before_each_update(blobs):
     X, X_val, y, y_val = blobs
     model = MLP([2, 8, 3], population=2, seed=[0, 1])
     before = model.evaluate(X, y)
-    h = fit(model, SGD(lr=0.1), X, y, epochs=2, batch_size=len(X), validation_data=(X_val, y_val),
-            verbose=0)
+    h = fit(
+        model,
+        SGD(lr=0.1),
+        X,
+        y,
+        epochs=2,
+        batch_size=len(X),
+        validation_data=(X_val, y_val),
+        verbose=0,
+    )
     assert np.allclose(h.loss[0], before["loss"], rtol=1e-13)
     assert np.allclose(h.accuracy[0], before["accuracy"])
     after = model.evaluate(X_val, y_val)
-    assert np.allclose(h.val_loss[-1], after["loss"], rtol=1e-13)   # val: full pass at epoch end
+    assert np.allclose(h.val_loss[-1], after["loss"], rtol=1e-13)  # val: full pass at epoch end
 
 
 def test_single_model_history_has_no_population_axis(blobs):
@@ -114,8 +168,16 @@ def test_schedules_step_per_batch_or_epoch(blobs, schedule_per):
     X, _, y, _ = blobs
     decays = np.array([1e-1, 1e-2, 1e-3])
     model = MLP([2, 4, 3], population=3, seed=0)
-    h = fit(model, SGD(lr=time_decay(0.01, decays)), X, y, epochs=4, batch_size=32,
-            schedule_per=schedule_per, verbose=0)
+    h = fit(
+        model,
+        SGD(lr=time_decay(0.01, decays)),
+        X,
+        y,
+        epochs=4,
+        batch_size=32,
+        schedule_per=schedule_per,
+        verbose=0,
+    )
     epochs = np.arange(4)[:, None]
     last_step = epochs * 5 + 4 if schedule_per == "batch" else epochs
     assert np.allclose(h.lr, 0.01 / (1 + decays * last_step), rtol=1e-14)
@@ -135,7 +197,9 @@ def test_per_member_schedule_equals_separate_runs(blobs):
 def test_adam_betas_per_member(blobs):
     X, _, y, _ = blobs
     pop = MLP([2, 4, 3], population=2, seed=1)
-    fit(pop, Adam(lr=0.01, betas=([0.9, 0.5], 0.999), convention="keras"), X, y, epochs=2, verbose=0)
+    fit(
+        pop, Adam(lr=0.01, betas=([0.9, 0.5], 0.999), convention="keras"), X, y, epochs=2, verbose=0
+    )
     one = MLP([2, 4, 3], seed=1)
     fit(one, Adam(lr=0.01, betas=(0.5, 0.999), convention="keras"), X, y, epochs=2, verbose=0)
     assert np.array_equal(pop.get_weights()[0][1], one.get_weights()[0])
@@ -147,7 +211,7 @@ def test_shuffling_is_seeded_and_continues_across_calls(blobs):
     fit(a, SGD(lr=0.1), X, y, epochs=4, verbose=0)
     fit(b, SGD(lr=0.1), X, y, epochs=2, verbose=0)
     fit(b, SGD(lr=0.1), X, y, epochs=2, verbose=0)
-    assert np.array_equal(a.get_weights()[0], b.get_weights()[0])    # plain SGD has no state
+    assert np.array_equal(a.get_weights()[0], b.get_weights()[0])  # plain SGD has no state
     fit(c, SGD(lr=0.1), X, y, epochs=4, verbose=0, seed=99)
     assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
     d = MLP([2, 4, 3], seed=3)
@@ -172,8 +236,15 @@ def test_shuffle_of_a_member_does_not_depend_on_population_size(blobs):
 def test_divergence_is_recorded_and_the_rest_train_on(blobs):
     X, X_val, y, y_val = blobs
     model = MLP([2, 8, 3], activation="linear", population=3, seed=0)
-    h = fit(model, SGD(lr=[1e3, 0.1, 1e4], momentum=0.9), X, y, epochs=20,
-            validation_data=(X_val, y_val), verbose=0)
+    h = fit(
+        model,
+        SGD(lr=[1e3, 0.1, 1e4], momentum=0.9),
+        X,
+        y,
+        epochs=20,
+        validation_data=(X_val, y_val),
+        verbose=0,
+    )
     assert h.diverged.tolist() == [True, False, True]
     assert h.diverged_at[0] >= 0 and h.diverged_at[1] == -1
     assert np.all(np.isfinite(h.loss[:, 1])) and h.accuracy[-1, 1] > 0.6
@@ -231,8 +302,11 @@ def test_bad_input(blobs):
 
 def test_a_list_of_optimizers_trains_groups_of_members(blobs):
     X, X_val, y, y_val = blobs
-    optimizers = [SGD(lr=0.01, momentum=0.9, convention="keras"), Adam(lr=0.01, convention="keras"),
-                  RMSprop(lr=0.001, alpha=0.9, eps=1e-7)]
+    optimizers = [
+        SGD(lr=0.01, momentum=0.9, convention="keras"),
+        Adam(lr=0.01, convention="keras"),
+        RMSprop(lr=0.001, alpha=0.9, eps=1e-7),
+    ]
     pop = MLP([2, 6, 3], population=6, seed=[1, 2] * 3)
     h = fit(pop, optimizers, X, y, epochs=3, validation_data=(X_val, y_val), verbose=0)
     for g, optimizer in enumerate(optimizers):
@@ -253,20 +327,23 @@ def test_a_list_of_optimizers_trains_groups_of_members(blobs):
 
 from gdsim import schedules  # noqa: E402
 from gdsim.nn.callbacks import Callback, UpdateRatios  # noqa: E402
+from gdsim.nn.discriminative import even_mults, layer_lrs  # noqa: E402
 from gdsim.nn.policies import fit_one_cycle, fit_sgdr, with_schedule  # noqa: E402
 from gdsim.plotting.curves import plot_cycle  # noqa: E402
-from gdsim.nn.discriminative import even_mults, layer_lrs  # noqa: E402
-
 
 
 def _batches(X, y, batch_size, epochs):
     """The batches fit(shuffle=False) trains on, in order."""
-    return [(X[s:s + batch_size], y[s:s + batch_size]) for _ in range(epochs)
-            for s in range(0, len(X), batch_size)]
+    return [
+        (X[s : s + batch_size], y[s : s + batch_size])
+        for _ in range(epochs)
+        for s in range(0, len(X), batch_size)
+    ]
 
 
 def _sgd_by_hand(model, batches, lr, momentum):
-    """PyTorch SGD (b = g on the first step, then b = μ_t·b + g; θ -= η_t·b), μ_t and η_t given per step."""
+    """PyTorch SGD (b = g on the first step, then b = μ_t·b + g; θ -= η_t·b), μ_t and η_t
+    given per step."""
     weights = model.get_weights()
     buffers = None
     for t, (Xb, yb) in enumerate(batches):
@@ -293,28 +370,37 @@ def _adamw_by_hand(model, batches, lr, beta1, beta2, eps, wd):
         weights = [w * (1 - lr[i] * wd) for w in weights]
         m = [b1 * a + (1 - b1) * g for a, g in zip(m, grads)]
         v = [beta2 * a + (1 - beta2) * g * g for a, g in zip(v, grads)]
-        weights = [w - lr[i] / (1 - b1**t) * a / (np.sqrt(s) / np.sqrt(1 - beta2**t) + eps)
-                   for w, a, s in zip(weights, m, v)]
+        weights = [
+            w - lr[i] / (1 - b1**t) * a / (np.sqrt(s) / np.sqrt(1 - beta2**t) + eps)
+            for w, a, s in zip(weights, m, v)
+        ]
     return weights
 
 
 def _fastai_combined_cos(pct, start, middle, end, pos):
     """REFERENCE.md §5: sched_cos(a, b, p) = a + (1 + cos(π(1 − p)))(b − a)/2 on two phases."""
+
     def sched_cos(a, b, p):
         return a + (1 + np.cos(np.pi * (1 - p))) * (b - a) / 2
-    return np.where(pos < pct, sched_cos(start, middle, pos / pct),
-                    sched_cos(middle, end, (pos - pct) / (1 - pct)))
+
+    return np.where(
+        pos < pct,
+        sched_cos(start, middle, pos / pct),
+        sched_cos(middle, end, (pos - pct) / (1 - pct)),
+    )
 
 
 def _close(a_list, b_list, tol=1e-10):
-    return max(np.abs(a - b).max() / (np.abs(b).max() + 1e-300) for a, b in zip(a_list, b_list)) <= tol
+    return (
+        max(np.abs(a - b).max() / (np.abs(b).max() + 1e-300) for a, b in zip(a_list, b_list)) <= tol
+    )
 
 
 def test_fit_one_cycle_is_fastais_schedule_and_adam(blobs):
     X, _, y, _ = blobs
     X = X[:100]
     y = y[:100]
-    epochs, bs = 4, 32                   # 4 batches per epoch, 16 updates
+    epochs, bs = 4, 32  # 4 batches per epoch, 16 updates
     model = MLP([2, 5, 3], seed=4)
     start = model.copy()
     h = fit_one_cycle(model, X, y, epochs, lr_max=0.02, batch_size=bs, shuffle=False, verbose=0)
@@ -336,22 +422,26 @@ def test_one_cycle_momentum_drives_sgd_per_batch(blobs):
     model = MLP([2, 4, 3], population=2, seed=[1, 2])
     start = [MLP([2, 4, 3], seed=s) for s in (1, 2)]
     schedule = schedules.one_cycle(0.05, total_steps=9, pct_start=0.3)
-    h = fit(model, with_schedule(SGD(momentum=0.9), schedule), X, y, epochs=3, shuffle=False,
-            verbose=0)
+    h = fit(
+        model, with_schedule(SGD(momentum=0.9), schedule), X, y, epochs=3, shuffle=False, verbose=0
+    )
     steps = np.arange(9)
     momentum = schedule.momentum(steps)
-    assert np.ptp(momentum) > 0.05                      # it does move
+    assert np.ptp(momentum) > 0.05  # it does move
     for k in range(2):
         expected = _sgd_by_hand(start[k], _batches(X, y, 32, 3), schedule(steps), momentum)
         assert _close([w[k] for w in model.get_weights()], expected)
     assert np.allclose(h.lr, schedule(np.array([2, 5, 8]))[:, None], rtol=1e-15)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: schedules.cyclic(0.001, 0.05, step_size_up=3, step_size_down=2),
-    lambda: schedules.sgdr(0.05, T_0=4, T_mult=2),
-    lambda: schedules.one_cycle(0.05, total_steps=12, convention="fastai"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: schedules.cyclic(0.001, 0.05, step_size_up=3, step_size_down=2),
+        lambda: schedules.sgdr(0.05, T_0=4, T_mult=2),
+        lambda: schedules.one_cycle(0.05, total_steps=12, convention="fastai"),
+    ],
+)
 def test_cyclical_schedules_advance_per_batch(blobs, make):
     X, _, y, _ = blobs
     X, y = X[:128], y[:128]
@@ -368,7 +458,7 @@ def test_cyclical_schedules_advance_per_batch(blobs, make):
 
 def test_with_schedule_follows_fastai_on_plain_sgd_and_uses_beta1_for_adam():
     oc = schedules.one_cycle(0.1, total_steps=10)
-    assert with_schedule(SGD(lr=0.1), oc).momentum == 0.0      # no momentum stays none
+    assert with_schedule(SGD(lr=0.1), oc).momentum == 0.0  # no momentum stays none
     assert with_schedule(SGD(lr=0.1, momentum=0.9), oc).momentum is oc.momentum
     assert with_schedule(Adam(), oc).beta1 is oc.momentum
     assert with_schedule(Adam(), oc, cycle_momentum=False).beta1 == 0.9
@@ -379,9 +469,10 @@ def test_with_schedule_follows_fastai_on_plain_sgd_and_uses_beta1_for_adam():
 
 def test_fit_sgdr_cycles_per_batch_and_allows_cycle_mult_1(blobs):
     X, _, y, _ = blobs
-    X, y = X[:64], y[:64]                                    # 2 batches per epoch
-    h = fit_sgdr(MLP([2, 4, 3], seed=0), X, y, n_cycles=3, cycle_len=1, lr_max=0.01, cycle_mult=2,
-                 verbose=0)
+    X, y = X[:64], y[:64]  # 2 batches per epoch
+    h = fit_sgdr(
+        MLP([2, 4, 3], seed=0), X, y, n_cycles=3, cycle_len=1, lr_max=0.01, cycle_mult=2, verbose=0
+    )
     assert len(h.epoch) == 7 and len(h.batch_lr) == 14
     lengths = [2, 4, 8]
     expected = np.concatenate([0.01 * (1 + np.cos(np.pi * np.arange(T) / T)) / 2 for T in lengths])
@@ -395,11 +486,21 @@ def test_fit_one_cycle_slice_gives_each_layer_its_peak(blobs):
     X, y = X[:32], y[:32]
     model = MLP([2, 4, 4, 3], seed=2)
     start = model.copy()
-    fit_one_cycle(model, X, y, 1, lr_max=slice(1e-4, 1e-2), optimizer=SGD(lr=0.1), moms=None,
-                  pct_start=0.5, verbose=0, shuffle=False)
+    fit_one_cycle(
+        model,
+        X,
+        y,
+        1,
+        lr_max=slice(1e-4, 1e-2),
+        optimizer=SGD(lr=0.1),
+        moms=None,
+        pct_start=0.5,
+        verbose=0,
+        shuffle=False,
+    )
     peaks = even_mults(1e-4, 1e-2, 3)
     _, grads = start.loss_and_grads(X, y)
-    for layer, peak in enumerate(peaks):         # one update at pos 0: lr = peak / div
+    for layer, peak in enumerate(peaks):  # one update at pos 0: lr = peak / div
         for j in (2 * layer, 2 * layer + 1):
             expected = start.get_weights()[j] - peak / 25 * grads[j]
             assert np.allclose(model.get_weights()[j], expected, rtol=1e-12, atol=1e-15)
@@ -415,6 +516,7 @@ def test_plot_cycle_draws_lr_momentum_and_loss(blobs):
     assert np.allclose(drawn.momentum[0].get_ydata(), h.batch_momentum[:, 1])
     assert np.allclose(drawn.raw[0].get_ydata(), h.batch_loss[:, 1])
     import matplotlib.pyplot as plt
+
     plt.close("all")
     with pytest.raises(ValueError, match="batch_lr"):
         plot_cycle(fit(MLP([2, 4, 3], seed=0), SGD(lr=0.1), X, y, verbose=0))
@@ -440,9 +542,18 @@ def test_batch_hooks_set_the_lr_of_this_batch_and_stop_members_mid_epoch(blobs):
     X, _, y, _ = blobs
     model = MLP([2, 4, 3], population=2, seed=1)
     probe = _Probe()
-    h = fit(model, SGD(lr=0.1), X, y, epochs=2, shuffle=False, batch_loss=True, callbacks=[probe],
-            verbose=0)
-    assert np.array_equal(np.array(probe.losses), h.batch_loss[:len(probe.losses)])
+    h = fit(
+        model,
+        SGD(lr=0.1),
+        X,
+        y,
+        epochs=2,
+        shuffle=False,
+        batch_loss=True,
+        callbacks=[probe],
+        verbose=0,
+    )
+    assert np.array_equal(np.array(probe.losses), h.batch_loss[: len(probe.losses)])
     assert h.stopped_at.tolist() == [0, -1]
     assert np.all(np.isnan(h.loss[:, 0])) and np.all(np.isfinite(h.loss[:, 1]))
     # member 0: lr 0.1 for batches 0-1, then 0 for batch 2, then 0 for batch 3 too; stopped after
@@ -485,7 +596,7 @@ def test_layer_lrs_and_lr_mult(blobs):
     ha = fit(a, SGD(lr=1.0, momentum=0.9), X, y, epochs=2, verbose=0, layer_lrs=slice(1e-3, 1e-1))
     hb = fit(b, SGD(lr=0.1, momentum=0.9), X, y, epochs=2, verbose=0, lr_mult=[0.01, 1.0])
     assert _close(a.get_weights(), b.get_weights(), 1e-12)
-    assert np.allclose(ha.lr, 0.1) and np.allclose(hb.lr, 0.1)   # history.lr: the top layer's
+    assert np.allclose(ha.lr, 0.1) and np.allclose(hb.lr, 0.1)  # history.lr: the top layer's
     # one row per layer and a column per member equals separate runs
     pop = MLP([2, 5, 3], population=2, seed=[1, 2])
     fit(pop, SGD(lr=0.1), X, y, epochs=1, verbose=0, layer_lrs=[[0.01, 0.05], [0.1, 0.02]])
@@ -501,7 +612,15 @@ def test_layer_lrs_and_lr_mult(blobs):
     with pytest.raises(ValueError, match=r"layer_lrs must give one value per layer \(2\), got 3"):
         fit(MLP([2, 5, 3], seed=1), SGD(lr=0.1), X, y, verbose=0, layer_lrs=[0.1, 0.1, 0.1])
     with pytest.raises(ValueError, match="not both"):
-        fit(MLP([2, 5, 3], seed=1), SGD(lr=0.1), X, y, verbose=0, layer_lrs=[0.1, 0.1], lr_mult=[1, 1])
+        fit(
+            MLP([2, 5, 3], seed=1),
+            SGD(lr=0.1),
+            X,
+            y,
+            verbose=0,
+            layer_lrs=[0.1, 0.1],
+            lr_mult=[1, 1],
+        )
     with pytest.raises(ValueError, match="lr > 0"):
         fit(MLP([2, 5, 3], seed=1), SGD(lr=0.1), X, y, verbose=0, layer_lrs=[0.0, 0.0])
     with pytest.raises(ValueError, match="must be >= 0"):
@@ -517,7 +636,9 @@ def test_update_ratios_measure_each_layer(blobs):
     model = MLP([2, 5, 3], seed=0).freeze(1)
     start = model.copy()
     recorder = UpdateRatios()
-    fit(model, SGD(lr=0.1), X[:32], y[:32], epochs=1, verbose=0, callbacks=[recorder], shuffle=False)
+    fit(
+        model, SGD(lr=0.1), X[:32], y[:32], epochs=1, verbose=0, callbacks=[recorder], shuffle=False
+    )
     ratios = recorder.ratios
     assert ratios.shape == (1, 2, 1) and ratios[0, 0, 0] == 0.0
     step = model.theta[1] - start.theta[1]

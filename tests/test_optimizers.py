@@ -1,6 +1,7 @@
 """Tests for gdsim.optimizers: whole trajectories against an independent scalar reference
 (REFERENCE.md §1 for PyTorch, §2.1 for Keras 3), the hand-computed numbers of §8, PyTorch itself
-as an oracle when installed, defaults, per-run arrays and schedules, purity, and bad input.
+as an oracle (recorded in tests/reference/, checked against live torch where installed), defaults,
+per-run arrays and schedules, purity, and bad input.
 
 Every optimizer configuration lives in CONFIGS: adding an entry covers a new optimizer or option
 in the reference, oracle, purity and sweep tests.
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
+from torch_oracle import recorded_keys, torch_reference
 
 import gdsim
 from gdsim import optimizers, schedules, surfaces
@@ -26,14 +28,18 @@ RTOL = 1e-10
 
 TORCH_DEFAULTS = {
     "SGD": dict(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False),
-    "Adagrad": dict(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10),
+    "Adagrad": dict(
+        lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10
+    ),
     "RMSprop": dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False),
     "Adam": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False),
     "AdamW": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False),
 }
 KERAS_DEFAULTS = {
     "SGD": dict(lr=1e-2, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False),
-    "Adagrad": dict(lr=1e-3, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.1, eps=1e-7),
+    "Adagrad": dict(
+        lr=1e-3, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.1, eps=1e-7
+    ),
     "RMSprop": dict(lr=1e-3, alpha=0.9, eps=1e-7, weight_decay=0.0, momentum=0.0, centered=False),
     "Adam": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-7, weight_decay=0.0, amsgrad=False),
     "AdamW": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-7, weight_decay=4e-3, amsgrad=False),
@@ -45,6 +51,7 @@ DEFAULTS = {"pytorch": TORCH_DEFAULTS, "keras": KERAS_DEFAULTS}
 # The reference: REFERENCE.md pseudo-code for ONE coordinate, in Python floats and `math`.
 # Each function takes θ, g, this coordinate's state dict s, the 1-based step t and the
 # hyperparameters of this step, and returns the new θ.
+
 
 def torch_sgd(theta, g, s, t, hp):
     lr, mu, tau, wd = hp["lr"], hp["momentum"], hp["dampening"], hp["weight_decay"]
@@ -149,11 +156,15 @@ def keras_adam(theta, g, s, t, hp):
 
 
 REFERENCE_STEP = {
-    ("pytorch", "SGD"): torch_sgd, ("pytorch", "Adagrad"): torch_adagrad,
-    ("pytorch", "RMSprop"): torch_rmsprop, ("pytorch", "Adam"): torch_adam,
+    ("pytorch", "SGD"): torch_sgd,
+    ("pytorch", "Adagrad"): torch_adagrad,
+    ("pytorch", "RMSprop"): torch_rmsprop,
+    ("pytorch", "Adam"): torch_adam,
     ("pytorch", "AdamW"): torch_adamw,
-    ("keras", "SGD"): keras_sgd, ("keras", "Adagrad"): keras_adagrad,
-    ("keras", "RMSprop"): keras_rmsprop, ("keras", "Adam"): keras_adam,
+    ("keras", "SGD"): keras_sgd,
+    ("keras", "Adagrad"): keras_adagrad,
+    ("keras", "RMSprop"): keras_rmsprop,
+    ("keras", "Adam"): keras_adam,
     ("keras", "AdamW"): keras_adam,  # Keras AdamW is Adam with a default weight_decay
 }
 
@@ -176,13 +187,14 @@ def reference_trajectory(config, surface, starts, lr_at, steps=STEPS):
 # --------------------------------------------------------------------------------------------
 # The registry of optimizer configurations
 
+
 @dataclass(frozen=True)
 class Config:
     id: str
-    algo: str                      # gdsim / torch.optim class name
+    algo: str  # gdsim / torch.optim class name
     kwargs: dict = field(default_factory=dict)
     convention: str = "pytorch"
-    lr: tuple = (1e-2, 1e-2)       # on himmelblau, on rosenbrock
+    lr: tuple = (1e-2, 1e-2)  # on himmelblau, on rosenbrock
 
     def make(self, lr=None, **changes):
         kwargs = {**self.kwargs, **changes}
@@ -202,14 +214,26 @@ SGD_LR = (1e-3, 1e-4)
 CONFIGS = [
     Config("sgd", "SGD", lr=SGD_LR),
     Config("sgd-momentum", "SGD", dict(momentum=0.9), lr=SGD_LR),
-    Config("sgd-dampening-wd", "SGD", dict(momentum=0.9, dampening=0.3, weight_decay=0.05), lr=SGD_LR),
+    Config(
+        "sgd-dampening-wd", "SGD", dict(momentum=0.9, dampening=0.3, weight_decay=0.05), lr=SGD_LR
+    ),
     Config("sgd-nesterov", "SGD", dict(momentum=0.9, nesterov=True), lr=SGD_LR),
     Config("adagrad", "Adagrad", lr=(0.1, 0.05)),
-    Config("adagrad-options", "Adagrad",
-           dict(lr_decay=0.01, initial_accumulator_value=0.5, weight_decay=0.05), lr=(0.1, 0.05)),
-    Config("rmsprop", "RMSprop", lr=(1e-2, 1e-3)),  # 1e-2 on rosenbrock amplifies rounding ~1.6x a step
-    Config("rmsprop-centered-momentum-wd", "RMSprop",
-           dict(centered=True, momentum=0.5, weight_decay=0.05), lr=(1e-3, 1e-3)),
+    Config(
+        "adagrad-options",
+        "Adagrad",
+        dict(lr_decay=0.01, initial_accumulator_value=0.5, weight_decay=0.05),
+        lr=(0.1, 0.05),
+    ),
+    Config(
+        "rmsprop", "RMSprop", lr=(1e-2, 1e-3)
+    ),  # 1e-2 on rosenbrock amplifies rounding ~1.6x a step
+    Config(
+        "rmsprop-centered-momentum-wd",
+        "RMSprop",
+        dict(centered=True, momentum=0.5, weight_decay=0.05),
+        lr=(1e-3, 1e-3),
+    ),
     Config("adam", "Adam"),
     Config("adam-amsgrad-wd", "Adam", dict(amsgrad=True, weight_decay=0.05)),
     Config("adam-eps", "Adam", dict(eps=0.1)),
@@ -221,8 +245,13 @@ CONFIGS = [
     Config("keras-sgd-nesterov", "SGD", dict(momentum=0.9, nesterov=True), "keras", SGD_LR),
     Config("keras-adagrad", "Adagrad", {}, "keras", (0.1, 0.05)),
     Config("keras-rmsprop", "RMSprop", {}, "keras"),
-    Config("keras-rmsprop-centered-momentum-wd", "RMSprop",
-           dict(centered=True, momentum=0.5, weight_decay=0.05), "keras", (1e-3, 1e-3)),
+    Config(
+        "keras-rmsprop-centered-momentum-wd",
+        "RMSprop",
+        dict(centered=True, momentum=0.5, weight_decay=0.05),
+        "keras",
+        (1e-3, 1e-3),
+    ),
     Config("keras-adam", "Adam", {}, "keras"),
     Config("keras-adam-amsgrad", "Adam", dict(amsgrad=True), "keras"),
     Config("keras-adamw", "AdamW", {}, "keras"),
@@ -234,7 +263,10 @@ SURFACES = ("himmelblau", "rosenbrock")
 LR_KINDS = {
     "constant": (lambda lr: lr, lambda lr, e: lr),
     "exponential": (lambda lr: schedules.exponential(lr, gamma=0.97), lambda lr, e: lr * 0.97**e),
-    "step": (lambda lr: schedules.step(lr, step_size=30, gamma=0.3), lambda lr, e: lr * 0.3 ** (e // 30)),
+    "step": (
+        lambda lr: schedules.step(lr, step_size=30, gamma=0.3),
+        lambda lr, e: lr * 0.3 ** (e // 30),
+    ),
 }
 # ... and the matching torch scheduler
 TORCH_SCHEDULERS = {
@@ -246,7 +278,9 @@ TORCH_SCHEDULERS = {
 
 def random_starts(surface_name, n=5, seed=0):
     """Starts inside a box where the configured learning rates stay stable."""
-    box = {"himmelblau": ((-4.5, 4.5), (-4.5, 4.5)), "rosenbrock": ((-1.5, 1.5), (-1.0, 2.0))}[surface_name]
+    box = {"himmelblau": ((-4.5, 4.5), (-4.5, 4.5)), "rosenbrock": ((-1.5, 1.5), (-1.0, 2.0))}[
+        surface_name
+    ]
     rng = np.random.default_rng(seed)
     return np.column_stack([rng.uniform(*box[0], n), rng.uniform(*box[1], n)])
 
@@ -261,6 +295,7 @@ def ids(configs):
 
 # --------------------------------------------------------------------------------------------
 # 1. Whole trajectories equal the REFERENCE formulas
+
 
 @pytest.mark.parametrize("lr_kind", LR_KINDS)
 @pytest.mark.parametrize("surface_name", SURFACES)
@@ -305,6 +340,7 @@ def test_scheduled_momentum_and_betas_match_reference(config):
 # --------------------------------------------------------------------------------------------
 # 2. The hand-computed numbers of REFERENCE.md §8, through update() directly
 
+
 def drive(opt, grads, theta0=1.0, explicit_hp=False):
     """Iterates θ1, θ2, ... of ``opt`` from θ0 on the given gradients (one-parameter problem)."""
     params = np.array([theta0])
@@ -319,10 +355,14 @@ def drive(opt, grads, theta0=1.0, explicit_hp=False):
 
 def test_section8_adagrad():
     grads = [0.5, -0.2, 0.1]
-    np.testing.assert_allclose(drive(gdsim.Adagrad(lr=0.1), grads),
-                               [0.9, 0.93713907, 0.91888165], atol=5e-9)
-    np.testing.assert_allclose(drive(gdsim.Adagrad(lr=0.1, convention="keras"), grads),
-                               [0.91548459, 0.94751021, 0.93169883], atol=5e-9)
+    np.testing.assert_allclose(
+        drive(gdsim.Adagrad(lr=0.1), grads), [0.9, 0.93713907, 0.91888165], atol=5e-9
+    )
+    np.testing.assert_allclose(
+        drive(gdsim.Adagrad(lr=0.1, convention="keras"), grads),
+        [0.91548459, 0.94751021, 0.93169883],
+        atol=5e-9,
+    )
     # torch with Keras's accumulator: only ε's place differs now (≈1e-8)
     torch_acc = drive(gdsim.Adagrad(lr=0.1, initial_accumulator_value=0.1), grads)
     assert abs(torch_acc[0] - 0.91548457) < 5e-9
@@ -330,7 +370,9 @@ def test_section8_adagrad():
 
 def test_section8_rmsprop_first_step():
     assert drive(gdsim.RMSprop(lr=0.01), [0.5])[0] == pytest.approx(0.90000002, abs=5e-9)
-    assert drive(gdsim.RMSprop(lr=0.01, convention="keras"), [0.5])[0] == pytest.approx(0.96837729, abs=5e-9)
+    assert drive(gdsim.RMSprop(lr=0.01, convention="keras"), [0.5])[0] == pytest.approx(
+        0.96837729, abs=5e-9
+    )
     assert drive(gdsim.RMSprop(lr=0.01, alpha=0.9), [0.5])[0] == pytest.approx(0.96837723, abs=5e-9)
 
 
@@ -342,15 +384,20 @@ def test_section8_adam_epsilon_hat(explicit_hp):
         return -np.diff(np.concatenate([[0.0], iterates]))
 
     np.testing.assert_allclose(step_sizes("pytorch"), [9.900990e-4] * 3, rtol=5e-7)
-    np.testing.assert_allclose(step_sizes("keras"), [7.597469e-4, 8.172187e-4, 8.455476e-4], rtol=5e-7)
+    np.testing.assert_allclose(
+        step_sizes("keras"), [7.597469e-4, 8.172187e-4, 8.455476e-4], rtol=5e-7
+    )
 
 
 @pytest.mark.parametrize("explicit_hp", [False, True])
 def test_section8_momentum_with_changing_lr(explicit_hp):
-    """g = 1, θ0 = 1, momentum 0.9, lr 0.1 for three steps then 0.01 (the lr of step e is schedule(e))."""
+    """g = 1, θ0 = 1, momentum 0.9, lr 0.1 for three steps then 0.01 (the lr of step e is
+    schedule(e))."""
     lr = schedules.step(0.1, step_size=3, gamma=0.1)
     torch_like = drive(gdsim.SGD(lr=lr, momentum=0.9), [1.0] * 6, explicit_hp=explicit_hp)
-    keras_like = drive(gdsim.SGD(lr=lr, momentum=0.9, convention="keras"), [1.0] * 6, explicit_hp=explicit_hp)
+    keras_like = drive(
+        gdsim.SGD(lr=lr, momentum=0.9, convention="keras"), [1.0] * 6, explicit_hp=explicit_hp
+    )
     np.testing.assert_allclose(torch_like[:3], [0.9, 0.71, 0.439], atol=1e-14)
     np.testing.assert_allclose(keras_like[:3], [0.9, 0.71, 0.439], atol=1e-14)
     # REFERENCE quotes six decimals
@@ -361,29 +408,42 @@ def test_section8_momentum_with_changing_lr(explicit_hp):
 def test_momentum_conventions_agree_while_lr_is_constant():
     surface, starts = surfaces.get("himmelblau"), random_starts("himmelblau")
     for nesterov in (False, True):
-        runs = [gdsim.simulate(surface, gdsim.SGD(lr=1e-3, momentum=0.9, nesterov=nesterov,
-                                                  convention=c), starts, STEPS)
-                for c in ("pytorch", "keras")]
+        runs = [
+            gdsim.simulate(
+                surface,
+                gdsim.SGD(lr=1e-3, momentum=0.9, nesterov=nesterov, convention=c),
+                starts,
+                STEPS,
+            )
+            for c in ("pytorch", "keras")
+        ]
         assert_close(runs[0].positions, runs[1].positions, rtol=1e-12)
 
 
 # --------------------------------------------------------------------------------------------
 # 3. PyTorch as an oracle
 
-def torch_trajectory(config, surface, starts, lr, lr_kind):
-    torch = pytest.importorskip("torch")
-    p = torch.tensor(starts, dtype=torch.float64)
-    opt = getattr(torch.optim, config.algo)([p], lr=lr, **config.kwargs)
-    make_scheduler = TORCH_SCHEDULERS[lr_kind]
-    scheduler = make_scheduler(torch, opt) if make_scheduler else None
-    out = [p.detach().numpy().copy()]
-    for _ in range(STEPS):
-        p.grad = torch.from_numpy(surface.grad(p.detach().numpy().copy()))
-        opt.step()
-        if scheduler:
-            scheduler.step()
-        out.append(p.detach().numpy().copy())
-    return np.array(out)
+
+def trajectory_key(config, surface_name, lr_kind):
+    return f"optimizers/trajectory/{config.id}/{surface_name}/{lr_kind}"
+
+
+def torch_trajectory(key, config, surface, starts, lr, lr_kind):
+    def compute(torch):
+        p = torch.tensor(starts, dtype=torch.float64)
+        opt = getattr(torch.optim, config.algo)([p], lr=lr, **config.kwargs)
+        make_scheduler = TORCH_SCHEDULERS[lr_kind]
+        scheduler = make_scheduler(torch, opt) if make_scheduler else None
+        out = [p.detach().numpy().copy()]
+        for _ in range(STEPS):
+            p.grad = torch.from_numpy(surface.grad(p.detach().numpy().copy()))
+            opt.step()
+            if scheduler:
+                scheduler.step()
+            out.append(p.detach().numpy().copy())
+        return np.array(out)
+
+    return torch_reference(key, compute, inputs={"starts": starts})
 
 
 @pytest.mark.parametrize("lr_kind", LR_KINDS)
@@ -392,7 +452,9 @@ def torch_trajectory(config, surface, starts, lr, lr_kind):
 def test_trajectory_matches_torch(config, surface_name, lr_kind):
     surface, starts = surfaces.get(surface_name), random_starts(surface_name, seed=1)
     lr = config.lr_for(surface_name)
-    expected = torch_trajectory(config, surface, starts, lr, lr_kind)
+    expected = torch_trajectory(
+        trajectory_key(config, surface_name, lr_kind), config, surface, starts, lr, lr_kind
+    )
     run = gdsim.simulate(surface, config.make(LR_KINDS[lr_kind][0](lr)), starts, STEPS)
     assert np.isfinite(expected).all()
     assert_close(run.positions, expected)
@@ -400,6 +462,7 @@ def test_trajectory_matches_torch(config, surface_name, lr_kind):
 
 # --------------------------------------------------------------------------------------------
 # 4. Defaults
+
 
 @pytest.mark.parametrize("convention", ["pytorch", "keras"])
 @pytest.mark.parametrize("algo", list(TORCH_DEFAULTS))
@@ -414,17 +477,48 @@ def test_default_convention_is_pytorch():
     assert gdsim.Adam().eps == 1e-8 and gdsim.Adam().convention == "pytorch"
 
 
+def torch_signature_defaults(algo):
+    """torch.optim.<algo>'s parameters and their defaults: numbers (tuples as vectors) as float64
+    arrays, anything else (None, no default) as its repr."""
+
+    def compute(torch):
+        defaults = {}
+        for name, parameter in inspect.signature(getattr(torch.optim, algo)).parameters.items():
+            value = parameter.default
+            numbers = value if isinstance(value, tuple) else (value,)
+            is_number = all(isinstance(v, (bool, int, float)) for v in numbers)
+            defaults[name] = np.array(value, dtype=float) if is_number else np.array(repr(value))
+        return defaults
+
+    return torch_reference(f"optimizers/defaults/{algo}", compute, rtol=0, atol=0)
+
+
+def torch_default(recorded):
+    """A recorded default back as Python: a float, a tuple of floats, or the repr string."""
+    if recorded.dtype.kind == "U":
+        return str(recorded)
+    return tuple(recorded.tolist()) if recorded.ndim else recorded.item()
+
+
 @pytest.mark.parametrize("algo", list(TORCH_DEFAULTS))
 def test_defaults_equal_torch_signature(algo):
-    torch = pytest.importorskip("torch")
-    torch_params = inspect.signature(getattr(torch.optim, algo)).parameters
+    torch_params = torch_signature_defaults(algo)
     opt = getattr(gdsim, algo)()
-    shared = [name for name in inspect.signature(getattr(gdsim, algo)).parameters if name in torch_params]
+    shared = [
+        name for name in inspect.signature(getattr(gdsim, algo)).parameters if name in torch_params
+    ]
     assert {"lr", "weight_decay"} <= set(shared)
     for name in shared:
-        default = torch_params[name].default
-        assert default is not inspect.Parameter.empty, name
-        assert getattr(opt, name) == (tuple(default) if isinstance(default, tuple) else default), name
+        default = torch_default(torch_params[name])
+        assert default != repr(inspect.Parameter.empty), name
+        ours = getattr(opt, name)
+        assert (repr(ours) if isinstance(default, str) else ours) == default, name
+
+
+def test_every_torch_record_is_used():
+    expected = {trajectory_key(c, s, k) for c in TORCH_CONFIGS for s in SURFACES for k in LR_KINDS}
+    expected |= {f"optimizers/defaults/{algo}" for algo in TORCH_DEFAULTS}
+    assert recorded_keys("optimizers/") == expected
 
 
 def test_at_resolves_every_hyperparameter():
@@ -437,9 +531,22 @@ def test_at_resolves_every_hyperparameter():
 # --------------------------------------------------------------------------------------------
 # 5. Per-run arrays and schedules: a batch equals its separate runs, bit for bit
 
-SWEEP_CONFIGS = [c for c in CONFIGS if c.id in (
-    "sgd-dampening-wd", "adagrad-options", "rmsprop-centered-momentum-wd", "adam-amsgrad-wd",
-    "adamw", "keras-sgd-nesterov", "keras-adagrad", "keras-rmsprop-centered-momentum-wd", "keras-adam")]
+SWEEP_CONFIGS = [
+    c
+    for c in CONFIGS
+    if c.id
+    in (
+        "sgd-dampening-wd",
+        "adagrad-options",
+        "rmsprop-centered-momentum-wd",
+        "adam-amsgrad-wd",
+        "adamw",
+        "keras-sgd-nesterov",
+        "keras-adagrad",
+        "keras-rmsprop-centered-momentum-wd",
+        "keras-adam",
+    )
+]
 
 
 def sweep_values(value):
@@ -473,7 +580,9 @@ def test_constructor_arrays_one_per_start():
     run = gdsim.simulate(surface, gdsim.Adam(lr=lrs, betas=(beta1s, 0.99)), starts, 50)
     assert run.positions.shape == (51, 3, 2) and run.lrs.shape == (50, 3)
     for i in range(3):
-        single = gdsim.simulate(surface, gdsim.Adam(lr=lrs[i], betas=(beta1s[i], 0.99)), starts[i:i + 1], 50)
+        single = gdsim.simulate(
+            surface, gdsim.Adam(lr=lrs[i], betas=(beta1s[i], 0.99)), starts[i : i + 1], 50
+        )
         np.testing.assert_array_equal(run.positions[:, i], single.positions[:, 0])
 
 
@@ -482,7 +591,9 @@ def test_zero_momentum_in_a_sweep_behaves_like_plain_sgd(convention):
     """PyTorch skips the buffer (and so the dampening) when momentum is 0: run by run too."""
     surface, starts = surfaces.get("himmelblau"), random_starts("himmelblau", n=2)
     kw = dict(lr=1e-3, dampening=0.5, convention=convention)
-    run = gdsim.simulate(surface, gdsim.SGD(momentum=np.array([0.0, 0.9])[:, None], **kw), starts, 30)
+    run = gdsim.simulate(
+        surface, gdsim.SGD(momentum=np.array([0.0, 0.9])[:, None], **kw), starts, 30
+    )
     for i, momentum in enumerate([0.0, 0.9]):
         single = gdsim.simulate(surface, gdsim.SGD(momentum=momentum, **kw), starts, 30)
         np.testing.assert_array_equal(run.positions[:, i], single.positions)
@@ -497,8 +608,12 @@ def test_schedule_with_array_parameters_equals_separate_schedules():
     assert run.lrs.shape == (60, 2, 3, 4)
     for j, gamma in enumerate(gammas.ravel()):
         for i, lr in enumerate(lrs.ravel()):
-            single = gdsim.simulate(surface, gdsim.SGD(lr=schedules.exponential(lr, gamma=gamma),
-                                                       momentum=0.9), starts, 60)
+            single = gdsim.simulate(
+                surface,
+                gdsim.SGD(lr=schedules.exponential(lr, gamma=gamma), momentum=0.9),
+                starts,
+                60,
+            )
             np.testing.assert_array_equal(run.positions[:, j, i], single.positions)
             np.testing.assert_array_equal(run.lrs[:, j, i, 0], single.lrs)
 
@@ -517,8 +632,10 @@ def test_with_hyperparameters():
     assert (opt.lr, opt.alpha) == (0.01, 0.9)  # the original is untouched
     surface, starts = surfaces.get("himmelblau"), random_starts("himmelblau")
     fresh = gdsim.RMSprop(lr=lr, alpha=0.8, momentum=0.5, centered=True, convention="keras")
-    np.testing.assert_array_equal(gdsim.simulate(surface, changed, starts, 30).positions,
-                                  gdsim.simulate(surface, fresh, starts, 30).positions)
+    np.testing.assert_array_equal(
+        gdsim.simulate(surface, changed, starts, 30).positions,
+        gdsim.simulate(surface, fresh, starts, 30).positions,
+    )
     with pytest.raises(ValueError, match="alpha"):
         opt.with_hyperparameters(alpha=1.5)
     with pytest.raises(ValueError, match="did you mean 'momentum'"):
@@ -557,33 +674,64 @@ def test_adagrad_accumulator_starts_at_initial_value():
 
 ALGOS = list(TORCH_DEFAULTS)
 BAD_INPUT = [
-    *[pytest.param(algo, dict(lr=lr), ValueError, "lr", id=f"{algo}-lr={lr}")
-      for algo in ALGOS for lr in (0.0, -0.1)],
-    *[pytest.param(algo, dict(weight_decay=-0.1), ValueError, "weight_decay", id=f"{algo}-weight_decay")
-      for algo in ALGOS],
-    *[pytest.param(algo, dict(eps=-1e-8), ValueError, "eps", id=f"{algo}-eps")
-      for algo in ("Adagrad", "RMSprop", "Adam", "AdamW")],
-    *[pytest.param(algo, dict(momentum=m), ValueError, "momentum", id=f"{algo}-momentum={m}")
-      for algo in ("SGD", "RMSprop") for m in (-0.1, 1.0, 1.5)],
-    *[pytest.param(algo, dict(betas=b), ValueError, "beta", id=f"{algo}-betas={b}")
-      for algo in ("Adam", "AdamW") for b in ((1.0, 0.999), (0.9, -0.1), (-0.1, 0.9), (0.9, 1.0))],
-    pytest.param("SGD", dict(nesterov=True), ValueError, "nesterov", id="nesterov-without-momentum"),
-    pytest.param("SGD", dict(nesterov=True, momentum=0.9, dampening=0.1), ValueError, "nesterov",
-                 id="nesterov-with-dampening"),
+    *[
+        pytest.param(algo, dict(lr=lr), ValueError, "lr", id=f"{algo}-lr={lr}")
+        for algo in ALGOS
+        for lr in (0.0, -0.1)
+    ],
+    *[
+        pytest.param(
+            algo, dict(weight_decay=-0.1), ValueError, "weight_decay", id=f"{algo}-weight_decay"
+        )
+        for algo in ALGOS
+    ],
+    *[
+        pytest.param(algo, dict(eps=-1e-8), ValueError, "eps", id=f"{algo}-eps")
+        for algo in ("Adagrad", "RMSprop", "Adam", "AdamW")
+    ],
+    *[
+        pytest.param(algo, dict(momentum=m), ValueError, "momentum", id=f"{algo}-momentum={m}")
+        for algo in ("SGD", "RMSprop")
+        for m in (-0.1, 1.0, 1.5)
+    ],
+    *[
+        pytest.param(algo, dict(betas=b), ValueError, "beta", id=f"{algo}-betas={b}")
+        for algo in ("Adam", "AdamW")
+        for b in ((1.0, 0.999), (0.9, -0.1), (-0.1, 0.9), (0.9, 1.0))
+    ],
+    pytest.param(
+        "SGD", dict(nesterov=True), ValueError, "nesterov", id="nesterov-without-momentum"
+    ),
+    pytest.param(
+        "SGD",
+        dict(nesterov=True, momentum=0.9, dampening=0.1),
+        ValueError,
+        "nesterov",
+        id="nesterov-with-dampening",
+    ),
     pytest.param("SGD", dict(dampening=-0.5), ValueError, "dampening", id="dampening"),
     pytest.param("Adagrad", dict(lr_decay=-1.0), ValueError, "lr_decay", id="lr_decay"),
-    pytest.param("Adagrad", dict(initial_accumulator_value=-1.0), ValueError, "initial_accumulator_value",
-                 id="initial_accumulator_value"),
+    pytest.param(
+        "Adagrad",
+        dict(initial_accumulator_value=-1.0),
+        ValueError,
+        "initial_accumulator_value",
+        id="initial_accumulator_value",
+    ),
     pytest.param("RMSprop", dict(alpha=-0.1), ValueError, "alpha", id="alpha"),
     pytest.param("SGD", dict(lr=np.array([0.1, -0.1])), ValueError, "lr", id="lr-array"),
     pytest.param("SGD", dict(lr=float("nan")), ValueError, "lr", id="lr-nan"),
     pytest.param("SGD", dict(lr="fast"), TypeError, "lr", id="lr-string"),
     pytest.param("SGD", dict(lr=True), TypeError, "lr", id="lr-bool"),
-    pytest.param("SGD", dict(momentum=0.9, nesterov="yes"), TypeError, "nesterov", id="nesterov-type"),
+    pytest.param(
+        "SGD", dict(momentum=0.9, nesterov="yes"), TypeError, "nesterov", id="nesterov-type"
+    ),
     pytest.param("RMSprop", dict(centered=1), TypeError, "centered", id="centered-type"),
     pytest.param("Adam", dict(amsgrad="no"), TypeError, "amsgrad", id="amsgrad-type"),
     pytest.param("Adam", dict(betas=0.9), TypeError, "betas", id="betas-not-a-pair"),
-    pytest.param("Adam", dict(convention="kerass"), ValueError, "did you mean 'keras'", id="convention"),
+    pytest.param(
+        "Adam", dict(convention="kerass"), ValueError, "did you mean 'keras'", id="convention"
+    ),
 ]
 
 

@@ -1,10 +1,12 @@
 """Tests for gdsim.plateau: ReduceLROnPlateau (Keras and PyTorch rules) and scikit-learn's
-"adaptive" rule, as vectorized state machines; PyTorch and scikit-learn as oracles."""
+"adaptive" rule, as vectorized state machines; PyTorch (recorded in tests/reference/, checked
+against live torch where installed) and scikit-learn as oracles."""
 
 import warnings
 
 import numpy as np
 import pytest
+from torch_oracle import recorded_keys, torch_reference
 
 from gdsim.schedules.plateau import Adaptive, AdaptiveState, PlateauState, ReduceLROnPlateau
 
@@ -70,8 +72,10 @@ def test_keras_improvement_is_absolute_and_resets_wait():
 
 def test_max_mode_and_auto_mode_from_the_monitor_name():
     rising = [0.5, 0.6, 0.6, 0.6]
-    for rule in (ReduceLROnPlateau(monitor="val_accuracy", patience=2),
-                 ReduceLROnPlateau(monitor="loss", mode="max", patience=2)):
+    for rule in (
+        ReduceLROnPlateau(monitor="val_accuracy", patience=2),
+        ReduceLROnPlateau(monitor="loss", mode="max", patience=2),
+    ):
         lrs, state = trace(rule, 1.0, rising)
         assert drop_epochs(lrs, 1.0) == [3] and state.best == 0.6
     # "val_loss" is minimized: the same rising trace drops at the 2nd bad epoch (index 2)
@@ -80,12 +84,17 @@ def test_max_mode_and_auto_mode_from_the_monitor_name():
 
 
 def test_min_lr_floor_keras_and_torch():
-    keras, state = trace(ReduceLROnPlateau(patience=0, factor=0.5, min_lr=0.3), 1.0, [1.0] + [2.0] * 4)
+    keras, state = trace(
+        ReduceLROnPlateau(patience=0, factor=0.5, min_lr=0.3), 1.0, [1.0] + [2.0] * 4
+    )
     np.testing.assert_allclose(keras, [1.0, 0.5, 0.3, 0.3, 0.3])
     # at min_lr Keras no longer resets `wait`: it keeps counting
     assert state.wait == 2
-    torch_rule, state = trace(ReduceLROnPlateau(patience=0, factor=0.5, min_lr=0.3, convention="pytorch"),
-                              1.0, [1.0] + [2.0] * 4)
+    torch_rule, state = trace(
+        ReduceLROnPlateau(patience=0, factor=0.5, min_lr=0.3, convention="pytorch"),
+        1.0,
+        [1.0] + [2.0] * 4,
+    )
     np.testing.assert_allclose(torch_rule, [1.0, 0.5, 0.3, 0.3, 0.3])
     assert state.wait == 0
 
@@ -114,9 +123,11 @@ def test_per_run_state_is_vectorized_and_equals_one_at_a_time():
     decay = np.linspace(1, 0.5, epochs)[:, None] ** np.array([1, 2, 5, 10, 40])
     metrics = decay + np.cumsum(rng.normal(0, 0.02, (epochs, runs)), axis=0)
     lr0 = np.array([0.1, 0.1, 0.05, 0.2, 0.1])
-    for rule in (ReduceLROnPlateau(patience=3, cooldown=2, min_lr=1e-3),
-                 ReduceLROnPlateau(patience=3, cooldown=2, min_lr=1e-3, convention="pytorch"),
-                 Adaptive(n_iter_no_change=3, tol=1e-3)):
+    for rule in (
+        ReduceLROnPlateau(patience=3, cooldown=2, min_lr=1e-3),
+        ReduceLROnPlateau(patience=3, cooldown=2, min_lr=1e-3, convention="pytorch"),
+        Adaptive(n_iter_no_change=3, tol=1e-3),
+    ):
         together, state = trace(rule, lr0, metrics)
         assert together.shape == (epochs, runs)
         for k in range(runs):
@@ -142,8 +153,11 @@ def test_grid_shaped_runs_and_scalar_metric_broadcast():
 
 
 def test_update_is_purely_functional():
-    for rule in (ReduceLROnPlateau(patience=0), ReduceLROnPlateau(patience=0, convention="pytorch"),
-                 Adaptive(n_iter_no_change=1)):
+    for rule in (
+        ReduceLROnPlateau(patience=0),
+        ReduceLROnPlateau(patience=0, convention="pytorch"),
+        Adaptive(n_iter_no_change=1),
+    ):
         state = rule.init(np.array([0.1, 0.2]))
         for metric in ([1.0, 1.0], [2.0, 0.5], [2.0, 0.4], [3.0, 0.3]):
             before = [field.copy() for field in state]
@@ -172,27 +186,48 @@ TORCH_PLATEAU = [
 ]
 
 
+def plateau_key(options):
+    return "plateau/" + (",".join(f"{k}={v}" for k, v in options.items()) or "defaults")
+
+
 @pytest.mark.parametrize("options", TORCH_PLATEAU, ids=str)
 def test_matches_torch_reduce_lr_on_plateau(options):
-    torch = pytest.importorskip("torch")
+    options = dict(options)  # the parameter list stays intact for test_every_torch_record_is_used
     rng = np.random.default_rng(1)
-    metrics = np.concatenate([np.linspace(1.0, 0.6, 15), 0.6 + rng.normal(0, 1e-3, 25),
-                              np.linspace(0.6, 0.3, 10), np.full(30, 0.3), [np.nan], np.full(19, 0.29)])
+    metrics = np.concatenate(
+        [
+            np.linspace(1.0, 0.6, 15),
+            0.6 + rng.normal(0, 1e-3, 25),
+            np.linspace(0.6, 0.3, 10),
+            np.full(30, 0.3),
+            [np.nan],
+            np.full(19, 0.29),
+        ]
+    )
     if options.get("mode") == "max":
         metrics = -metrics
     translated = {("threshold" if k == "min_delta" else k): v for k, v in options.items()}
-    parameter = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
-    optimizer = torch.optim.SGD([parameter], lr=0.1, momentum=0.9)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **translated)
-    expected = []
-    for metric in metrics:
-        optimizer.step()
-        scheduler.step(float(metric))
-        expected.append(optimizer.param_groups[0]["lr"])
+
+    def compute(torch):
+        parameter = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+        optimizer = torch.optim.SGD([parameter], lr=0.1, momentum=0.9)
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **translated)
+        lrs = []
+        for metric in metrics:
+            optimizer.step()
+            scheduler.step(float(metric))
+            lrs.append(optimizer.param_groups[0]["lr"])
+        return np.array(lrs)
+
+    expected = torch_reference(plateau_key(options), compute, inputs={"metrics": metrics})
     mode = options.pop("mode", "min")
     ours, _ = trace(ReduceLROnPlateau(mode=mode, convention="pytorch", **options), 0.1, metrics)
     np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=0)
     assert len(set(expected)) > 2  # the trace really exercises several drops
+
+
+def test_every_torch_record_is_used():
+    assert recorded_keys("plateau/") == {plateau_key(options) for options in TORCH_PLATEAU}
 
 
 # --------------------------------------------------------------------------------------------
@@ -232,7 +267,12 @@ def test_adaptive_stops_at_min_lr_and_then_freezes():
     # a stopped run is frozen, whatever the metric does afterwards
     for metric in (0.0, 5.0):
         after = rule.update(state, metric)
-        assert (after.lr, after.best, after.count, after.stopped) == (state.lr, state.best, state.count, True)
+        assert (after.lr, after.best, after.count, after.stopped) == (
+            state.lr,
+            state.best,
+            state.count,
+            True,
+        )
 
 
 def test_adaptive_nan_counts_as_failing():
@@ -247,9 +287,17 @@ def test_adaptive_matches_sklearn_on_a_real_fit():
     from sklearn.neural_network import MLPClassifier
 
     X, y = make_blobs(n_samples=60, centers=3, cluster_std=3.0, random_state=0)
-    clf = MLPClassifier(hidden_layer_sizes=(5,), solver="sgd", learning_rate="adaptive",
-                        learning_rate_init=0.05, momentum=0.0, tol=1e-2, n_iter_no_change=3,
-                        max_iter=500, random_state=0)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(5,),
+        solver="sgd",
+        learning_rate="adaptive",
+        learning_rate_init=0.05,
+        momentum=0.0,
+        tol=1e-2,
+        n_iter_no_change=3,
+        max_iter=500,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)
@@ -268,36 +316,42 @@ def test_adaptive_matches_sklearn_on_a_real_fit():
 # Arguments, repr
 
 
-@pytest.mark.parametrize("kwargs, error, name", [
-    (dict(factor=1.0), ValueError, "factor"),
-    (dict(factor=1.5), ValueError, "factor"),
-    (dict(factor=-0.1), ValueError, "factor"),
-    (dict(patience=-1), ValueError, "patience"),
-    (dict(patience=2.0), TypeError, "patience"),
-    (dict(mode="minimum"), ValueError, "mode"),
-    (dict(min_delta=-1e-4), ValueError, "min_delta"),
-    (dict(cooldown=-1), ValueError, "cooldown"),
-    (dict(cooldown=0.5), TypeError, "cooldown"),
-    (dict(min_lr=-1.0), ValueError, "min_lr"),
-    (dict(convention="torch"), ValueError, "convention"),
-    (dict(threshold_mode="relative"), ValueError, "threshold_mode"),
-    (dict(eps=-1.0), ValueError, "eps"),
-    (dict(monitor=3), TypeError, "monitor"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, name",
+    [
+        (dict(factor=1.0), ValueError, "factor"),
+        (dict(factor=1.5), ValueError, "factor"),
+        (dict(factor=-0.1), ValueError, "factor"),
+        (dict(patience=-1), ValueError, "patience"),
+        (dict(patience=2.0), TypeError, "patience"),
+        (dict(mode="minimum"), ValueError, "mode"),
+        (dict(min_delta=-1e-4), ValueError, "min_delta"),
+        (dict(cooldown=-1), ValueError, "cooldown"),
+        (dict(cooldown=0.5), TypeError, "cooldown"),
+        (dict(min_lr=-1.0), ValueError, "min_lr"),
+        (dict(convention="torch"), ValueError, "convention"),
+        (dict(threshold_mode="relative"), ValueError, "threshold_mode"),
+        (dict(eps=-1.0), ValueError, "eps"),
+        (dict(monitor=3), TypeError, "monitor"),
+    ],
+)
 def test_reduce_lr_on_plateau_bad_arguments(kwargs, error, name):
     with pytest.raises(error, match=rf"(?<!\w){name}(?!\w)"):
         ReduceLROnPlateau(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs, error, name", [
-    (dict(tol=-1.0), ValueError, "tol"),
-    (dict(n_iter_no_change=0), ValueError, "n_iter_no_change"),
-    (dict(n_iter_no_change=1.5), TypeError, "n_iter_no_change"),
-    (dict(factor=0.0), ValueError, "factor"),
-    (dict(factor=1.0), ValueError, "factor"),
-    (dict(min_lr=-1e-6), ValueError, "min_lr"),
-    (dict(monitor=None), TypeError, "monitor"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, name",
+    [
+        (dict(tol=-1.0), ValueError, "tol"),
+        (dict(n_iter_no_change=0), ValueError, "n_iter_no_change"),
+        (dict(n_iter_no_change=1.5), TypeError, "n_iter_no_change"),
+        (dict(factor=0.0), ValueError, "factor"),
+        (dict(factor=1.0), ValueError, "factor"),
+        (dict(min_lr=-1e-6), ValueError, "min_lr"),
+        (dict(monitor=None), TypeError, "monitor"),
+    ],
+)
 def test_adaptive_bad_arguments(kwargs, error, name):
     with pytest.raises(error, match=rf"(?<!\w){name}(?!\w)"):
         Adaptive(**kwargs)
@@ -319,8 +373,13 @@ def test_bad_lr_and_metric(rule):
 def test_monitor_and_repr():
     rule = ReduceLROnPlateau(monitor="val_accuracy", patience=2, convention="pytorch")
     assert rule.monitor == "val_accuracy"
-    assert repr(rule) == ("ReduceLROnPlateau(monitor='val_accuracy', factor=0.1, patience=2, mode='auto', "
-                          "min_delta=0.0001, cooldown=0, min_lr=0.0, convention='pytorch', "
-                          "threshold_mode='rel', eps=1e-08)")
+    assert repr(rule) == (
+        "ReduceLROnPlateau(monitor='val_accuracy', factor=0.1, patience=2, mode='auto', "
+        "min_delta=0.0001, cooldown=0, min_lr=0.0, convention='pytorch', "
+        "threshold_mode='rel', eps=1e-08)"
+    )
     assert Adaptive().monitor == "loss"
-    assert repr(Adaptive()) == "Adaptive(tol=0.0001, n_iter_no_change=10, factor=0.2, min_lr=1e-06, monitor='loss')"
+    assert (
+        repr(Adaptive())
+        == "Adaptive(tol=0.0001, n_iter_no_change=10, factor=0.2, min_lr=1e-06, monitor='loss')"
+    )

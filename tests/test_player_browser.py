@@ -30,25 +30,37 @@ from gdsim.plotting import animation, theme
 from gdsim.sim import simulate, sweep
 
 CHROMIUM = os.environ.get("GDSIM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-default-apps", "--disable-extensions"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
 STARTS = np.array([[0.0, 0.0], [-1.0, 1.0], [1.0, -3.0], [4.0, 4.0], [-3.0, -1.0], [2.0, 1.0]])
-BLUE = np.array([int(theme.PALETTE[0][k:k + 2], 16) for k in (1, 3, 5)])
+BLUE = np.array([int(theme.PALETTE[0][k : k + 2], 16) for k in (1, 3, 5)])
 
 
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium); the player's "
-                    "browser tests need a real browser")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright is not installed (pip install playwright)")
+        pytest.skip(
+            f"no Chromium at {CHROMIUM} (apt-get install chromium); the player's "
+            "browser tests need a real browser"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
+    )
     playwright = sync_api.sync_playwright().start()
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     # one context for the session, offline: a page that tried the network would fail loudly
-    context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900},
-                                  device_scale_factor=1)
+    context = browser.new_context(
+        offline=True, viewport={"width": 1280, "height": 900}, device_scale_factor=1
+    )
     yield context
     context.close()
     browser.close()
@@ -63,18 +75,19 @@ class Visit:
         self.requests, self.errors = [], []
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
-                     else None)
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.goto(Path(path).resolve().as_uri())
-        if players:   # every browser player on the page has unpacked its numbers and drawn
+        if players:  # every browser player on the page has unpacked its numbers and drawn
             self.page.wait_for_function(
                 "[...document.querySelectorAll('.gdsim-player')].every(p => p.dataset.ready)",
-                timeout=15_000)
+                timeout=15_000,
+            )
 
     def canvas(self, index=0):
         """What the player's canvas holds, as an RGBA array in the figure's pixels."""
         url = self.page.evaluate(
-            f"document.querySelectorAll('.gd-canvas')[{index}].toDataURL('image/png')")
+            f"document.querySelectorAll('.gd-canvas')[{index}].toDataURL('image/png')"
+        )
         return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",")[1]))))
 
     def click(self, action, index=0):
@@ -99,8 +112,9 @@ def visit(browser):
 
 @pytest.fixture(scope="module")
 def sweep_page(tmp_path_factory):
-    run = sweep("himmelblau", optimizers.SGD, STARTS, 40, lr=[0.002, 0.01, 0.02],
-                momentum=[0.0, 0.9])
+    run = sweep(
+        "himmelblau", optimizers.SGD, STARTS, 40, lr=[0.002, 0.01, 0.02], momentum=[0.0, 0.9]
+    )
     anim = animation.animate(run, dpi=100, title="Three lrs, two momenta")
     path = anim.save(tmp_path_factory.mktemp("pages") / "sweep.html")
     anim.close()
@@ -116,7 +130,7 @@ def one_path(tmp_path_factory):
     main, loss = anim.scene.mains[0], anim.scene.sides["loss"]
     height = anim.figure.bbox.height
 
-    def pixels(ax, points):   # matplotlib's display coordinates, flipped to the top-left
+    def pixels(ax, points):  # matplotlib's display coordinates, flipped to the top-left
         xy = ax.transData.transform(points)
         return np.column_stack((xy[:, 0], height - xy[:, 1]))
 
@@ -126,14 +140,19 @@ def one_path(tmp_path_factory):
     x0, y0, x1, y1 = loss.bbox.extents
     loss_box = (x0, height - y1, x1, height - y0)
     anim.close()
-    return {"path": path, "frame": frame, "main": pixels(main, positions),
-            "loss": pixels(loss, np.column_stack((np.arange(61), gap))), "loss_box": loss_box}
+    return {
+        "path": path,
+        "frame": frame,
+        "main": pixels(main, positions),
+        "loss": pixels(loss, np.column_stack((np.arange(61), gap))),
+        "loss_box": loss_box,
+    }
 
 
 def near_colour(image, point, colour, radius=2, tolerance=40):
     """Is there an opaque pixel of ``colour`` within ``radius`` px of ``point``?"""
     x, y = int(round(point[0])), int(round(point[1]))
-    patch = image[max(0, y - radius):y + radius + 1, max(0, x - radius):x + radius + 1]
+    patch = image[max(0, y - radius) : y + radius + 1, max(0, x - radius) : x + radius + 1]
     rgb = patch[..., :3].astype(int)
     close = np.abs(rgb - colour).max(axis=-1) < tolerance
     if patch.shape[-1] == 4:
@@ -144,7 +163,7 @@ def near_colour(image, point, colour, radius=2, tolerance=40):
 def test_no_request_leaves_the_page_and_no_script_fails(visit, sweep_page):
     v = visit(sweep_page)
     assert v.page.url.startswith("file://")
-    assert v.requests == [v.page.url]   # the file itself; nothing else, not even a data: fetch
+    assert v.requests == [v.page.url]  # the file itself; nothing else, not even a data: fetch
     assert v.errors == []
     assert v.page.get_attribute(".gdsim-player", "data-ready") == "1"
     assert v.page.title() == "Three lrs, two momenta"
@@ -167,7 +186,7 @@ def test_sliders_exist_and_the_lr_slider_redraws_the_paths(visit, sweep_page):
     assert page.inner_text(".gd-legend") == "lr=0.02, momentum=0"
     assert lr.evaluate("e => e.nextElementSibling.textContent") == "0.02"
     changed = np.any(before != after, axis=-1).mean()
-    assert changed > 0.002   # the paths moved
+    assert changed > 0.002  # the paths moved
     page.locator("input[data-name=momentum]").fill("1")
     assert page.inner_text(".gd-legend") == "lr=0.02, momentum=0.9"
     assert np.any(v.canvas() != after)
@@ -200,8 +219,11 @@ def test_a_drawn_path_sits_where_matplotlib_puts_it(visit, one_path):
     assert not any(near_colour(image, p, BLUE, radius=1) for p in far)
     # the loss curve too, where its panel shows it
     left, top, right, bottom = one_path["loss_box"]
-    shown = [p for p in one_path["loss"][::4] if left + 2 < p[0] < right - 2 and
-             top + 2 < p[1] < bottom - 2]
+    shown = [
+        p
+        for p in one_path["loss"][::4]
+        if left + 2 < p[0] < right - 2 and top + 2 < p[1] < bottom - 2
+    ]
     assert len(shown) > 5
     for point in shown:
         assert near_colour(image, point, BLUE, tolerance=60), point
@@ -214,10 +236,11 @@ def test_play_advances_the_step_and_pause_stops_it(visit, sweep_page):
     page = v.page
     assert page.inner_text(".gd-clock") == "step 0 / 40"
     v.click("play")
-    page.wait_for_function("document.querySelector('.gd-clock').textContent !== 'step 0 / 40'",
-                           timeout=5_000)
+    page.wait_for_function(
+        "document.querySelector('.gd-clock').textContent !== 'step 0 / 40'", timeout=5_000
+    )
     assert page.get_attribute("button[data-action=play]", "title") == "pause"
-    v.click("play")   # pause
+    v.click("play")  # pause
     shown = page.inner_text(".gd-clock")
     page.wait_for_timeout(300)
     assert page.inner_text(".gd-clock") == shown and int(shown.split()[1]) > 0
@@ -231,7 +254,7 @@ def test_hovering_a_path_names_its_hyperparameters_and_loss(visit, sweep_page):
     v.click("last")
     html = Path(sweep_page).read_text()
     call = html.index("gdsimPlayer(document.getElementById(")
-    description = json.loads(html[html.index(", {", call) + 2:html.rindex(");</script>")])
+    description = json.loads(html[html.index(", {", call) + 2 : html.rindex(");</script>")])
     main = description["axes"][0]
     (x0, x1), (y0, y1), box = main["xlim"], main["ylim"], main["box"]
     # hover the second start's first point (where every path begins)
@@ -268,7 +291,7 @@ def test_text_is_readable_icons_are_svg_and_nothing_overlaps(visit, sweep_page):
         svg: b.querySelectorAll('svg path').length, text: b.textContent.trim()}))};
     }""")
     width = found["width"]
-    assert width >= 1000   # the figure's own width at dpi 100
+    assert width >= 1000  # the figure's own width at dpi 100
     texts = [e for e in found["leaves"] if e["text"]]
     assert len(texts) >= 8
     for e in texts:
@@ -277,15 +300,17 @@ def test_text_is_readable_icons_are_svg_and_nothing_overlaps(visit, sweep_page):
     assert all(b["svg"] == 1 and b["text"] == "" for b in found["buttons"])
     boxes = [e for e in found["leaves"] if e["tag"] not in ("OPTION",)]
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             overlap_x = min(a["box"][2], b["box"][2]) - max(a["box"][0], b["box"][0])
             overlap_y = min(a["box"][3], b["box"][3]) - max(a["box"][1], b["box"][1])
             assert overlap_x <= 0.5 or overlap_y <= 0.5, (a, b)
 
 
 def test_two_players_in_one_document_as_in_a_notebook(visit, tmp_path):
-    runs = [simulate("quadratic", optimizers.SGD(lr=0.1), [[1.5, 1.0]], 20),
-            simulate("quadratic", optimizers.Adam(lr=0.1), [[1.5, 1.0]], 20)]
+    runs = [
+        simulate("quadratic", optimizers.SGD(lr=0.1), [[1.5, 1.0]], 20),
+        simulate("quadratic", optimizers.Adam(lr=0.1), [[1.5, 1.0]], 20),
+    ]
     fragments = []
     for run in runs:
         anim = animation.animate(run, dpi=50, resolution=40)
@@ -301,7 +326,6 @@ def test_two_players_in_one_document_as_in_a_notebook(visit, tmp_path):
     assert v.errors == []
 
 
-
 def test_the_frame_player_works_with_svg_icons(visit, tmp_path):
     # animations without numbers (animate_landscape) keep the frame player: every frame a PNG
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -311,14 +335,19 @@ def test_the_frame_player_works_with_svg_icons(visit, tmp_path):
 
     figure = Figure(figsize=(3, 2), dpi=40)
     FigureCanvasAgg(figure)
-    line, = figure.add_subplot(xlim=(0, 5), ylim=(0, 5)).plot([], [])
+    (line,) = figure.add_subplot(xlim=(0, 5), ylim=(0, 5)).plot([], [])
     anim = movies.Animation(figure, lambda i: line.set_data([0, i], [0, i]), [line], range(6), 20)
     v = visit(anim.save(tmp_path / "frames.html"), players=False)
     page = v.page
-    assert page.locator("button svg").count() == 4 and page.locator("button").all_inner_texts() \
-        == ["", "", "", ""]
+    assert page.locator("button svg").count() == 4 and page.locator("button").all_inner_texts() == [
+        "",
+        "",
+        "",
+        "",
+    ]
     assert page.inner_text("span[id$=_label]") == "step 0"
     page.locator("button[title='play / pause']").click()
     page.wait_for_function(
-        "document.querySelector('span[id$=_label]').textContent !== 'step 0'", timeout=5_000)
+        "document.querySelector('span[id$=_label]').textContent !== 'step 0'", timeout=5_000
+    )
     assert v.errors == [] and v.requests == [page.url]

@@ -32,7 +32,9 @@ def test_trajectory_lines_hold_the_runs_positions():
 
 
 def test_sweep_cells_get_one_colour_and_label_each():
-    run = sweep("rosenbrock", optimizers.SGD, STARTS[:2] * 0.5, 10, lr=[1e-3, 2e-3], momentum=[0.0, 0.9])
+    run = sweep(
+        "rosenbrock", optimizers.SGD, STARTS[:2] * 0.5, 10, lr=[1e-3, 2e-3], momentum=[0.0, 0.9]
+    )
     drawn = plotting.trajectories(run)
     assert drawn.groups == run.labels()
     colours = [group[0].get_color() for group in drawn.lines]
@@ -43,7 +45,10 @@ def test_sweep_cells_get_one_colour_and_label_each():
 
 def test_list_of_runs_is_a_race_with_optimizer_labels():
     surface = surfaces.get("himmelblau")
-    runs = [simulate(surface, opt, STARTS[:1], 20) for opt in (optimizers.SGD(lr=0.01), optimizers.Adam(lr=0.1))]
+    runs = [
+        simulate(surface, opt, STARTS[:1], 20)
+        for opt in (optimizers.SGD(lr=0.01), optimizers.Adam(lr=0.1))
+    ]
     drawn = plotting.trajectories(runs)
     assert drawn.groups == [r.optimizer.label() for r in runs]
     np.testing.assert_array_equal(drawn.lines[1][0].get_xydata(), runs[1].positions[:, 0])
@@ -91,7 +96,9 @@ def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="unknown surface"):
         plotting.contour("himmelblua")
     with pytest.raises(ValueError, match="labels"):
-        plotting.trajectories(simulate("quadratic", optimizers.SGD(lr=0.1), STARTS, 3), labels=["a", "b"])
+        plotting.trajectories(
+            simulate("quadratic", optimizers.SGD(lr=0.1), STARTS, 3), labels=["a", "b"]
+        )
 
 
 def test_surface3d_lifts_the_paths_onto_the_surface():
@@ -128,19 +135,23 @@ def test_schedule_gallery_writes_a_file(tmp_path):
 
 
 def test_groups_name_cells_by_their_hyperparameters():
-    run = simulate("himmelblau", optimizers.SGD(lr=np.array([[0.001], [0.01]]), momentum=0.5), STARTS, 5)
+    run = simulate(
+        "himmelblau", optimizers.SGD(lr=np.array([[0.001], [0.01]]), momentum=0.5), STARTS, 5
+    )
     found = plotting.groups(run)
     assert [g.label for g in found] == ["SGD (lr=0.001)", "SGD (lr=0.01)"]
     assert found[1].optimizer.lr == 0.01 and found[1].optimizer.momentum == 0.5
     np.testing.assert_array_equal(found[1].positions, run.positions[:, 1])
-    swept = sweep("quadratic", optimizers.SGD, STARTS, 5, lr=[0.1], nesterov=[False, True], momentum=[0.5])
+    swept = sweep(
+        "quadratic", optimizers.SGD, STARTS, 5, lr=[0.1], nesterov=[False, True], momentum=[0.5]
+    )
     assert [g.optimizer.nesterov for g in plotting.groups(swept)] == [False, True]
 
 
 def test_style_context_sets_the_palette_and_sizes():
     with plotting.style():
         assert matplotlib.rcParams["font.size"] == plotting.FONT_SIZE
-        line, = plt.figure().add_subplot().plot([0, 1])
+        (line,) = plt.figure().add_subplot().plot([0, 1])
         assert line.get_color() == plotting.PALETTE[0]
 
 
@@ -166,8 +177,14 @@ def test_every_plot_method_returns_the_same_drawn_convention():
 def test_select_into_every_drawing_function():
     import gdsim
 
-    grid = gdsim.sweep("himmelblau", gdsim.SGD, [[1.0, 1.0], [-2.0, 2.0]], 20, lr=[0.001, 0.01],
-                       momentum=[0.0, 0.9])
+    grid = gdsim.sweep(
+        "himmelblau",
+        gdsim.SGD,
+        [[1.0, 1.0], [-2.0, 2.0]],
+        20,
+        lr=[0.001, 0.01],
+        momentum=[0.0, 0.9],
+    )
     cell = grid.select(lr=0.01, momentum=0.9)
     for draw in (plotting.trajectories, plotting.losses):
         drawn = draw([cell, grid.select(lr=0.001, momentum=0.0)])

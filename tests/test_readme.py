@@ -28,7 +28,7 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     try:
         for block in python_blocks():
             exec(compile(block, str(README), "exec"), namespace)
-    finally:   # what the README registers must not leak into the other tests
+    finally:  # what the README registers must not leak into the other tests
         for registry, names in zip(registries, before):
             for name in set(registry) - names:
                 registry.unregister(name)

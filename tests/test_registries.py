@@ -28,12 +28,16 @@ def conventions(cls):
 def test_every_registered_optimizer_has_exactness_cases(name):
     cls = optimizers.REGISTRY.factory(name)
     for convention in conventions(cls):
-        cases = [c for c in test_optimizers.CONFIGS
-                 if c.algo == cls.__name__ and c.convention == convention]
+        cases = [
+            c
+            for c in test_optimizers.CONFIGS
+            if c.algo == cls.__name__ and c.convention == convention
+        ]
         assert cases, f"optimizer {name!r} ({convention}) has no case in test_optimizers.CONFIGS"
         assert (convention, cls.__name__) in test_optimizers.REFERENCE_STEP, name
-    assert any(c.algo == cls.__name__ for c in test_optimizers.TORCH_CONFIGS), \
+    assert any(c.algo == cls.__name__ for c in test_optimizers.TORCH_CONFIGS), (
         f"optimizer {name!r} has no PyTorch oracle case"
+    )
 
 
 @pytest.mark.parametrize("name", surfaces.names())
@@ -56,8 +60,12 @@ def test_maximize_ascends_what_it_would_descend_on_the_negated_surface(name, sur
     """PyTorch's maximize=True negates the gradient before anything else: the run on f must
     equal, bit for bit, the plain run on -f."""
     surface = surfaces.get(surface_name)
-    negated = surfaces.custom(lambda p: -surface.value(p), lambda p: -surface.grad(p),
-                              bounds=surface.bounds, minima=np.zeros((0, 2)))
+    negated = surfaces.custom(
+        lambda p: -surface.value(p),
+        lambda p: -surface.grad(p),
+        bounds=surface.bounds,
+        minima=np.zeros((0, 2)),
+    )
     starts = np.random.default_rng(5).uniform(-1, 1, (6, 2))
     cls = optimizers.REGISTRY.factory(name)
     for convention in conventions(cls):
@@ -78,8 +86,9 @@ def test_maximize_is_a_flag():
 
 def test_keras_accepts_nesterov_without_momentum_and_takes_plain_steps():
     plain = gdsim.simulate("himmelblau", gdsim.SGD(lr=0.01, convention="keras"), [[1.0, 1.0]], 20)
-    nesterov = gdsim.simulate("himmelblau", gdsim.SGD(lr=0.01, nesterov=True, convention="keras"),
-                              [[1.0, 1.0]], 20)
+    nesterov = gdsim.simulate(
+        "himmelblau", gdsim.SGD(lr=0.01, nesterov=True, convention="keras"), [[1.0, 1.0]], 20
+    )
     np.testing.assert_array_equal(plain.positions, nesterov.positions)
     with pytest.raises(ValueError, match="nesterov"):
-        gdsim.SGD(lr=0.01, nesterov=True)   # PyTorch refuses it
+        gdsim.SGD(lr=0.01, nesterov=True)  # PyTorch refuses it

@@ -1,5 +1,6 @@
 """Tests for gdsim.schedules: value tables from REFERENCE.md, hand-computed closed forms,
-PyTorch as an oracle (when installed), vectorization, broadcasting and argument checks."""
+PyTorch as an oracle (recorded in tests/reference/, checked against live torch where installed),
+vectorization, broadcasting and argument checks."""
 
 import math
 import re
@@ -7,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+from torch_oracle import recorded_keys, torch_reference
 
 from gdsim import schedules as S
 
@@ -38,16 +40,19 @@ def sgdr_reference(lr, T_0, T_mult, eta_min):
                 T_cur -= T_i
                 T_i *= T_mult
         return eta_min + (lr - eta_min) * (1 + math.cos(math.pi * T_cur / T_i)) / 2
+
     return value
 
 
 def clr_reference(base, top, half, mode):
     """bckenstler/CLR clr_callback.py (up = down = half)."""
+
     def value(it):
         cycle = math.floor(1 + it / (2 * half))
         x = abs(it / half - 2 * cycle + 1)
         scale = {"triangular": 1.0, "triangular2": 1 / 2 ** (cycle - 1)}[mode]
         return base + (top - base) * max(0.0, 1 - x) * scale
+
     return value
 
 
@@ -64,42 +69,55 @@ def one_cycle_reference(top, N, pct, div, final_div):
         else:
             a, b, p = top, final, (e - end1) / (N - 1 - end1)
         return b + (a - b) * (1 + math.cos(math.pi * p)) / 2
+
     return value
 
 
 def wsd_reference(lr, W, S, D, warmup_type, decay_type, m, cycles):
     """transformers' _get_wsd_scheduler_lambda (src/transformers/optimization.py), in math."""
+
     def value(e):
         if e < W:
             p = e / max(1, W)
-            f = {"linear": p, "cosine": 0.5 * (1 - math.cos(math.pi * p)),
-                 "1-sqrt": 1 - math.sqrt(1 - p)}[warmup_type]
+            f = {
+                "linear": p,
+                "cosine": 0.5 * (1 - math.cos(math.pi * p)),
+                "1-sqrt": 1 - math.sqrt(1 - p),
+            }[warmup_type]
             return lr * max(0.0, f * (1 - m) + m)
         if e < W + S:
             return lr
         if e < W + S + D:
             p = (e - W - S) / max(1, D)
-            f = {"linear": 1 - p, "cosine": 0.5 * (1 + math.cos(math.pi * cycles * 2 * p)),
-                 "1-sqrt": 1 - math.sqrt(p)}[decay_type]
+            f = {
+                "linear": 1 - p,
+                "cosine": 0.5 * (1 + math.cos(math.pi * cycles * 2 * p)),
+                "1-sqrt": 1 - math.sqrt(p),
+            }[decay_type]
             return lr * max(0.0, f * (1 - m) + m)
         return lr * m
+
     return value
 
 
 def inverse_sqrt_reference(lr, W, timescale):
     """transformers' _get_inverse_sqrt_schedule_lr_lambda, times the peak lr."""
+
     def value(e):
         if e < W:
             return lr * e / max(1, W)
         return lr / math.sqrt((e + timescale - W) / timescale)
+
     return value
 
 
 def noam_reference(d_model, factor, warmup):
     """The Annotated Transformer's rate(step, model_size, factor, warmup), step 0 read as 1."""
+
     def value(step):
         step = max(step, 1)
-        return factor * (d_model ** -0.5 * min(step ** -0.5, step * warmup ** -1.5))
+        return factor * (d_model**-0.5 * min(step**-0.5, step * warmup**-1.5))
+
     return value
 
 
@@ -114,35 +132,66 @@ def scalar_only(e):
 CASES = {
     "constant": (lambda: S.constant(0.3), lambda e: 0.3),
     "step": (lambda: S.step(0.1, 7, 0.5), lambda e: 0.1 * 0.5 ** (e // 7)),
-    "multistep": (lambda: S.multistep(0.1, [30, 10, 30], 0.3),
-                  lambda e: 0.1 * 0.3 ** sum(m <= e for m in (10, 30, 30))),
+    "multistep": (
+        lambda: S.multistep(0.1, [30, 10, 30], 0.3),
+        lambda e: 0.1 * 0.3 ** sum(m <= e for m in (10, 30, 30)),
+    ),
     "exponential": (lambda: S.exponential(0.1, 0.95), lambda e: 0.1 * 0.95**e),
     "time_decay": (lambda: S.time_decay(0.01, 0.1), lambda e: 0.01 / (1 + 0.1 * e)),
-    "inverse_scaling": (lambda: S.inverse_scaling(0.1, 0.25, samples_per_step=3),
-                        lambda e: 0.1 / (3 * e + 1) ** 0.25),
-    "cosine": (lambda: S.cosine(0.1, 20, eta_min=0.01),
-               lambda e: 0.01 + 0.09 * (1 + math.cos(math.pi * e / 20)) / 2),
+    "inverse_scaling": (
+        lambda: S.inverse_scaling(0.1, 0.25, samples_per_step=3),
+        lambda e: 0.1 / (3 * e + 1) ** 0.25,
+    ),
+    "cosine": (
+        lambda: S.cosine(0.1, 20, eta_min=0.01),
+        lambda e: 0.01 + 0.09 * (1 + math.cos(math.pi * e / 20)) / 2,
+    ),
     "sgdr": (lambda: S.sgdr(0.1, 3, T_mult=2, eta_min=0.001), sgdr_reference(0.1, 3, 2, 0.001)),
-    "cyclic": (lambda: S.cyclic(0.01, 0.1, 6, mode="triangular2"),
-               clr_reference(0.01, 0.1, 6, "triangular2")),
-    "one_cycle": (lambda: S.one_cycle(0.1, 60, pct_start=0.25),
-                  one_cycle_reference(0.1, 60, 0.25, 25.0, 1e4)),
-    "linear": (lambda: S.linear(0.1, 0.25, 0.75, 20),
-               lambda e: 0.1 * (0.25 + 0.5 * min(e, 20) / 20)),
-    "polynomial": (lambda: S.polynomial(0.1, 30, 1.5),
-                   lambda e: 0.1 * (1 - min(e, 30) / 30) ** 1.5),
-    "wsd": (lambda: S.wsd(0.1, 8, 20, 30, "cosine", "1-sqrt", min_lr_ratio=0.05),
-            wsd_reference(0.1, 8, 20, 30, "cosine", "1-sqrt", 0.05, 0.5)),
-    "inverse_sqrt": (lambda: S.inverse_sqrt(0.1, 10, timescale=25),
-                     inverse_sqrt_reference(0.1, 10, 25)),
+    "cyclic": (
+        lambda: S.cyclic(0.01, 0.1, 6, mode="triangular2"),
+        clr_reference(0.01, 0.1, 6, "triangular2"),
+    ),
+    "one_cycle": (
+        lambda: S.one_cycle(0.1, 60, pct_start=0.25),
+        one_cycle_reference(0.1, 60, 0.25, 25.0, 1e4),
+    ),
+    "linear": (
+        lambda: S.linear(0.1, 0.25, 0.75, 20),
+        lambda e: 0.1 * (0.25 + 0.5 * min(e, 20) / 20),
+    ),
+    "polynomial": (
+        lambda: S.polynomial(0.1, 30, 1.5),
+        lambda e: 0.1 * (1 - min(e, 30) / 30) ** 1.5,
+    ),
+    "wsd": (
+        lambda: S.wsd(0.1, 8, 20, 30, "cosine", "1-sqrt", min_lr_ratio=0.05),
+        wsd_reference(0.1, 8, 20, 30, "cosine", "1-sqrt", 0.05, 0.5),
+    ),
+    "inverse_sqrt": (
+        lambda: S.inverse_sqrt(0.1, 10, timescale=25),
+        inverse_sqrt_reference(0.1, 10, 25),
+    ),
     "noam": (lambda: S.noam(64, 12, factor=2.0), noam_reference(64, 2.0, 12)),
-    "warmup": (lambda: S.warmup(S.exponential(0.1, 0.9), 8, start_factor=0.2),
-               lambda e: 0.1 * (0.2 + 0.8 * e / 8) if e < 8 else 0.1 * 0.9 ** (e - 8)),
-    "join": (lambda: S.join([S.constant(0.1), S.cosine(0.05, 10), S.step(0.02, 4)], [5, 25]),
-             lambda e: 0.1 if e < 5 else (0.05 * (1 + math.cos(math.pi * (e - 5) / 10)) / 2
-                                           if e < 25 else 0.02 * 0.1 ** ((e - 25) // 4))),
-    "lambda_lr": (lambda: S.lambda_lr(0.2, vectorizable),
-                  lambda e: 0.2 * 0.5 ** (e // 7) * (1 + 0.1 * math.sin(e))),
+    "warmup": (
+        lambda: S.warmup(S.exponential(0.1, 0.9), 8, start_factor=0.2),
+        lambda e: 0.1 * (0.2 + 0.8 * e / 8) if e < 8 else 0.1 * 0.9 ** (e - 8),
+    ),
+    "join": (
+        lambda: S.join([S.constant(0.1), S.cosine(0.05, 10), S.step(0.02, 4)], [5, 25]),
+        lambda e: (
+            0.1
+            if e < 5
+            else (
+                0.05 * (1 + math.cos(math.pi * (e - 5) / 10)) / 2
+                if e < 25
+                else 0.02 * 0.1 ** ((e - 25) // 4)
+            )
+        ),
+    ),
+    "lambda_lr": (
+        lambda: S.lambda_lr(0.2, vectorizable),
+        lambda e: 0.2 * 0.5 ** (e // 7) * (1 + 0.1 * math.sin(e)),
+    ),
     "function": (lambda: S.function(scalar_only), scalar_only),
 }
 
@@ -243,10 +292,13 @@ def test_array_parameter_broadcasts_like_separate_schedules(name):
     np.testing.assert_allclose(engine, swept.T, rtol=1e-15, atol=0)
 
 
-@pytest.mark.parametrize("factory", [
-    lambda m: S.cyclic(0.01, 0.1, 6, base_momentum=m),
-    lambda m: S.one_cycle(0.1, 60, base_momentum=m),
-])
+@pytest.mark.parametrize(
+    "factory",
+    [
+        lambda m: S.cyclic(0.01, 0.1, 6, base_momentum=m),
+        lambda m: S.one_cycle(0.1, 60, base_momentum=m),
+    ],
+)
 def test_momentum_parameter_broadcasts(factory):
     values = [0.7, 0.8, 0.85]
     swept = factory(np.array(values)[:, None]).momentum(STEPS)
@@ -286,15 +338,20 @@ def test_parameters_are_copied_and_read_only():
 
 def test_clr_triangular2_example():  # REFERENCE §6
     clr = S.cyclic(0.001, 0.006, 2000, mode="triangular2")
-    close(clr(np.array([0, 1000, 2000, 4000, 6000, 8000])),
-          [0.001, 0.0035, 0.006, 0.001, 0.0035, 0.001])
+    close(
+        clr(np.array([0, 1000, 2000, 4000, 6000, 8000])),
+        [0.001, 0.0035, 0.006, 0.001, 0.0035, 0.001],
+    )
 
 
-def test_clr_equals_bckenstler_over_a_long_run():  # REFERENCE §6: torch == bckenstler when up = down
+def test_clr_equals_bckenstler_over_a_long_run():
+    # REFERENCE §6: torch == bckenstler when up = down
     it = np.arange(20000)
     for mode in ("triangular", "triangular2"):
         reference = clr_reference(0.001, 0.006, 2000, mode)
-        close(S.cyclic(0.001, 0.006, 2000, mode=mode)(it[::7]), [reference(int(i)) for i in it[::7]])
+        close(
+            S.cyclic(0.001, 0.006, 2000, mode=mode)(it[::7]), [reference(int(i)) for i in it[::7]]
+        )
 
 
 def test_one_cycle_torch_values():  # REFERENCE §8
@@ -390,14 +447,26 @@ HAND = [
     (S.cyclic(1.0, 3.0, 2, mode="exp_range", gamma=0.5), 1, 1.0 + 2.0 * 0.5 * 0.5),
     (S.cyclic(1.0, 3.0, 2, mode="exp_range", gamma=0.5), 6, 1.0 + 2.0 * 0.5**6),
     (S.cyclic(1.0, 3.0, 2, scale_fn=lambda c: 1 / c), 6, 1.0 + 2.0 / 2),
-    (S.cyclic(1.0, 3.0, 2, scale_fn=lambda i: 0.9**i, scale_mode="iterations"), 3, 1.0 + 1.0 * 0.9**3),
+    (
+        S.cyclic(1.0, 3.0, 2, scale_fn=lambda i: 0.9**i, scale_mode="iterations"),
+        3,
+        1.0 + 1.0 * 0.9**3,
+    ),
     # one_cycle, linear anneal, N = 10: phase 1 ends at 0.3·10 − 1 = 2, phase 2 at 9
     (S.one_cycle(1.0, 10, anneal_strategy="linear", div_factor=10, final_div_factor=100), 0, 0.1),
     (S.one_cycle(1.0, 10, anneal_strategy="linear", div_factor=10, final_div_factor=100), 1, 0.55),
     (S.one_cycle(1.0, 10, anneal_strategy="linear", div_factor=10, final_div_factor=100), 2, 1.0),
-    (S.one_cycle(1.0, 10, anneal_strategy="linear", div_factor=10, final_div_factor=100), 5, 1 - 0.999 * 3 / 7),
+    (
+        S.one_cycle(1.0, 10, anneal_strategy="linear", div_factor=10, final_div_factor=100),
+        5,
+        1 - 0.999 * 3 / 7,
+    ),
     (S.one_cycle(1.0, 10, anneal_strategy="linear", div_factor=10, final_div_factor=100), 9, 0.001),
-    (S.one_cycle(1.0, 10, anneal_strategy="linear", div_factor=10, final_div_factor=100), 50, 0.001),
+    (
+        S.one_cycle(1.0, 10, anneal_strategy="linear", div_factor=10, final_div_factor=100),
+        50,
+        0.001,
+    ),
     # three phases, N = 20, pct 0.25: ends at 4, 8, 19
     (S.one_cycle(1.0, 20, 0.25, "linear", 10, 100, three_phase=True), 4, 1.0),
     (S.one_cycle(1.0, 20, 0.25, "linear", 10, 100, three_phase=True), 6, 0.55),
@@ -440,7 +509,9 @@ def test_momentum_schedules():
     close(halving.momentum(12), 0.9 - 0.1 / 2)
     oc = S.one_cycle(1.0, 10, anneal_strategy="linear", base_momentum=0.8, max_momentum=0.9)
     close(oc.momentum(np.array([0, 1, 2, 9])), [0.9, 0.85, 0.8, 0.9])
-    three = S.one_cycle(1.0, 20, 0.25, "linear", three_phase=True, base_momentum=0.8, max_momentum=0.9)
+    three = S.one_cycle(
+        1.0, 20, 0.25, "linear", three_phase=True, base_momentum=0.8, max_momentum=0.9
+    )
     close(three.momentum(np.array([4, 6, 8, 15, 19])), [0.8, 0.85, 0.9, 0.9, 0.9])
     assert S.cosine(0.1, 10).momentum is None
 
@@ -500,8 +571,10 @@ def test_repr_name_and_params():
     assert schedule.name == "step"
     assert repr(schedule) == "step(lr=0.1, step_size=5, gamma=0.5)"
     nested = S.warmup(S.cosine(0.1, 10), 3)
-    assert repr(nested) == ("warmup(schedule=cosine(lr=0.1, T_max=10, eta_min=0.0, clamp=False), "
-                            "warmup_steps=3, start_factor=0.0)")
+    assert repr(nested) == (
+        "warmup(schedule=cosine(lr=0.1, T_max=10, eta_min=0.0, clamp=False), "
+        "warmup_steps=3, start_factor=0.0)"
+    )
     assert "decay=np.array([0.1, 0.01])" in repr(S.time_decay(0.01, np.array([0.1, 0.01])))
     assert "fn=scalar_only" in repr(S.function(scalar_only))
     for name in S.names():
@@ -531,11 +604,20 @@ def test_unknown_name_lists_allowed():
 # Bad input
 
 
-@pytest.mark.parametrize("bad, error", [
-    (-1, ValueError), (np.array([0, 3, -2]), ValueError),
-    (1.5, TypeError), (2.0, TypeError), (np.array([0.0, 1.0]), TypeError),
-    (True, TypeError), (np.array([True]), TypeError), ("3", TypeError), (None, TypeError),
-])
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        (-1, ValueError),
+        (np.array([0, 3, -2]), ValueError),
+        (1.5, TypeError),
+        (2.0, TypeError),
+        (np.array([0.0, 1.0]), TypeError),
+        (True, TypeError),
+        (np.array([True]), TypeError),
+        ("3", TypeError),
+        (None, TypeError),
+    ],
+)
 @pytest.mark.parametrize("name", CASES)
 def test_bad_steps(name, bad, error):
     with pytest.raises(error, match="step"):
@@ -543,8 +625,15 @@ def test_bad_steps(name, bad, error):
 
 
 def _bad(factory, kwargs, error, name):
-    return pytest.param(factory, kwargs, error, name, id=f"{factory.__name__}-{name}-{kwargs[name]!r}"
-                        if name in kwargs else f"{factory.__name__}-{name}")
+    return pytest.param(
+        factory,
+        kwargs,
+        error,
+        name,
+        id=f"{factory.__name__}-{name}-{kwargs[name]!r}"
+        if name in kwargs
+        else f"{factory.__name__}-{name}",
+    )
 
 
 BAD_PARAMETERS = [
@@ -589,7 +678,12 @@ BAD_PARAMETERS = [
     _bad(S.cyclic, dict(base_lr=0.01, max_lr=0.1, mode="triangle"), ValueError, "mode"),
     _bad(S.cyclic, dict(base_lr=0.01, max_lr=0.1, gamma=0), ValueError, "gamma"),
     _bad(S.cyclic, dict(base_lr=0.01, max_lr=0.1, scale_fn=3), TypeError, "scale_fn"),
-    _bad(S.cyclic, dict(base_lr=0.01, max_lr=0.1, scale_fn=abs, scale_mode="cycles"), ValueError, "scale_mode"),
+    _bad(
+        S.cyclic,
+        dict(base_lr=0.01, max_lr=0.1, scale_fn=abs, scale_mode="cycles"),
+        ValueError,
+        "scale_mode",
+    ),
     _bad(S.cyclic, dict(base_lr=0.01, max_lr=0.1, base_momentum=1.0), ValueError, "base_momentum"),
     _bad(S.cyclic, dict(base_lr=0.01, max_lr=0.1, max_momentum=-0.1), ValueError, "max_momentum"),
     _bad(S.one_cycle, dict(max_lr=0, total_steps=10), ValueError, "max_lr"),
@@ -598,15 +692,38 @@ BAD_PARAMETERS = [
     _bad(S.one_cycle, dict(max_lr=0.1, total_steps=10, pct_start=0), ValueError, "pct_start"),
     _bad(S.one_cycle, dict(max_lr=0.1, total_steps=10, pct_start=1.0), ValueError, "pct_start"),
     _bad(S.one_cycle, dict(max_lr=0.1, total_steps=40, pct_start=0.02), ValueError, "pct_start"),
-    _bad(S.one_cycle, dict(max_lr=0.1, total_steps=10, anneal_strategy="cosine"), ValueError, "anneal_strategy"),
+    _bad(
+        S.one_cycle,
+        dict(max_lr=0.1, total_steps=10, anneal_strategy="cosine"),
+        ValueError,
+        "anneal_strategy",
+    ),
     _bad(S.one_cycle, dict(max_lr=0.1, total_steps=10, div_factor=0), ValueError, "div_factor"),
-    _bad(S.one_cycle, dict(max_lr=0.1, total_steps=10, final_div_factor=-1), ValueError, "final_div_factor"),
+    _bad(
+        S.one_cycle,
+        dict(max_lr=0.1, total_steps=10, final_div_factor=-1),
+        ValueError,
+        "final_div_factor",
+    ),
     _bad(S.one_cycle, dict(max_lr=0.1, total_steps=10, three_phase="no"), TypeError, "three_phase"),
-    _bad(S.one_cycle, dict(max_lr=0.1, total_steps=10, three_phase=True, convention="fastai"),
-         ValueError, "three_phase"),
-    _bad(S.one_cycle, dict(max_lr=0.1, total_steps=10, base_momentum=1.5), ValueError, "base_momentum"),
-    _bad(S.one_cycle, dict(max_lr=0.1, total_steps=10, max_momentum=-1), ValueError, "max_momentum"),
-    _bad(S.one_cycle, dict(max_lr=0.1, total_steps=10, convention="keras"), ValueError, "convention"),
+    _bad(
+        S.one_cycle,
+        dict(max_lr=0.1, total_steps=10, three_phase=True, convention="fastai"),
+        ValueError,
+        "three_phase",
+    ),
+    _bad(
+        S.one_cycle,
+        dict(max_lr=0.1, total_steps=10, base_momentum=1.5),
+        ValueError,
+        "base_momentum",
+    ),
+    _bad(
+        S.one_cycle, dict(max_lr=0.1, total_steps=10, max_momentum=-1), ValueError, "max_momentum"
+    ),
+    _bad(
+        S.one_cycle, dict(max_lr=0.1, total_steps=10, convention="keras"), ValueError, "convention"
+    ),
     _bad(S.linear, dict(lr=np.inf * -1), ValueError, "lr"),
     _bad(S.linear, dict(lr=0.1, start_factor=0), ValueError, "start_factor"),
     _bad(S.linear, dict(lr=0.1, start_factor=1.5), ValueError, "start_factor"),
@@ -619,20 +736,48 @@ BAD_PARAMETERS = [
     _bad(S.polynomial, dict(lr=0.1, end_lr=np.nan), ValueError, "end_lr"),
     _bad(S.polynomial, dict(lr=0.1, cycle=1), TypeError, "cycle"),
     _bad(S.wsd, dict(lr=0, warmup_steps=2, stable_steps=5, decay_steps=3), ValueError, "lr"),
-    _bad(S.wsd, dict(lr=0.1, warmup_steps=-1, stable_steps=5, decay_steps=3), ValueError,
-         "warmup_steps"),
-    _bad(S.wsd, dict(lr=0.1, warmup_steps=2, stable_steps=5.0, decay_steps=3), TypeError,
-         "stable_steps"),
-    _bad(S.wsd, dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=-3), ValueError,
-         "decay_steps"),
-    _bad(S.wsd, dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=3, warmup_type="exp"),
-         ValueError, "warmup_type"),
-    _bad(S.wsd, dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=3, decay_type="sqrt"),
-         ValueError, "decay_type"),
-    _bad(S.wsd, dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=3, min_lr_ratio=1.5),
-         ValueError, "min_lr_ratio"),
-    _bad(S.wsd, dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=3, num_cycles=0),
-         ValueError, "num_cycles"),
+    _bad(
+        S.wsd,
+        dict(lr=0.1, warmup_steps=-1, stable_steps=5, decay_steps=3),
+        ValueError,
+        "warmup_steps",
+    ),
+    _bad(
+        S.wsd,
+        dict(lr=0.1, warmup_steps=2, stable_steps=5.0, decay_steps=3),
+        TypeError,
+        "stable_steps",
+    ),
+    _bad(
+        S.wsd,
+        dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=-3),
+        ValueError,
+        "decay_steps",
+    ),
+    _bad(
+        S.wsd,
+        dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=3, warmup_type="exp"),
+        ValueError,
+        "warmup_type",
+    ),
+    _bad(
+        S.wsd,
+        dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=3, decay_type="sqrt"),
+        ValueError,
+        "decay_type",
+    ),
+    _bad(
+        S.wsd,
+        dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=3, min_lr_ratio=1.5),
+        ValueError,
+        "min_lr_ratio",
+    ),
+    _bad(
+        S.wsd,
+        dict(lr=0.1, warmup_steps=2, stable_steps=5, decay_steps=3, num_cycles=0),
+        ValueError,
+        "num_cycles",
+    ),
     _bad(S.inverse_sqrt, dict(lr=-1, warmup_steps=10), ValueError, "lr"),
     _bad(S.inverse_sqrt, dict(lr=0.1, warmup_steps=-10), ValueError, "warmup_steps"),
     _bad(S.inverse_sqrt, dict(lr=0.1, warmup_steps=10, timescale=0), ValueError, "timescale"),
@@ -643,12 +788,19 @@ BAD_PARAMETERS = [
     _bad(S.noam, dict(factor=-1.0), ValueError, "factor"),
     _bad(S.warmup, dict(schedule=0.1, warmup_steps=3), TypeError, "schedule"),
     _bad(S.warmup, dict(schedule=S.constant(0.1), warmup_steps=-1), ValueError, "warmup_steps"),
-    _bad(S.warmup, dict(schedule=S.constant(0.1), warmup_steps=3, start_factor=1.5), ValueError, "start_factor"),
+    _bad(
+        S.warmup,
+        dict(schedule=S.constant(0.1), warmup_steps=3, start_factor=1.5),
+        ValueError,
+        "start_factor",
+    ),
     _bad(S.join, dict(schedules=S.constant(0.1), milestones=[]), TypeError, "schedules"),
     _bad(S.join, dict(schedules=[], milestones=[]), ValueError, "schedules"),
     _bad(S.join, dict(schedules=[S.constant(0.1), 0.1], milestones=[3]), TypeError, "schedules[1]"),
     _bad(S.join, dict(schedules=[S.constant(0.1)] * 2, milestones=[]), ValueError, "milestones"),
-    _bad(S.join, dict(schedules=[S.constant(0.1)] * 3, milestones=[5, 5]), ValueError, "milestones"),
+    _bad(
+        S.join, dict(schedules=[S.constant(0.1)] * 3, milestones=[5, 5]), ValueError, "milestones"
+    ),
     _bad(S.join, dict(schedules=[S.constant(0.1)] * 2, milestones=[0]), ValueError, "milestones"),
     _bad(S.join, dict(schedules=[S.constant(0.1)] * 2, milestones=3), TypeError, "milestones"),
     _bad(S.lambda_lr, dict(lr=0.1, fn=3), TypeError, "fn"),
@@ -684,19 +836,23 @@ def test_overflow_is_data_not_a_warning():
 N_TORCH = 100
 
 
-def torch_trace(make, lr=0.1, n=N_TORCH):
+def torch_trace(case, make, lr=0.1, n=N_TORCH):
     """The lr (and momentum) in force during each of the first ``n`` steps of a torch scheduler."""
-    torch = pytest.importorskip("torch")
-    parameter = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
-    optimizer = torch.optim.SGD([parameter], lr=lr, momentum=0.9)
-    scheduler = make(torch.optim.lr_scheduler, optimizer)
-    lrs, momenta = [], []
-    for _ in range(n):
-        lrs.append(optimizer.param_groups[0]["lr"])
-        momenta.append(optimizer.param_groups[0]["momentum"])
-        optimizer.step()
-        scheduler.step()
-    return np.array(lrs), np.array(momenta)
+
+    def compute(torch):
+        parameter = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+        optimizer = torch.optim.SGD([parameter], lr=lr, momentum=0.9)
+        scheduler = make(torch.optim.lr_scheduler, optimizer)
+        lrs, momenta = [], []
+        for _ in range(n):
+            lrs.append(optimizer.param_groups[0]["lr"])
+            momenta.append(optimizer.param_groups[0]["momentum"])
+            optimizer.step()
+            scheduler.step()
+        return {"lr": np.array(lrs), "momentum": np.array(momenta)}
+
+    trace = torch_reference(f"schedules/{case}", compute)
+    return trace["lr"], trace["momentum"]
 
 
 def wavy(e):
@@ -705,65 +861,112 @@ def wavy(e):
 
 TORCH_CASES = {
     "StepLR": (lambda L, o: L.StepLR(o, 7, gamma=0.5), S.step(0.1, 7, 0.5)),
-    "MultiStepLR": (lambda L, o: L.MultiStepLR(o, [10, 30, 30, 70], gamma=0.3),
-                    S.multistep(0.1, [10, 30, 30, 70], 0.3)),
+    "MultiStepLR": (
+        lambda L, o: L.MultiStepLR(o, [10, 30, 30, 70], gamma=0.3),
+        S.multistep(0.1, [10, 30, 30, 70], 0.3),
+    ),
     "ExponentialLR": (lambda L, o: L.ExponentialLR(o, 0.97), S.exponential(0.1, 0.97)),
     "CosineAnnealingLR": (lambda L, o: L.CosineAnnealingLR(o, 30), S.cosine(0.1, 30)),
-    "CosineAnnealingLR-eta_min": (lambda L, o: L.CosineAnnealingLR(o, 23, eta_min=0.01),
-                                  S.cosine(0.1, 23, eta_min=0.01)),
-    "CosineAnnealingWarmRestarts": (lambda L, o: L.CosineAnnealingWarmRestarts(o, 10),
-                                    S.sgdr(0.1, 10)),
+    "CosineAnnealingLR-eta_min": (
+        lambda L, o: L.CosineAnnealingLR(o, 23, eta_min=0.01),
+        S.cosine(0.1, 23, eta_min=0.01),
+    ),
+    "CosineAnnealingWarmRestarts": (
+        lambda L, o: L.CosineAnnealingWarmRestarts(o, 10),
+        S.sgdr(0.1, 10),
+    ),
     "CosineAnnealingWarmRestarts-T_mult2": (
         lambda L, o: L.CosineAnnealingWarmRestarts(o, 5, T_mult=2, eta_min=0.001),
-        S.sgdr(0.1, 5, T_mult=2, eta_min=0.001)),
-    "CyclicLR-triangular": (lambda L, o: L.CyclicLR(o, 0.01, 0.1, step_size_up=10),
-                            S.cyclic(0.01, 0.1, 10)),
-    "CyclicLR-triangular2": (lambda L, o: L.CyclicLR(o, 0.01, 0.1, step_size_up=5, mode="triangular2"),
-                             S.cyclic(0.01, 0.1, 5, mode="triangular2")),
-    "CyclicLR-exp_range": (lambda L, o: L.CyclicLR(o, 0.01, 0.1, 8, mode="exp_range", gamma=0.98),
-                           S.cyclic(0.01, 0.1, 8, mode="exp_range", gamma=0.98)),
+        S.sgdr(0.1, 5, T_mult=2, eta_min=0.001),
+    ),
+    "CyclicLR-triangular": (
+        lambda L, o: L.CyclicLR(o, 0.01, 0.1, step_size_up=10),
+        S.cyclic(0.01, 0.1, 10),
+    ),
+    "CyclicLR-triangular2": (
+        lambda L, o: L.CyclicLR(o, 0.01, 0.1, step_size_up=5, mode="triangular2"),
+        S.cyclic(0.01, 0.1, 5, mode="triangular2"),
+    ),
+    "CyclicLR-exp_range": (
+        lambda L, o: L.CyclicLR(o, 0.01, 0.1, 8, mode="exp_range", gamma=0.98),
+        S.cyclic(0.01, 0.1, 8, mode="exp_range", gamma=0.98),
+    ),
     "CyclicLR-asymmetric": (
         lambda L, o: L.CyclicLR(o, 0.01, 0.1, 7, 13, base_momentum=0.7, max_momentum=0.95),
-        S.cyclic(0.01, 0.1, 7, 13, base_momentum=0.7, max_momentum=0.95)),
+        S.cyclic(0.01, 0.1, 7, 13, base_momentum=0.7, max_momentum=0.95),
+    ),
     "CyclicLR-scale_fn": (
-        lambda L, o: L.CyclicLR(o, 0.01, 0.1, 6, scale_fn=lambda x: 0.99**x, scale_mode="iterations"),
-        S.cyclic(0.01, 0.1, 6, scale_fn=lambda x: 0.99**x, scale_mode="iterations")),
-    "OneCycleLR-cos": (lambda L, o: L.OneCycleLR(o, 0.1, total_steps=N_TORCH),
-                       S.one_cycle(0.1, N_TORCH)),
+        lambda L, o: L.CyclicLR(
+            o, 0.01, 0.1, 6, scale_fn=lambda x: 0.99**x, scale_mode="iterations"
+        ),
+        S.cyclic(0.01, 0.1, 6, scale_fn=lambda x: 0.99**x, scale_mode="iterations"),
+    ),
+    "OneCycleLR-cos": (
+        lambda L, o: L.OneCycleLR(o, 0.1, total_steps=N_TORCH),
+        S.one_cycle(0.1, N_TORCH),
+    ),
     "OneCycleLR-linear": (
-        lambda L, o: L.OneCycleLR(o, 0.1, total_steps=N_TORCH, pct_start=0.25, anneal_strategy="linear",
-                                  div_factor=10.0, final_div_factor=100.0),
-        S.one_cycle(0.1, N_TORCH, 0.25, "linear", div_factor=10.0, final_div_factor=100.0)),
+        lambda L, o: L.OneCycleLR(
+            o,
+            0.1,
+            total_steps=N_TORCH,
+            pct_start=0.25,
+            anneal_strategy="linear",
+            div_factor=10.0,
+            final_div_factor=100.0,
+        ),
+        S.one_cycle(0.1, N_TORCH, 0.25, "linear", div_factor=10.0, final_div_factor=100.0),
+    ),
     "OneCycleLR-three_phase": (
-        lambda L, o: L.OneCycleLR(o, 0.1, total_steps=N_TORCH, three_phase=True,
-                                  base_momentum=0.8, max_momentum=0.9),
-        S.one_cycle(0.1, N_TORCH, three_phase=True, base_momentum=0.8, max_momentum=0.9)),
-    "LinearLR": (lambda L, o: L.LinearLR(o, start_factor=0.2, end_factor=0.9, total_iters=30),
-                 S.linear(0.1, 0.2, 0.9, 30)),
+        lambda L, o: L.OneCycleLR(
+            o, 0.1, total_steps=N_TORCH, three_phase=True, base_momentum=0.8, max_momentum=0.9
+        ),
+        S.one_cycle(0.1, N_TORCH, three_phase=True, base_momentum=0.8, max_momentum=0.9),
+    ),
+    "LinearLR": (
+        lambda L, o: L.LinearLR(o, start_factor=0.2, end_factor=0.9, total_iters=30),
+        S.linear(0.1, 0.2, 0.9, 30),
+    ),
     "LinearLR-defaults": (lambda L, o: L.LinearLR(o), S.linear(0.1)),
-    "PolynomialLR": (lambda L, o: L.PolynomialLR(o, total_iters=40, power=2.0),
-                     S.polynomial(0.1, 40, 2.0)),
+    "PolynomialLR": (
+        lambda L, o: L.PolynomialLR(o, total_iters=40, power=2.0),
+        S.polynomial(0.1, 40, 2.0),
+    ),
     "LambdaLR": (lambda L, o: L.LambdaLR(o, wavy), S.lambda_lr(0.1, wavy)),
     "SequentialLR": (
-        lambda L, o: L.SequentialLR(o, [L.LinearLR(o, 0.1, total_iters=5), L.ExponentialLR(o, 0.9)], [5]),
-        S.join([S.linear(0.1, 0.1, total_iters=5), S.exponential(0.1, 0.9)], [5])),
+        lambda L, o: L.SequentialLR(
+            o, [L.LinearLR(o, 0.1, total_iters=5), L.ExponentialLR(o, 0.9)], [5]
+        ),
+        S.join([S.linear(0.1, 0.1, total_iters=5), S.exponential(0.1, 0.9)], [5]),
+    ),
     "SequentialLR-three": (
-        lambda L, o: L.SequentialLR(o, [L.ConstantLR(o, 1.0, total_iters=1), L.CosineAnnealingLR(o, 20),
-                                        L.StepLR(o, 9, 0.5)], [12, 40]),
-        S.join([S.constant(0.1), S.cosine(0.1, 20), S.step(0.1, 9, 0.5)], [12, 40])),
+        lambda L, o: L.SequentialLR(
+            o,
+            [L.ConstantLR(o, 1.0, total_iters=1), L.CosineAnnealingLR(o, 20), L.StepLR(o, 9, 0.5)],
+            [12, 40],
+        ),
+        S.join([S.constant(0.1), S.cosine(0.1, 20), S.step(0.1, 9, 0.5)], [12, 40]),
+    ),
     "SequentialLR-warmup": (
-        lambda L, o: L.SequentialLR(o, [L.LinearLR(o, 0.25, total_iters=8), L.CosineAnnealingLR(o, 50)], [8]),
-        S.warmup(S.cosine(0.1, 50), 8, start_factor=0.25)),
+        lambda L, o: L.SequentialLR(
+            o, [L.LinearLR(o, 0.25, total_iters=8), L.CosineAnnealingLR(o, 50)], [8]
+        ),
+        S.warmup(S.cosine(0.1, 50), 8, start_factor=0.25),
+    ),
 }
 
 
 @pytest.mark.parametrize("case", TORCH_CASES)
 def test_matches_torch_scheduler(case):
     make, schedule = TORCH_CASES[case]
-    lrs, momenta = torch_trace(make)
+    lrs, momenta = torch_trace(case, make)
     ours = schedule(np.arange(N_TORCH))
     # torch recomputes most schedules recursively; values that are 0 in exact arithmetic
     # (polynomial past total_iters) come out as 0 in both.
     close(ours, lrs)
     if schedule.momentum is not None:
         close(schedule.momentum(np.arange(N_TORCH)), momenta)
+
+
+def test_every_torch_record_is_used():
+    assert recorded_keys("schedules/") == {f"schedules/{case}" for case in TORCH_CASES}

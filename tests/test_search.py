@@ -9,7 +9,14 @@ import pytest
 from gdsim import datasets, schedules
 from gdsim.nn import MLP, fit
 from gdsim.optimizers import SGD
-from gdsim.toolkit.search import SCHEDULES, SearchResult, grid_search, log_uniform, random_search, uniform
+from gdsim.toolkit.search import (
+    SCHEDULES,
+    SearchResult,
+    grid_search,
+    log_uniform,
+    random_search,
+    uniform,
+)
 
 LAYERS = [2, 8, 3]
 
@@ -18,6 +25,7 @@ LAYERS = [2, 8, 3]
 def _close_figures():
     yield
     plt.close("all")
+
 
 BUDGET = dict(layers=LAYERS, epochs=6, batch_size=25)
 
@@ -31,24 +39,34 @@ def data():
 @pytest.fixture(scope="module")
 def grid(data):
     X, y, val = data
-    return grid_search(SGD, X, y, val, seeds=[3, 4], lr=[0.3, 0.03, 0.003], momentum=[0.0, 0.9],
-                       **BUDGET)
+    return grid_search(
+        SGD, X, y, val, seeds=[3, 4], lr=[0.3, 0.03, 0.003], momentum=[0.0, 0.9], **BUDGET
+    )
 
 
 def separate(data, seed, epochs=6, **hyperparameters):
     X, y, val = data
     model = MLP(LAYERS, seed=seed)
-    return fit(model, SGD(**hyperparameters), X, y, epochs=epochs, batch_size=25,
-               validation_data=val, verbose=0)
+    return fit(
+        model,
+        SGD(**hyperparameters),
+        X,
+        y,
+        epochs=epochs,
+        batch_size=25,
+        validation_data=val,
+        verbose=0,
+    )
 
 
 def test_grid_is_the_product_and_one_population(grid):
     assert isinstance(grid, SearchResult)
-    assert grid.candidates == [{"lr": lr, "momentum": m} for lr in (0.3, 0.03, 0.003)
-                               for m in (0.0, 0.9)]
+    assert grid.candidates == [
+        {"lr": lr, "momentum": m} for lr in (0.3, 0.03, 0.003) for m in (0.0, 0.9)
+    ]
     assert grid.grid_shape == (3, 2) and grid.seeds == [3, 4]
-    assert grid.history.val_accuracy.shape == (6, 6, 2)       # (epochs, candidates, seeds)
-    assert grid.history.params["population"] == 12            # one fit call for everything
+    assert grid.history.val_accuracy.shape == (6, 6, 2)  # (epochs, candidates, seeds)
+    assert grid.history.params["population"] == 12  # one fit call for everything
     assert [h.loss.shape for h in grid.histories] == [(6, 2)] * 6
 
 
@@ -70,8 +88,9 @@ def test_scores_means_spreads_and_the_best(grid):
 
 def test_best_epoch_scores(data):
     X, y, val = data
-    r = grid_search(SGD, X, y, val, seeds=2, score="best", metric="val_loss", lr=[0.1, 0.01],
-                    **BUDGET)
+    r = grid_search(
+        SGD, X, y, val, seeds=2, score="best", metric="val_loss", lr=[0.1, 0.01], **BUDGET
+    )
     assert np.array_equal(r.scores["val_loss"], r.history.val_loss.min(0))
     assert np.array_equal(r.scores["val_accuracy"], r.history.val_accuracy.max(0))
     assert r.best_index == int(np.argmin(r.history.val_loss.min(0).mean(1)))
@@ -103,11 +122,12 @@ def test_plot_one_line_per_momentum(grid):
 def test_schedules_are_searched_per_member(data):
     X, y, val = data
     cosine = SCHEDULES["cosine"]
-    r = grid_search(SGD, X, y, val, seeds=1, lr=[0.1, 0.05], schedule=["constant", "cosine"],
-                    **BUDGET)
+    r = grid_search(
+        SGD, X, y, val, seeds=1, lr=[0.1, 0.05], schedule=["constant", "cosine"], **BUDGET
+    )
     assert [c["schedule"] for c in r.candidates] == ["constant", "cosine"] * 2
-    steps = 6 * 4                                    # the budget: 6 epochs of 4 batches
-    expected = cosine(0.05, steps)(np.arange(steps))[3::4]      # each epoch's last update
+    steps = 6 * 4  # the budget: 6 epochs of 4 batches
+    expected = cosine(0.05, steps)(np.arange(steps))[3::4]  # each epoch's last update
     assert np.allclose(r.history.lr[:, 3, 0], expected)
     assert np.all(r.history.lr[:, 0, 0] == 0.1)
     alone = separate(data, 0, lr=schedules.cosine(0.05, T_max=steps, clamp=True))
@@ -123,11 +143,11 @@ def test_random_search_samples_log_uniform_and_is_reproducible(data):
     assert r.candidates == again.candidates and lrs == sorted(lrs)
     assert all(1e-3 <= lr < 1.0 for lr in lrs)
     assert {c["momentum"] for c in r.candidates} <= {0.0, 0.5, 0.9}
-    rng = np.random.default_rng(7)                  # the documented sampling, by hand
+    rng = np.random.default_rng(7)  # the documented sampling, by hand
     assert np.allclose(sorted(np.exp(rng.uniform(np.log(1e-3), np.log(1.0), 5))), lrs)
     r = random_search(SGD, X, y, val, lr=log_uniform(0.01, 0.1), momentum=(0.5, 0.9), **kw)
     assert all(0.5 <= c["momentum"] < 0.9 for c in r.candidates)
-    assert r.plot().points is not None              # continuous momentum: coloured points
+    assert r.plot().points is not None  # continuous momentum: coloured points
     r = random_search(SGD, X, y, val, lr=[0.1, 0.01], weight_decay=uniform(0, 1e-3), **kw)
     assert {c["lr"] for c in r.candidates} <= {0.1, 0.01}
 
@@ -175,8 +195,18 @@ def test_bad_input(data):
 def test_a_blowing_up_candidate_is_data_not_a_warning(data):
     X, y, val = data
     for score in ("final", "best"):
-        r = grid_search(SGD, X, y, val, seeds=2, score=score, metric="val_loss", lr=[1e4, 0.1],
-                        momentum=[0.99], **BUDGET)
+        r = grid_search(
+            SGD,
+            X,
+            y,
+            val,
+            seeds=2,
+            score=score,
+            metric="val_loss",
+            lr=[1e4, 0.1],
+            momentum=[0.99],
+            **BUDGET,
+        )
         assert r.best == {"lr": 0.1, "momentum": 0.99}
         assert r.table().splitlines()[1].rstrip().endswith("diverged")
         r.plot()

@@ -15,9 +15,18 @@ NAMES = surfaces.names()
 # by hand: e.g. Rastrigin has 5 minima and 4 maxima per coordinate in [-2.5, 2.5], so 5·5
 # minima and 2·5·4 saddles); a new surface adds one entry here
 COUNTS = {
-    "quadratic": (1, 0), "saddle": (2, 1), "himmelblau": (4, 4), "rosenbrock": (1, 0),
-    "beale": (1, 2), "booth": (1, 0), "three_hump_camel": (3, 2), "six_hump_camel": (6, 7),
-    "styblinski_tang": (4, 4), "rastrigin": (25, 40), "plateau": (1, 0), "gaussian_wells": (2, 1),
+    "quadratic": (1, 0),
+    "saddle": (2, 1),
+    "himmelblau": (4, 4),
+    "rosenbrock": (1, 0),
+    "beale": (1, 2),
+    "booth": (1, 0),
+    "three_hump_camel": (3, 2),
+    "six_hump_camel": (6, 7),
+    "styblinski_tang": (4, 4),
+    "rastrigin": (25, 40),
+    "plateau": (1, 0),
+    "gaussian_wells": (2, 1),
 }
 
 
@@ -28,7 +37,9 @@ def fd_grad(f, p, h=1e-3):
         e = np.zeros(2)
         e[i] = 1.0
         s = (h * np.maximum(1.0, np.abs(p[:, i])))[:, None]
-        g[:, i] = (-f(p + 2 * s * e) + 8 * f(p + s * e) - 8 * f(p - s * e) + f(p - 2 * s * e)) / (12 * s[:, 0])
+        g[:, i] = (-f(p + 2 * s * e) + 8 * f(p + s * e) - 8 * f(p - s * e) + f(p - 2 * s * e)) / (
+            12 * s[:, 0]
+        )
     return g
 
 
@@ -39,7 +50,9 @@ def fd_hessian(f, p, h=1e-4):
     H = np.empty((2, 2))
     for i in range(2):
         for j in range(2):
-            H[i, j] = (f(p + e[i] + e[j]) - f(p + e[i] - e[j]) - f(p - e[i] + e[j]) + f(p - e[i] - e[j])) / (4 * h * h)
+            H[i, j] = (
+                f(p + e[i] + e[j]) - f(p + e[i] - e[j]) - f(p - e[i] + e[j]) + f(p - e[i] - e[j])
+            ) / (4 * h * h)
     return H
 
 
@@ -115,7 +128,9 @@ def test_minima_values_and_global_first(surface):
 def compass_search(f, p, step, inside):
     """Derivative-free descent from each point of p (m, 2): try 8 directions, double the step on
     success, halve it on failure. A point stops when its step is tiny or it leaves ``inside``."""
-    directions = np.array([(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1)], dtype=float)
+    directions = np.array(
+        [(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1)], dtype=float
+    )
     p, fp, step = p.copy(), f(p), np.full(len(p), step)
     for _ in range(100_000):
         active = (step > 1e-10) & inside(p)
@@ -144,7 +159,7 @@ def test_grid_search_finds_no_unlisted_minimum(surface):
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
             if dx or dy:
-                lower &= centre < Z[1 + dy:n - 1 + dy, 1 + dx:n - 1 + dx]
+                lower &= centre < Z[1 + dy : n - 1 + dy, 1 + dx : n - 1 + dx]
     found = np.column_stack((X[1:-1, 1:-1][lower], Y[1:-1, 1:-1][lower]))
     assert len(found) >= 1
     cell = X[0, 1] - X[0, 0]
@@ -183,15 +198,30 @@ def test_stationary_arrays_are_read_only(surface):
 
 KNOWN_MINIMA = {
     "himmelblau": [(3, 2), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)],
-    "six_hump_camel": [(0.0898, -0.7126), (-0.0898, 0.7126), (1.7036, -0.7961), (-1.7036, 0.7961),
-                       (1.6071, 0.5687), (-1.6071, -0.5687)],
-    "styblinski_tang": [(-2.903534, -2.903534), (2.746803, -2.903534), (-2.903534, 2.746803),
-                        (2.746803, 2.746803)],
-    "beale": [(3, 0.5)], "booth": [(1, 3)], "rosenbrock": [(1, 1)], "quadratic": [(0, 0)],
-    "saddle": [(1, 0), (-1, 0)], "three_hump_camel": [(0, 0), (1.747552, -0.873776), (-1.747552, 0.873776)],
+    "six_hump_camel": [
+        (0.0898, -0.7126),
+        (-0.0898, 0.7126),
+        (1.7036, -0.7961),
+        (-1.7036, 0.7961),
+        (1.6071, 0.5687),
+        (-1.6071, -0.5687),
+    ],
+    "styblinski_tang": [
+        (-2.903534, -2.903534),
+        (2.746803, -2.903534),
+        (-2.903534, 2.746803),
+        (2.746803, 2.746803),
+    ],
+    "beale": [(3, 0.5)],
+    "booth": [(1, 3)],
+    "rosenbrock": [(1, 1)],
+    "quadratic": [(0, 0)],
+    "saddle": [(1, 0), (-1, 0)],
+    "three_hump_camel": [(0, 0), (1.747552, -0.873776), (-1.747552, 0.873776)],
     "plateau": [(2, 0)],
     "rastrigin": [(0, 0)],
-    # on y = 0 by symmetry; roots of 0.1x + 2(x - 1.5)/0.09·e^(-(x-1.5)²/0.18) + (x + 1.5)·e^(-(x+1.5)²/2)
+    # on y = 0 by symmetry; roots of
+    # 0.1x + 2(x - 1.5)/0.09·e^(-(x-1.5)²/0.18) + (x + 1.5)·e^(-(x+1.5)²/2)
     # found by bracketing (scipy.optimize.brentq), independent of gdsim's Newton search
     "gaussian_wells": [(1.491750991, 0), (-1.362459248, 0)],
 }
@@ -207,9 +237,15 @@ def test_literature_minima(name):
 
 
 def test_literature_values():
-    np.testing.assert_allclose(surfaces.get("six_hump_camel").minima_values[:2], -1.0316284535, atol=1e-9)
-    np.testing.assert_allclose(surfaces.get("styblinski_tang").minima_values[0], -78.33233140754, atol=1e-9)
-    np.testing.assert_allclose(surfaces.get("himmelblau").maxima, [[-0.270845, -0.923039]], atol=1e-6)
+    np.testing.assert_allclose(
+        surfaces.get("six_hump_camel").minima_values[:2], -1.0316284535, atol=1e-9
+    )
+    np.testing.assert_allclose(
+        surfaces.get("styblinski_tang").minima_values[0], -78.33233140754, atol=1e-9
+    )
+    np.testing.assert_allclose(
+        surfaces.get("himmelblau").maxima, [[-0.270845, -0.923039]], atol=1e-6
+    )
     np.testing.assert_allclose(surfaces.get("saddle").saddles, [[0, 0]], atol=1e-12)
 
 
@@ -279,7 +315,11 @@ def test_non_numeric_points_are_a_type_error():
 
 def test_no_warnings_far_outside_bounds(surface):
     # pytest turns RuntimeWarnings into errors (pyproject), so this also checks for warnings
-    far = 1e3 * np.array([[1.0, 1.0], [-1.0, 0.5], [0.0, -1.0]]) * np.hypot(*np.ptp(surface.bounds, axis=1))
+    far = (
+        1e3
+        * np.array([[1.0, 1.0], [-1.0, 0.5], [0.0, -1.0]])
+        * np.hypot(*np.ptp(surface.bounds, axis=1))
+    )
     assert np.isfinite(surface.value(far)).all() and np.isfinite(surface.grad(far)).all()
 
 
@@ -294,9 +334,13 @@ def test_nearest_minimum(surface):
     np.testing.assert_array_equal(surface.nearest_minimum(near), np.arange(len(surface.minima)))
     outside = surface.minima + 3 * offsets  # 1.5 tol away
     np.testing.assert_array_equal(surface.nearest_minimum(outside), -1)
-    np.testing.assert_array_equal(surface.nearest_minimum(outside, tol=2 * tol), np.arange(len(surface.minima)))
+    np.testing.assert_array_equal(
+        surface.nearest_minimum(outside, tol=2 * tol), np.arange(len(surface.minima))
+    )
     grid = np.broadcast_to(near[0], (3, 4, 2))
-    assert surface.nearest_minimum(grid).shape == (3, 4) and np.all(surface.nearest_minimum(grid) == 0)
+    assert surface.nearest_minimum(grid).shape == (3, 4) and np.all(
+        surface.nearest_minimum(grid) == 0
+    )
     assert surface.nearest_minimum([np.nan, 0.0]) == -1
     assert surface.nearest_minimum([1e300, -1e300]) == -1
 
@@ -308,7 +352,12 @@ def test_nearest_minimum_bad_tol():
 
 def test_repr_names_surface_and_params():
     text = repr(surfaces.get("quadratic", condition=4, angle=30))
-    assert "quadratic" in text and "condition=4.0" in text and "angle=30.0" in text and "1 minimum" in text
+    assert (
+        "quadratic" in text
+        and "condition=4.0" in text
+        and "angle=30.0" in text
+        and "1 minimum" in text
+    )
     assert "4 minima" in repr(surfaces.get("himmelblau"))
 
 
@@ -329,7 +378,9 @@ def test_names_and_describe():
 
 
 def test_unknown_surface_did_you_mean():
-    with pytest.raises(ValueError, match=r"unknown surface 'himmelblua'; did you mean 'himmelblau'\?"):
+    with pytest.raises(
+        ValueError, match=r"unknown surface 'himmelblua'; did you mean 'himmelblau'\?"
+    ):
         surfaces.get("himmelblua")
 
 
@@ -347,20 +398,23 @@ def test_unknown_parameter_is_a_type_error():
         surfaces.get("himmelblau", a=3)
 
 
-@pytest.mark.parametrize("name, params, error, message", [
-    ("quadratic", {"condition": 0}, ValueError, "condition must be > 0, got 0"),
-    ("quadratic", {"condition": -3}, ValueError, "condition must be > 0"),
-    ("quadratic", {"condition": np.nan}, ValueError, "condition must not be NaN"),
-    ("quadratic", {"angle": "left"}, TypeError, "angle"),
-    ("quadratic", {"condition": [1, 2]}, TypeError, "condition must be a single number"),
-    ("rosenbrock", {"b": 0}, ValueError, "b must be > 0"),
-    ("rastrigin", {"a": -1}, ValueError, "a must be >= 0"),
-    ("plateau", {"width": 0}, ValueError, "width must be > 0"),
-    ("gaussian_wells", {"depths": (1, 2, 3)}, ValueError, "one value per center"),
-    ("gaussian_wells", {"widths": (0.5, -1)}, ValueError, "widths must be > 0"),
-    ("gaussian_wells", {"centers": (1, 2, 3)}, ValueError, "centers must have shape"),
-    ("gaussian_wells", {"bowl": -0.1}, ValueError, "bowl must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "name, params, error, message",
+    [
+        ("quadratic", {"condition": 0}, ValueError, "condition must be > 0, got 0"),
+        ("quadratic", {"condition": -3}, ValueError, "condition must be > 0"),
+        ("quadratic", {"condition": np.nan}, ValueError, "condition must not be NaN"),
+        ("quadratic", {"angle": "left"}, TypeError, "angle"),
+        ("quadratic", {"condition": [1, 2]}, TypeError, "condition must be a single number"),
+        ("rosenbrock", {"b": 0}, ValueError, "b must be > 0"),
+        ("rastrigin", {"a": -1}, ValueError, "a must be >= 0"),
+        ("plateau", {"width": 0}, ValueError, "width must be > 0"),
+        ("gaussian_wells", {"depths": (1, 2, 3)}, ValueError, "one value per center"),
+        ("gaussian_wells", {"widths": (0.5, -1)}, ValueError, "widths must be > 0"),
+        ("gaussian_wells", {"centers": (1, 2, 3)}, ValueError, "centers must have shape"),
+        ("gaussian_wells", {"bowl": -0.1}, ValueError, "bowl must be >= 0"),
+    ],
+)
 def test_bad_parameters(name, params, error, message):
     with pytest.raises(error, match=message):
         surfaces.get(name, **params)
@@ -385,7 +439,9 @@ def test_quadratic_hessian_and_lipschitz(condition, angle):
     eigenvalues = np.linalg.eigvalsh(s.matrix)
     np.testing.assert_allclose(sorted(eigenvalues), sorted([1.0, condition]))
     assert s.lipschitz == pytest.approx(eigenvalues.max())
-    np.testing.assert_allclose(fd_hessian(s.value, np.array([0.3, -0.7])), s.hessian([0.3, -0.7]), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        fd_hessian(s.value, np.array([0.3, -0.7])), s.hessian([0.3, -0.7]), rtol=1e-6, atol=1e-6
+    )
 
 
 def test_quadratic_rotation_turns_the_valley():
@@ -395,8 +451,12 @@ def test_quadratic_rotation_turns_the_valley():
     rotation = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
     p = random_points(flat, 20)
     np.testing.assert_allclose(turned.value(p @ rotation.T), flat.value(p), rtol=1e-12)
-    np.testing.assert_allclose(surfaces.get("quadratic", condition=20, angle=90).matrix, np.diag([20.0, 1.0]), atol=1e-12)
-    np.testing.assert_allclose(flat.value([[1, 0], [0, 1]]), [0.5, 10.0])  # steep along y at angle 0
+    np.testing.assert_allclose(
+        surfaces.get("quadratic", condition=20, angle=90).matrix, np.diag([20.0, 1.0]), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        flat.value([[1, 0], [0, 1]]), [0.5, 10.0]
+    )  # steep along y at angle 0
 
 
 # --- custom ---------------------------------------------------------------------------------
@@ -424,8 +484,13 @@ def test_custom_with_gradient_and_minima():
     def grad(p):
         return 2 * p * np.array([1.0, 4.0])
 
-    s = surfaces.custom(lambda p: p[..., 0] ** 2 + 4 * p[..., 1] ** 2, grad=grad,
-                        bounds=((-1, 2), (-1, 1)), minima=[(0, 0)], name="ellipse")
+    s = surfaces.custom(
+        lambda p: p[..., 0] ** 2 + 4 * p[..., 1] ** 2,
+        grad=grad,
+        bounds=((-1, 2), (-1, 1)),
+        minima=[(0, 0)],
+        name="ellipse",
+    )
     np.testing.assert_array_equal(s.grad([[1.0, 1.0]]), [[2.0, 8.0]])
     np.testing.assert_array_equal(s.minima, [[0.0, 0.0]])
     np.testing.assert_array_equal(s.minima_values, [0.0])
@@ -434,23 +499,28 @@ def test_custom_with_gradient_and_minima():
 
 
 def test_custom_minima_keep_the_users_order():
-    s = surfaces.custom(lambda p: (p[..., 0] ** 2 - 1) ** 2 + p[..., 1] ** 2, minima=[(-1, 0), (1, 0)])
+    s = surfaces.custom(
+        lambda p: (p[..., 0] ** 2 - 1) ** 2 + p[..., 1] ** 2, minima=[(-1, 0), (1, 0)]
+    )
     assert s.nearest_minimum([[1, 0], [-1, 0]]).tolist() == [1, 0]
     found = surfaces.custom(lambda p: (p[..., 0] ** 2 - 1) ** 2 + p[..., 1] ** 2)
     np.testing.assert_allclose(np.abs(found.minima), [[1, 0], [1, 0]], atol=1e-7)
     np.testing.assert_allclose(found.saddles, [[0, 0]], atol=1e-7)
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"value": 3}, TypeError, "value must be a function"),
-    ({"value": himmelblau_points, "grad": "no"}, TypeError, "grad must be a function"),
-    ({"value": lambda p: 1.0}, ValueError, r"value must map points .* gave shape \(\)"),
-    ({"value": himmelblau_points, "grad": lambda p: p[..., 0]}, ValueError, "grad must map"),
-    ({"value": himmelblau_points, "bounds": ((1, 0), (0, 1))}, ValueError, "bounds must be"),
-    ({"value": himmelblau_points, "bounds": (0, 1)}, ValueError, "bounds must be"),
-    ({"value": himmelblau_points, "minima": [1, 2, 3]}, ValueError, "minima must have shape"),
-    ({"value": himmelblau_points, "name": ""}, TypeError, "name must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"value": 3}, TypeError, "value must be a function"),
+        ({"value": himmelblau_points, "grad": "no"}, TypeError, "grad must be a function"),
+        ({"value": lambda p: 1.0}, ValueError, r"value must map points .* gave shape \(\)"),
+        ({"value": himmelblau_points, "grad": lambda p: p[..., 0]}, ValueError, "grad must map"),
+        ({"value": himmelblau_points, "bounds": ((1, 0), (0, 1))}, ValueError, "bounds must be"),
+        ({"value": himmelblau_points, "bounds": (0, 1)}, ValueError, "bounds must be"),
+        ({"value": himmelblau_points, "minima": [1, 2, 3]}, ValueError, "minima must have shape"),
+        ({"value": himmelblau_points, "name": ""}, TypeError, "name must be"),
+    ],
+)
 def test_custom_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
         surfaces.custom(**kwargs)
@@ -465,4 +535,6 @@ def test_hessian_matches_finite_differences_of_the_value(name):
     hessians = s.hessian(points)
     assert hessians.shape == (4, 2, 2)
     for point, hessian in zip(points, hessians):
-        np.testing.assert_allclose(hessian, fd_hessian(s.value, point), rtol=1e-4, atol=1e-4 * (1 + np.abs(hessian).max()))
+        np.testing.assert_allclose(
+            hessian, fd_hessian(s.value, point), rtol=1e-4, atol=1e-4 * (1 + np.abs(hessian).max())
+        )

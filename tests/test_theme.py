@@ -11,7 +11,7 @@ def test_style_keeps_the_interactive_mode_the_block_ends_with():
     before = matplotlib.is_interactive()
     try:
         with theme.style():
-            matplotlib.interactive(True)      # what the inline backend does on the first figure
+            matplotlib.interactive(True)  # what the inline backend does on the first figure
         assert matplotlib.is_interactive()
         with theme.style():
             assert matplotlib.rcParams["axes.prop_cycle"].by_key()["color"] == list(theme.PALETTE)
@@ -20,11 +20,18 @@ def test_style_keeps_the_interactive_mode_the_block_ends_with():
 
 
 def test_figures_after_a_gdsim_figure_still_show_in_a_notebook(monkeypatch):
-    monkeypatch.delenv("MPLBACKEND", raising=False)   # a real Jupyter kernel picks the inline backend
-    cells = ["import gdsim",
-             "gdsim.plotting.contour(gdsim.surfaces.get('himmelblau'));",   # the kernel's first figure
-             "import matplotlib.pyplot as plt\nplt.plot([1, 2]);"]
+    monkeypatch.delenv(
+        "MPLBACKEND", raising=False
+    )  # a real Jupyter kernel picks the inline backend
+    cells = [
+        "import gdsim",
+        "gdsim.plotting.contour(gdsim.surfaces.get('himmelblau'));",  # the kernel's first figure
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2]);",
+    ]
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
-    shown = [any("image/png" in output.get("data", {}) for output in cell.outputs) for cell in notebook.cells]
+    shown = [
+        any("image/png" in output.get("data", {}) for output in cell.outputs)
+        for cell in notebook.cells
+    ]
     assert shown == [False, True, True]

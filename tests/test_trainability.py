@@ -17,13 +17,14 @@ from gdsim.nn.edge import BoxCount, TrainabilityMap, paper_setup
 matplotlib.use("Agg")
 
 SETUP = paper_setup()
-LR = ((3.0, 3e4), (0.05, 0.5))     # input-layer and output-layer lrs around the paper's boundary
+LR = ((3.0, 3e4), (0.05, 0.5))  # input-layer and output-layer lrs around the paper's boundary
 PAPER = dict(steps=80, lr=LR, train_biases=False, progress=False)
 
 
 def paper_map(resolution=14, **options):
-    return gdsim.trainability(SETUP.model, SETUP.X, SETUP.y, **{**PAPER, "resolution": resolution,
-                                                                **options})
+    return gdsim.trainability(
+        SETUP.model, SETUP.X, SETUP.y, **{**PAPER, "resolution": resolution, **options}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +40,7 @@ def same(a, b):
 
 
 # -- what a map holds ---------------------------------------------------------------------------
+
 
 def test_the_papers_map_shows_both_outcomes_and_a_boundary(small):
     assert small.shape == (14, 14)
@@ -60,15 +62,31 @@ def test_outcomes_follow_the_papers_rule_from_fits_history():
     (summed in step order) and its outcome follow from fit's history, bit for bit."""
     model = MLP([16, 16, 1], activation="tanh", output="linear", loss="mse", seed=3)
     steps, window = 40, 20
-    m = gdsim.trainability(model, SETUP.X, SETUP.y, steps=steps, lr=((1.0, 300.0), (0.02, 2.0)),
-                           resolution=4, threshold=np.inf, progress=False)
+    m = gdsim.trainability(
+        model,
+        SETUP.X,
+        SETUP.y,
+        steps=steps,
+        lr=((1.0, 300.0), (0.02, 2.0)),
+        resolution=4,
+        threshold=np.inf,
+        progress=False,
+    )
     assert m.converged.any() and (~m.converged).any()
     for i in range(4):
         for j in range(4):
             one = model.copy()
-            history = fit(one, gdsim.SGD(), SETUP.X, SETUP.y, epochs=steps,
-                          batch_size=len(SETUP.X), shuffle=False, verbose=0,
-                          layer_lrs=[m.x[j], m.y[i]])
+            history = fit(
+                one,
+                gdsim.SGD(),
+                SETUP.X,
+                SETUP.y,
+                epochs=steps,
+                batch_size=len(SETUP.X),
+                shuffle=False,
+                verbose=0,
+                layer_lrs=[m.x[j], m.y[i]],
+            )
             losses = history.loss
             good = [v for v in losses if np.isfinite(v)]
             total = 0.0
@@ -96,10 +114,10 @@ def test_a_pixels_loss_curve_is_the_run_the_map_made(small):
             total += v
         assert small.loss[i, j] == total / len(good)
         if t >= 0:
-            assert np.isnan(curve[t + 1:]).all()
+            assert np.isnan(curve[t + 1 :]).all()
             assert not curve[t] <= small.threshold * curve[0]
         else:
-            assert curve[-small.window:].mean() < curve[0]
+            assert curve[-small.window :].mean() < curve[0]
     with pytest.raises(ValueError, match="index the map"):
         small.loss_curve(small.shape[0], 0)
 
@@ -122,17 +140,36 @@ def test_a_deeper_model_trains_only_the_layers_of_its_groups():
     model = MLP([4, 6, 6, 1], activation="tanh", output="linear", loss="mse", seed=1)
     X = np.random.default_rng(0).standard_normal((10, 4))
     y = np.random.default_rng(1).standard_normal((10, 1))
-    m = gdsim.trainability(model, X, y, steps=15, lr=((0.01, 1.0), (0.01, 1.0)), resolution=2,
-                           groups=(0, 2), threshold=np.inf, progress=False)
+    m = gdsim.trainability(
+        model,
+        X,
+        y,
+        steps=15,
+        lr=((0.01, 1.0), (0.01, 1.0)),
+        resolution=2,
+        groups=(0, 2),
+        threshold=np.inf,
+        progress=False,
+    )
     assert m.groups == [[0], [2]]
     for i in range(2):
         for j in range(2):
-            history = fit(model.copy(), gdsim.SGD(), X, y, epochs=15, batch_size=10,
-                          shuffle=False, verbose=0, layer_lrs=[m.x[j], 0.0, m.y[i]])
+            history = fit(
+                model.copy(),
+                gdsim.SGD(),
+                X,
+                y,
+                epochs=15,
+                batch_size=10,
+                shuffle=False,
+                verbose=0,
+                layer_lrs=[m.x[j], 0.0, m.y[i]],
+            )
             good = [v for v in history.loss.tolist() if math.isfinite(v)]
             assert m.loss[i, j] == sum(good) / len(good)
-    default = gdsim.trainability(model, X, y, steps=3, lr=((0.01, 1.0), (0.01, 1.0)),
-                                 resolution=2, progress=False)
+    default = gdsim.trainability(
+        model, X, y, steps=3, lr=((0.01, 1.0), (0.01, 1.0)), resolution=2, progress=False
+    )
     assert default.groups == [[0, 1], [2]]
 
 
@@ -159,27 +196,55 @@ def _mean_field_losses(setup, lr_input, lr_output, steps):
 def test_paper_setup_is_the_papers_mean_field_network():
     """With lr_scale, the map's pixel is the paper's run in the paper's own parameterization."""
     steps = 30
-    paper_lrs = (40.0, 30.0)   # small enough to converge smoothly (not near the boundary)
+    paper_lrs = (40.0, 30.0)  # small enough to converge smoothly (not near the boundary)
     lr0, lr1 = (p * s for p, s in zip(paper_lrs, SETUP.lr_scale))
-    m = gdsim.trainability(SETUP.model, SETUP.X, SETUP.y, steps=steps, resolution=2,
-                           lr=((lr0, lr0 * 2), (lr1, lr1 * 2)), train_biases=False,
-                           progress=False)
+    m = gdsim.trainability(
+        SETUP.model,
+        SETUP.X,
+        SETUP.y,
+        steps=steps,
+        resolution=2,
+        lr=((lr0, lr0 * 2), (lr1, lr1 * 2)),
+        train_biases=False,
+        progress=False,
+    )
     expected = _mean_field_losses(SETUP, *paper_lrs, steps)
     assert expected[-1] < expected[0] / 2 and m.converged[0, 0]
     assert math.isclose(m.loss[0, 0], np.mean(expected), rel_tol=1e-9)
     # the biases stayed at zero: with them trained the runs differ
-    trained = gdsim.trainability(SETUP.model, SETUP.X, SETUP.y, steps=steps, resolution=2,
-                                 lr=((lr0, lr0 * 2), (lr1, lr1 * 2)), progress=False)
+    trained = gdsim.trainability(
+        SETUP.model,
+        SETUP.X,
+        SETUP.y,
+        steps=steps,
+        resolution=2,
+        lr=((lr0, lr0 * 2), (lr1, lr1 * 2)),
+        progress=False,
+    )
     assert not math.isclose(trained.loss[0, 0], np.mean(expected), rel_tol=1e-6)
 
 
 def test_other_optimizers_and_their_hyperparameters():
-    adam = gdsim.trainability(SETUP.model, SETUP.X, SETUP.y, steps=20, resolution=3,
-                              lr=((1e-3, 1.0), (1e-3, 1.0)), optimizer=gdsim.Adam,
-                              progress=False)
-    momentum = gdsim.trainability(SETUP.model, SETUP.X, SETUP.y, steps=20, resolution=3,
-                                  lr=((1e-3, 1.0), (1e-3, 1.0)),
-                                  optimizer=gdsim.SGD(momentum=0.9), progress=False)
+    adam = gdsim.trainability(
+        SETUP.model,
+        SETUP.X,
+        SETUP.y,
+        steps=20,
+        resolution=3,
+        lr=((1e-3, 1.0), (1e-3, 1.0)),
+        optimizer=gdsim.Adam,
+        progress=False,
+    )
+    momentum = gdsim.trainability(
+        SETUP.model,
+        SETUP.X,
+        SETUP.y,
+        steps=20,
+        resolution=3,
+        lr=((1e-3, 1.0), (1e-3, 1.0)),
+        optimizer=gdsim.SGD(momentum=0.9),
+        progress=False,
+    )
     assert adam.converged.any() and momentum.converged.any()
     assert not np.array_equal(adam.loss, momentum.loss)
 
@@ -187,8 +252,16 @@ def test_other_optimizers_and_their_hyperparameters():
 def test_no_runtime_warning_however_hard_it_blows_up():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        m = gdsim.trainability(SETUP.model, SETUP.X, SETUP.y, steps=30, resolution=3,
-                               lr=((1e3, 1e9), (1e2, 1e8)), threshold=np.inf, progress=False)
+        m = gdsim.trainability(
+            SETUP.model,
+            SETUP.X,
+            SETUP.y,
+            steps=30,
+            resolution=3,
+            lr=((1e3, 1e9), (1e2, 1e8)),
+            threshold=np.inf,
+            progress=False,
+        )
     assert m.diverged.any() and not m.converged.any() and np.isfinite(m.loss).all()
 
 
@@ -199,6 +272,7 @@ def test_a_map_too_big_for_memory_is_refused_before_it_starts():
 
 # -- zooming ------------------------------------------------------------------------------------
 
+
 def test_zoom_narrows_the_log_ranges_around_the_center(small):
     point = small.boundary_point()
     zoomed = small.zoom(point, 10, resolution=6)
@@ -207,7 +281,7 @@ def test_zoom_narrows_the_log_ranges_around_the_center(small):
         width = math.log10(big[-1] / big[0])
         assert math.isclose(math.log10(near[-1] / near[0]), width / 10, rel_tol=1e-9)
         assert math.isclose(math.log10(near[0] * near[-1]) / 2, math.log10(c), rel_tol=1e-9)
-    assert small.zoom(point, 10, resolution=6) is zoomed      # kept, not recomputed
+    assert small.zoom(point, 10, resolution=6) is zoomed  # kept, not recomputed
     assert small.zoom(point, 10).shape == small.shape
 
 
@@ -224,8 +298,9 @@ def test_boundary_point_is_on_the_boundary(small):
     j = np.searchsorted(small.x, x) - 1
     i = np.searchsorted(small.y, y) - 1
     assert small.boundary[i, j]
-    everywhere = TrainabilityMap([1, 2], [1, 2], np.ones((2, 2), bool), -np.ones((2, 2), int),
-                                 np.ones((2, 2)), 10)
+    everywhere = TrainabilityMap(
+        [1, 2], [1, 2], np.ones((2, 2), bool), -np.ones((2, 2), int), np.ones((2, 2)), 10
+    )
     with pytest.raises(ValueError, match="no boundary"):
         everywhere.boundary_point()
     with pytest.raises(ValueError, match="cannot compute a zoom"):
@@ -234,10 +309,17 @@ def test_boundary_point_is_on_the_boundary(small):
 
 # -- box counting -------------------------------------------------------------------------------
 
+
 def synthetic(converged):
     n = converged.shape[0]
-    return TrainabilityMap(np.logspace(0, 1, n), np.logspace(0, 1, n), converged,
-                           np.where(converged, -1, 3), np.ones(converged.shape), 10)
+    return TrainabilityMap(
+        np.logspace(0, 1, n),
+        np.logspace(0, 1, n),
+        converged,
+        np.where(converged, -1, 3),
+        np.ones(converged.shape),
+        10,
+    )
 
 
 def test_box_counting_gives_one_for_a_line_and_two_for_noise():
@@ -259,13 +341,18 @@ def test_box_counting_gives_one_for_a_line_and_two_for_noise():
 
 def test_box_counting_checks_its_sizes():
     m = synthetic(np.eye(8, dtype=bool))
-    for sizes, error in (([2], ValueError), ([2, 2], ValueError), ([0, 2], ValueError),
-                         ([1.5, 2], TypeError)):
+    for sizes, error in (
+        ([2], ValueError),
+        ([2, 2], ValueError),
+        ([0, 2], ValueError),
+        ([1.5, 2], TypeError),
+    ):
         with pytest.raises(error, match="sizes"):
             m.boundary_dimension(sizes=sizes)
 
 
 # -- pictures -----------------------------------------------------------------------------------
+
 
 def _texts(figure):
     return [t for t in figure.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text()]
@@ -273,6 +360,7 @@ def _texts(figure):
 
 def test_the_picture_shows_what_the_map_holds(small):
     import matplotlib.pyplot as plt
+
     drawn = small.plot()
     blue, red = drawn.converged.get_array(), drawn.diverged.get_array()
     assert np.array_equal(blue.mask, ~small.converged) and np.array_equal(red.mask, small.converged)
@@ -295,6 +383,7 @@ def test_the_picture_shows_what_the_map_holds(small):
 
 def test_zoomed_ticks_tell_their_neighbours_apart(small):
     import matplotlib.pyplot as plt
+
     deep = small.zoom(small.boundary_point(), 1000, resolution=3)
     drawn = deep.plot()
     drawn.ax.figure.canvas.draw()
@@ -332,12 +421,14 @@ def test_the_zoom_animation_flies_through_every_map(small):
 
 # -- beyond one machine -------------------------------------------------------------------------
 
+
 def test_a_dask_cluster_gives_the_same_map_bit_for_bit(small):
     distributed = pytest.importorskip("distributed")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # the cluster's own start-up chatter is not ours
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None)
+        warnings.simplefilter("ignore")  # the cluster's own start-up chatter is not ours
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
         client = distributed.Client(cluster)
     try:
         remote = paper_map(client=client)
@@ -350,52 +441,63 @@ def test_a_dask_cluster_gives_the_same_map_bit_for_bit(small):
 
 # -- bad arguments ------------------------------------------------------------------------------
 
-GOOD = dict(model=SETUP.model, X=SETUP.X, y=SETUP.y, steps=5, lr=LR, resolution=3,
-            progress=False)
+GOOD = dict(model=SETUP.model, X=SETUP.X, y=SETUP.y, steps=5, lr=LR, resolution=3, progress=False)
 
 
-@pytest.mark.parametrize("changes, error, words", [
-    ({"lr": ((-1.0, 3.0), (0.1, 1.0))}, ValueError, ["lr", "positive", "lo0"]),
-    ({"lr": ((0.0, 3.0), (0.1, 1.0))}, ValueError, ["lr", "positive"]),
-    ({"lr": ((3.0, 1.0), (0.1, 1.0))}, ValueError, ["lr", "lo < hi", "lo0 = 3"]),
-    ({"lr": ((1.0, 3.0), (1.0, 1.0))}, ValueError, ["lr", "lo1 = 1", "hi1 = 1"]),
-    ({"lr": (1.0, 3.0)}, ValueError, ["lr", "((lo0, hi0), (lo1, hi1))"]),
-    ({"lr": ((1.0, np.inf), (0.1, 1.0))}, ValueError, ["lr"]),
-    ({"lr": 0.1}, TypeError, ["lr"]),
-    ({"lr": (("a", "b"), (0.1, 1.0))}, TypeError, ["lr"]),
-    ({"resolution": 1}, ValueError, ["resolution", ">= 2", "1"]),
-    ({"resolution": (5, 1)}, ValueError, ["resolution"]),
-    ({"resolution": 2.5}, TypeError, ["resolution"]),
-    ({"resolution": (2, 3, 4)}, ValueError, ["resolution"]),
-    ({"steps": 0}, ValueError, ["steps", ">= 1"]),
-    ({"steps": 2.0}, TypeError, ["steps"]),
-    ({"model": MLP([16, 1], output="linear", loss="mse")}, ValueError,
-     ["model", "at least two layers"]),
-    ({"model": "mlp"}, TypeError, ["model", "gdsim.nn.MLP"]),
-    ({"model": MLP([16, 4, 1], output="linear", population=2)}, ValueError,
-     ["model", "population"]),
-    ({"y": SETUP.y[:-1]}, ValueError, ["X and y", "same length", "16", "15"]),
-    ({"X": SETUP.X[:, :3]}, ValueError, ["X", "shape"]),
-    ({"X": np.zeros((0, 16)), "y": np.zeros((0, 1))}, ValueError, ["X", "at least one"]),
-    ({"optimizer": "sgd"}, TypeError, ["optimizer"]),
-    ({"optimizer": gdsim.SGD(lr=gdsim.schedules.cosine(0.1, 10))}, TypeError,
-     ["optimizer", "lr schedule"]),
-    ({"optimizer": gdsim.SGD(momentum=np.array([0.1, 0.9]))}, ValueError, ["momentum"]),
-    ({"groups": (0,)}, TypeError, ["groups"]),
-    ({"groups": (0, 0)}, ValueError, ["groups", "layer 0", "both"]),
-    ({"groups": (0, 5)}, ValueError, ["groups[1]", "layer 5"]),
-    ({"groups": (slice(0, 0), 1)}, ValueError, ["groups[0]", "no layer"]),
-    ({"groups": (0, "head")}, TypeError, ["groups[1]"]),
-    ({"train_biases": "no"}, TypeError, ["train_biases"]),
-    ({"threshold": 0.5}, ValueError, ["threshold", "> 1"]),
-    ({"threshold": -1.0}, ValueError, ["threshold"]),
-    ({"window": 0}, ValueError, ["window", ">= 1"]),
-    ({"workers": 0}, ValueError, ["workers", ">= 1"]),
-    ({"workers": "all"}, TypeError, ["workers"]),
-    ({"client": "tcp://scheduler:8786"}, TypeError, ["client", "dask.distributed.Client"]),
-    ({"chunk_size": 0}, ValueError, ["chunk_size", ">= 1"]),
-    ({"progress": "yes"}, TypeError, ["progress"]),
-])
+@pytest.mark.parametrize(
+    "changes, error, words",
+    [
+        ({"lr": ((-1.0, 3.0), (0.1, 1.0))}, ValueError, ["lr", "positive", "lo0"]),
+        ({"lr": ((0.0, 3.0), (0.1, 1.0))}, ValueError, ["lr", "positive"]),
+        ({"lr": ((3.0, 1.0), (0.1, 1.0))}, ValueError, ["lr", "lo < hi", "lo0 = 3"]),
+        ({"lr": ((1.0, 3.0), (1.0, 1.0))}, ValueError, ["lr", "lo1 = 1", "hi1 = 1"]),
+        ({"lr": (1.0, 3.0)}, ValueError, ["lr", "((lo0, hi0), (lo1, hi1))"]),
+        ({"lr": ((1.0, np.inf), (0.1, 1.0))}, ValueError, ["lr"]),
+        ({"lr": 0.1}, TypeError, ["lr"]),
+        ({"lr": (("a", "b"), (0.1, 1.0))}, TypeError, ["lr"]),
+        ({"resolution": 1}, ValueError, ["resolution", ">= 2", "1"]),
+        ({"resolution": (5, 1)}, ValueError, ["resolution"]),
+        ({"resolution": 2.5}, TypeError, ["resolution"]),
+        ({"resolution": (2, 3, 4)}, ValueError, ["resolution"]),
+        ({"steps": 0}, ValueError, ["steps", ">= 1"]),
+        ({"steps": 2.0}, TypeError, ["steps"]),
+        (
+            {"model": MLP([16, 1], output="linear", loss="mse")},
+            ValueError,
+            ["model", "at least two layers"],
+        ),
+        ({"model": "mlp"}, TypeError, ["model", "gdsim.nn.MLP"]),
+        (
+            {"model": MLP([16, 4, 1], output="linear", population=2)},
+            ValueError,
+            ["model", "population"],
+        ),
+        ({"y": SETUP.y[:-1]}, ValueError, ["X and y", "same length", "16", "15"]),
+        ({"X": SETUP.X[:, :3]}, ValueError, ["X", "shape"]),
+        ({"X": np.zeros((0, 16)), "y": np.zeros((0, 1))}, ValueError, ["X", "at least one"]),
+        ({"optimizer": "sgd"}, TypeError, ["optimizer"]),
+        (
+            {"optimizer": gdsim.SGD(lr=gdsim.schedules.cosine(0.1, 10))},
+            TypeError,
+            ["optimizer", "lr schedule"],
+        ),
+        ({"optimizer": gdsim.SGD(momentum=np.array([0.1, 0.9]))}, ValueError, ["momentum"]),
+        ({"groups": (0,)}, TypeError, ["groups"]),
+        ({"groups": (0, 0)}, ValueError, ["groups", "layer 0", "both"]),
+        ({"groups": (0, 5)}, ValueError, ["groups[1]", "layer 5"]),
+        ({"groups": (slice(0, 0), 1)}, ValueError, ["groups[0]", "no layer"]),
+        ({"groups": (0, "head")}, TypeError, ["groups[1]"]),
+        ({"train_biases": "no"}, TypeError, ["train_biases"]),
+        ({"threshold": 0.5}, ValueError, ["threshold", "> 1"]),
+        ({"threshold": -1.0}, ValueError, ["threshold"]),
+        ({"window": 0}, ValueError, ["window", ">= 1"]),
+        ({"workers": 0}, ValueError, ["workers", ">= 1"]),
+        ({"workers": "all"}, TypeError, ["workers"]),
+        ({"client": "tcp://scheduler:8786"}, TypeError, ["client", "dask.distributed.Client"]),
+        ({"chunk_size": 0}, ValueError, ["chunk_size", ">= 1"]),
+        ({"progress": "yes"}, TypeError, ["progress"]),
+    ],
+)
 def test_bad_arguments_are_named(changes, error, words):
     with pytest.raises(error) as raised:
         gdsim.trainability(**{**GOOD, **changes})
@@ -403,16 +505,22 @@ def test_bad_arguments_are_named(changes, error, words):
         assert word in str(raised.value), f"{word!r} not in: {raised.value}"
 
 
-@pytest.mark.parametrize("call, error, words", [
-    (lambda m: m.zoom((0.0, 0.2), 10), ValueError, ["center", "> 0"]),
-    (lambda m: m.zoom((1.0,), 10), ValueError, ["center", "(lr0, lr1)"]),
-    (lambda m: m.zoom((10.0, 0.2), 0), ValueError, ["factor", "> 0"]),
-    (lambda m: m.zoom((10.0, 0.2), 10, resolution=1), ValueError, ["resolution"]),
-    (lambda m: m.zoom_path((10.0, 0.2), (100, 10)), ValueError, ["factors", "increasing"]),
-    (lambda m: m.boundary_point(near=(-1.0, 1.0)), ValueError, ["near"]),
-    (lambda m: m.animate_zoom((10.0, 0.2), (10,), frames_per_zoom=0), ValueError,
-     ["frames_per_zoom"]),
-])
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda m: m.zoom((0.0, 0.2), 10), ValueError, ["center", "> 0"]),
+        (lambda m: m.zoom((1.0,), 10), ValueError, ["center", "(lr0, lr1)"]),
+        (lambda m: m.zoom((10.0, 0.2), 0), ValueError, ["factor", "> 0"]),
+        (lambda m: m.zoom((10.0, 0.2), 10, resolution=1), ValueError, ["resolution"]),
+        (lambda m: m.zoom_path((10.0, 0.2), (100, 10)), ValueError, ["factors", "increasing"]),
+        (lambda m: m.boundary_point(near=(-1.0, 1.0)), ValueError, ["near"]),
+        (
+            lambda m: m.animate_zoom((10.0, 0.2), (10,), frames_per_zoom=0),
+            ValueError,
+            ["frames_per_zoom"],
+        ),
+    ],
+)
 def test_bad_zoom_arguments_are_named(small, call, error, words):
     with pytest.raises(error) as raised:
         call(small)
@@ -422,5 +530,6 @@ def test_bad_zoom_arguments_are_named(small, call, error, words):
 
 def test_a_map_built_from_arrays_checks_their_shapes():
     with pytest.raises(ValueError, match="loss must have shape"):
-        TrainabilityMap([1, 2, 3], [1, 2], np.ones((2, 3), bool), np.zeros((2, 3)),
-                        np.ones((3, 2)), 10)
+        TrainabilityMap(
+            [1, 2, 3], [1, 2], np.ones((2, 3), bool), np.zeros((2, 3)), np.ones((3, 2)), 10
+        )

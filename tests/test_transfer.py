@@ -30,11 +30,12 @@ def test_tasks_are_related_and_standardized():
 def test_each_condition_equals_its_separate_fine_tuning():
     seeds, epochs, lr = [0, 1], 6, 0.02
     task = dict(SMALL)
-    result = transfer_experiment(seeds=seeds, epochs=epochs, lr=lr, hidden=8, pretrain_epochs=3,
-                                 task=task)
+    result = transfer_experiment(
+        seeds=seeds, epochs=epochs, lr=lr, hidden=8, pretrain_epochs=3, task=task
+    )
     (X_a, y_a), (X_b, y_b), test = transfer_tasks(**task)
     assert result.history.val_accuracy.shape == (epochs, 4, 2)
-    assert result.ratios.shape == (epochs * 3, 3, 4, 2)           # 24 rows in batches of 8
+    assert result.ratios.shape == (epochs * 3, 3, 4, 2)  # 24 rows in batches of 8
     for s, seed in enumerate(seeds):
         source = MLP([2, 8, 8, 8], seed=seed)
         fit(source, Adam(lr=3e-3), X_a, y_a, epochs=3, batch_size=32, verbose=0)
@@ -44,11 +45,20 @@ def test_each_condition_equals_its_separate_fine_tuning():
                 model.set_weights(source.get_weights()[:4] + model.get_weights()[4:])
             options = {}
             if name == "head":
-                model.freeze()                                     # lr 0 in the population
+                model.freeze()  # lr 0 in the population
             elif name == "discriminative":
                 options = dict(layer_lrs=slice(lr / 100, lr))
-            h = fit(model, Adam(lr=lr), X_b, y_b, epochs=epochs, batch_size=8,
-                    validation_data=test, verbose=0, **options)
+            h = fit(
+                model,
+                Adam(lr=lr),
+                X_b,
+                y_b,
+                epochs=epochs,
+                batch_size=8,
+                validation_data=test,
+                verbose=0,
+                **options,
+            )
             assert np.allclose(result.history.val_loss[:, c, s], h.val_loss, rtol=1e-12, atol=0)
     assert result.layer_lrs["head"] == [0.0, 0.0, lr]
     assert np.allclose(result.layer_lrs["discriminative"], layer_lrs(slice(lr / 100, lr), 3))
@@ -62,14 +72,21 @@ def test_each_condition_equals_its_separate_fine_tuning():
 
 def test_plot_shows_accuracy_and_per_layer_ratios():
     import matplotlib.pyplot as plt
-    result = transfer_experiment(seeds=1, epochs=4, hidden=6, pretrain_epochs=2, task=SMALL,
-                                 optimizer=lambda lr: SGD(lr=lr, momentum=0.9))
+
+    result = transfer_experiment(
+        seeds=1,
+        epochs=4,
+        hidden=6,
+        pretrain_epochs=2,
+        task=SMALL,
+        optimizer=lambda lr: SGD(lr=lr, momentum=0.9),
+    )
     drawn = result.plot()
     assert len(drawn.axes) == 5
     for c, line in enumerate(drawn.accuracy):
         assert np.allclose(line.get_ydata(), result.history.val_accuracy[:, c, 0])
     head = CONDITIONS.index("head")
-    assert drawn.ratios[head][:2] == [None, None]                  # frozen: nothing to draw
+    assert drawn.ratios[head][:2] == [None, None]  # frozen: nothing to draw
     epoch_means = result.ratios[:, 2, head, 0].reshape(4, 3).mean(axis=1)
     assert np.allclose(drawn.ratios[head][2].get_ydata(), epoch_means)
     plt.close("all")

@@ -41,9 +41,20 @@ from gdsim.homework.valley import _valley_exercise, check_lr_valley  # noqa: F40
 from gdsim.homework.warmup import _warmup_exercise, check_warmup_cosine  # noqa: F401
 
 # every exercise's notebook source, in order (gdsim.teach.assignments writes the notebooks)
-SHEETS = tuple(module.SHEET for module in (momentum, adam, restarts, dense, plateau_rule, valley,
-                                           warmup))
+SHEETS = tuple(
+    module.SHEET for module in (momentum, adam, restarts, dense, plateau_rule, valley, warmup)
+)
 
-__all__ = ["Report", "Mistake", "Sheet", "SHEETS", "check_momentum_step", "check_adam_step",
-           "check_cosine_restarts", "check_dense_backward", "check_plateau_rule", "check_lr_valley",
-           "check_warmup_cosine"]
+__all__ = [
+    "Report",
+    "Mistake",
+    "Sheet",
+    "SHEETS",
+    "check_momentum_step",
+    "check_adam_step",
+    "check_cosine_restarts",
+    "check_dense_backward",
+    "check_plateau_rule",
+    "check_lr_valley",
+    "check_warmup_cosine",
+]

@@ -12,32 +12,46 @@ from gdsim.homework.grading import Mistake, _Exercise, _run, _Step
 from gdsim.homework.sheet import Sheet
 from gdsim.optimizers import Adam
 
-_A_NO_BIAS = Mistake("You skipped the bias correction.",
-                     "Divide m by (1 − β1^t) and v by (1 − β2^t) before the step; without it the "
-                     "first steps have the wrong size.")
+_A_NO_BIAS = Mistake(
+    "You skipped the bias correction.",
+    "Divide m by (1 − β1^t) and v by (1 − β2^t) before the step; without it the "
+    "first steps have the wrong size.",
+)
 _A_ONLY_M = Mistake("You bias-corrected m but not v.", "v̂ = v / (1 − β2^t) as well.")
 _A_ONLY_V = Mistake("You bias-corrected v but not m.", "m̂ = m / (1 − β1^t) as well.")
-_A_T_ZERO = Mistake("Your bias correction counts from t − 1 (a counter that starts at 0).",
-                    "t is the number of this update, 1 on the first call, so 1 − β^t is never 0.")
-_A_T_PLUS = Mistake("Your bias correction uses t + 1.",
-                    "t is already the number of this update (1 on the first call), so don't "
-                    "increment it.")
-_A_EPS_INSIDE = Mistake("You put ε inside the square root, √(v̂ + ε).",
-                        "PyTorch adds it outside: √v̂ + ε.")
-_A_EPS_HAT = Mistake("You added ε to √v before the bias correction (Keras' \"epsilon hat\": "
-                     "lr·√(1 − β2^t)/(1 − β1^t)·m/(√v + ε)).", "PyTorch adds it after: m̂/(√v̂ + ε).")
-_A_NOT_SQUARED = Mistake("Your second moment averages g instead of g².",
-                         "v ← β2·v + (1 − β2)·g² (element-wise).")
-_A_NO_ONE_MINUS = Mistake("Your moments miss the (1 − β) factors.",
-                          "m ← β1·m + (1 − β1)·g and v ← β2·v + (1 − β2)·g².")
-_A_SWAPPED = Mistake("You swapped β1 and β2.",
-                     "β1 (≈ 0.9) averages the gradient into m, β2 (≈ 0.999) averages its square "
-                     "into v.")
-_A_STORED_HAT = Mistake("You returned the bias-corrected m̂ and v̂ as the new state.",
-                        "Return the raw m and v and correct them only inside the step (the "
-                        "correction changes with t).")
-_A_OLD = Mistake("You stepped with m and v from before this update.",
-                 "Update both moments first, then step.")
+_A_T_ZERO = Mistake(
+    "Your bias correction counts from t − 1 (a counter that starts at 0).",
+    "t is the number of this update, 1 on the first call, so 1 − β^t is never 0.",
+)
+_A_T_PLUS = Mistake(
+    "Your bias correction uses t + 1.",
+    "t is already the number of this update (1 on the first call), so don't increment it.",
+)
+_A_EPS_INSIDE = Mistake(
+    "You put ε inside the square root, √(v̂ + ε).", "PyTorch adds it outside: √v̂ + ε."
+)
+_A_EPS_HAT = Mistake(
+    'You added ε to √v before the bias correction (Keras\' "epsilon hat": '
+    "lr·√(1 − β2^t)/(1 − β1^t)·m/(√v + ε)).",
+    "PyTorch adds it after: m̂/(√v̂ + ε).",
+)
+_A_NOT_SQUARED = Mistake(
+    "Your second moment averages g instead of g².", "v ← β2·v + (1 − β2)·g² (element-wise)."
+)
+_A_NO_ONE_MINUS = Mistake(
+    "Your moments miss the (1 − β) factors.", "m ← β1·m + (1 − β1)·g and v ← β2·v + (1 − β2)·g²."
+)
+_A_SWAPPED = Mistake(
+    "You swapped β1 and β2.",
+    "β1 (≈ 0.9) averages the gradient into m, β2 (≈ 0.999) averages its square into v.",
+)
+_A_STORED_HAT = Mistake(
+    "You returned the bias-corrected m̂ and v̂ as the new state.",
+    "Return the raw m and v and correct them only inside the step (the correction changes with t).",
+)
+_A_OLD = Mistake(
+    "You stepped with m and v from before this update.", "Update both moments first, then step."
+)
 _A_SIGN = Mistake("Your step goes uphill.", "It must be θ − lr·m̂/(√v̂ + ε).")
 
 
@@ -104,65 +118,98 @@ def check_adam_step(adam_step, seed=0, hint=0, edge_cases=False):
     (2, 3, 2) array. ``hint`` (0, 1 or 2) sets how much the report says: the mistake by name,
     how to fix it, the full rule.
     """
-    return _run(_adam_exercise(seed, arguments.check_bool("edge_cases", edge_cases)), adam_step,
-                hint)
+    return _run(
+        _adam_exercise(seed, arguments.check_bool("edge_cases", edge_cases)), adam_step, hint
+    )
 
 
 # (shape, gradient scale, betas, eps, lr, first t, calls, what the case is about)
-_ADAM_CASES = [((3,), 1.0, (0.9, 0.999), 1e-8, 0.01, 1, 4, ""),
-               ((2, 3), 1e-6, (0.9, 0.999), 1e-8, 0.001, 1, 3, ""),
-               ((4,), 1e-2, (0.8, 0.99), 1e-3, 0.05, 1, 3, ""),
-               ((3,), 1.0, (0.9, 0.999), 1e-8, 0.01, 30, 2, "")]
-_ADAM_EDGES = [((3,), 1.0, (0.9, 0.999), 1.0, 0.01, 1, 3, "eps = 1"),
-               ((4,), 0.0, (0.9, 0.999), 1e-8, 0.01, 1, 2, "zero gradients"),
-               ((3,), 1.0, (0.0, 0.999), 1e-8, 0.01, 1, 3, "beta1 = 0"),
-               ((2,), 1.0, (0.9, 0.999), 1e-8, 0.001, 1000, 2, "t = 1000"),
-               ((2, 3, 2), np.geomspace(1e-6, 1e3, 12).reshape(2, 3, 2), (0.9, 0.999), 1e-8,
-                0.01, 1, 3, "gradients from 1e-6 to 1e3")]
+_ADAM_CASES = [
+    ((3,), 1.0, (0.9, 0.999), 1e-8, 0.01, 1, 4, ""),
+    ((2, 3), 1e-6, (0.9, 0.999), 1e-8, 0.001, 1, 3, ""),
+    ((4,), 1e-2, (0.8, 0.99), 1e-3, 0.05, 1, 3, ""),
+    ((3,), 1.0, (0.9, 0.999), 1e-8, 0.01, 30, 2, ""),
+]
+_ADAM_EDGES = [
+    ((3,), 1.0, (0.9, 0.999), 1.0, 0.01, 1, 3, "eps = 1"),
+    ((4,), 0.0, (0.9, 0.999), 1e-8, 0.01, 1, 2, "zero gradients"),
+    ((3,), 1.0, (0.0, 0.999), 1e-8, 0.01, 1, 3, "beta1 = 0"),
+    ((2,), 1.0, (0.9, 0.999), 1e-8, 0.001, 1000, 2, "t = 1000"),
+    (
+        (2, 3, 2),
+        np.geomspace(1e-6, 1e3, 12).reshape(2, 3, 2),
+        (0.9, 0.999),
+        1e-8,
+        0.01,
+        1,
+        3,
+        "gradients from 1e-6 to 1e3",
+    ),
+]
 
 
 def _adam_exercise(seed, edge_cases=False):
     rng = np.random.default_rng(arguments.check_seed("seed", seed))
     exercise = _Exercise(
-        "check_adam_step", "adam_step", ("new_params", "new_m", "new_v"),
+        "check_adam_step",
+        "adam_step",
+        ("new_params", "new_m", "new_v"),
         ("array", "array", "array"),
         "gdsim.Adam(lr, betas, eps) (PyTorch's Adam)",
         "m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g²;  m̂ = m/(1 − β1^t);  v̂ = v/(1 − β2^t);  "
         "new_params = params − lr·m̂/(√v̂ + ε);  return (new_params, m, v), t = 1 on the first call",
-        nonfinite_hint=lambda step: _A_T_ZERO if step.inputs["t"] == 1 else None)
+        nonfinite_hint=lambda step: _A_T_ZERO if step.inputs["t"] == 1 else None,
+    )
     plans = _ADAM_EDGES if edge_cases else _ADAM_CASES
     for c, (shape, scale, (beta1, beta2), eps, lr, t0, calls, label) in enumerate(plans, 1):
         case = f"edge case {c} of {len(plans)} ({label})" if label else f"case {c} of {len(plans)}"
         opt = Adam(lr=lr, betas=(beta1, beta2), eps=eps)
         params = rng.normal(size=shape)
         state = opt.init(params)
-        for _ in range(t0 - 1):    # an Adam history for the late steps
+        for _ in range(t0 - 1):  # an Adam history for the late steps
             params, state = opt.update(params, scale * rng.normal(size=shape), state)
         steps = []
         for _ in range(calls):
             grad = scale * rng.normal(size=shape)
             t = state.step + 1
             new_params, new_state = opt.update(params, grad, state)
-            inputs = dict(params=params, grad=grad, m=state.exp_avg, v=state.exp_avg_sq, t=t,
-                          lr=lr, beta1=beta1, beta2=beta2, eps=eps)
-            steps.append(_Step(f"{case}, step t={t}", inputs,
-                               (new_params, new_state.exp_avg, new_state.exp_avg_sq),
-                               lambda inputs=inputs: _adam_variants(**inputs)))
+            inputs = dict(
+                params=params,
+                grad=grad,
+                m=state.exp_avg,
+                v=state.exp_avg_sq,
+                t=t,
+                lr=lr,
+                beta1=beta1,
+                beta2=beta2,
+                eps=eps,
+            )
+            steps.append(
+                _Step(
+                    f"{case}, step t={t}",
+                    inputs,
+                    (new_params, new_state.exp_avg, new_state.exp_avg_sq),
+                    lambda inputs=inputs: _adam_variants(**inputs),
+                )
+            )
             params, state = new_params, new_state
         exercise.cases.append(steps)
     return exercise
 
 
 SHEET = Sheet(
-    number=2, slug="adam_step", title="One step of Adam, with bias correction",
-    function="adam_step", grader="check_adam_step",
-    intro=r'''
+    number=2,
+    slug="adam_step",
+    title="One step of Adam, with bias correction",
+    function="adam_step",
+    grader="check_adam_step",
+    intro=r"""
 **What you will learn:** Adam's two running averages, why they need a bias correction at the
 start, and where ε goes (PyTorch and Keras put it in different places).
 
 **What you will do:** write `adam_step`, check it with `gdsim.homework.check_adam_step`, then let
-your function drive a run on the Beale surface next to `gdsim.simulate` with `gdsim.Adam`.''',
-    rule=r'''
+your function drive a run on the Beale surface next to `gdsim.simulate` with `gdsim.Adam`.""",
+    rule=r"""
 ## The rule (PyTorch's `torch.optim.Adam`)
 
 Adam keeps two exponential moving averages per coordinate: $m$ of the gradient (a momentum)
@@ -197,33 +244,33 @@ $$\hat m_t = \frac{m_t}{1-\beta_1^{\,t}}, \qquad \hat v_t = \frac{v_t}{1-\beta_2
 | `lr`, `beta1`, `beta2`, `eps` | floats |
 
 Return the new parameters and the **raw** moments $m_t$, $v_t$. Don't return $\hat m$, $\hat v$:
-the correction is redone at every step with the new $t$.''',
-    imports=r'''
+the correction is redone at every step with the new $t$.""",
+    imports=r"""
 import numpy as np
 import matplotlib.pyplot as plt
 
 import gdsim
 from gdsim import plotting
-from gdsim.homework import check_adam_step''',
+from gdsim.homework import check_adam_step""",
     signature=r'''
 def adam_step(params, grad, m, v, t, lr, beta1, beta2, eps):
     """One Adam update, PyTorch's convention. Returns (new_params, new_m, new_v)."""''',
-    todo=r'''
-    # YOUR CODE HERE: update m and v, bias-correct them, then take the step.''',
-    body=r'''
+    todo=r"""
+    # YOUR CODE HERE: update m and v, bias-correct them, then take the step.""",
+    body=r"""
     m = beta1 * m + (1 - beta1) * grad
     v = beta2 * v + (1 - beta2) * grad**2
     m_hat = m / (1 - beta1**t)               # t = 1 on the first call
     v_hat = v / (1 - beta2**t)
-    return params - lr * m_hat / (np.sqrt(v_hat) + eps), m, v''',
-    see_it=r'''
+    return params - lr * m_hat / (np.sqrt(v_hat) + eps), m, v""",
+    see_it=r"""
 ## See it
 
 Your `adam_step` now drives 300 steps on the Beale surface, drawn next to `gdsim.simulate`
 with `gdsim.Adam(lr=0.05)`. Adam divides each coordinate by its own running RMS, so it walks
 along the flat arm at a steady pace where plain gradient descent would crawl. In the exercise
-notebook this cell waits until the grader passes.''',
-    picture=r'''
+notebook this cell waits until the grader passes.""",
+    picture=r"""
 surface = gdsim.surfaces.get("beale")
 start, lr, steps = np.array([1.0, 1.5]), 0.05, 300
 
@@ -241,10 +288,10 @@ plotting.trajectories(run, ax=axes[1])
 axes[1].set_title("gdsim.simulate with gdsim.Adam")
 plt.show()
 difference = np.abs(path - run.positions).max()
-print(f"largest difference between the two paths: {difference:.1e}")''',
-    picture_check=r'''
-assert difference < 1e-9''',
-    things_to_try=r'''
+print(f"largest difference between the two paths: {difference:.1e}")""",
+    picture_check=r"""
+assert difference < 1e-9""",
+    things_to_try=r"""
 ## Things to try
 
 1. Make a copy of your function without the bias correction and run it from the same start.
@@ -253,5 +300,5 @@ assert difference < 1e-9''',
 2. On `gdsim.surfaces.get("plateau")`, where the gradients are tiny, compare `eps=1e-8` with
    `eps=1e-3`, and `gdsim.Adam(lr=0.05)` with `gdsim.Adam(lr=0.05, convention="keras")`.
 3. Race your Adam against `gdsim.SGD(lr=0.002, momentum=0.9)` from the same start. Which one
-   gets out of the flat arm first?''',
+   gets out of the flat arm first?""",
 )

@@ -72,7 +72,7 @@ class Report:
     diagnosis: str | None = None
     mistake: str | None = None
     hint_level: int = 0
-    messages: tuple = ()        # the message at hint levels 0, 1 and 2
+    messages: tuple = ()  # the message at hint levels 0, 1 and 2
 
     def __bool__(self):
         return self.passed
@@ -93,11 +93,16 @@ class Report:
         color = "#1b7f3b" if self.passed else "#b3261e"
         headline, _, rest = self.message.partition("\n")
         rest = rest.strip("\n")
-        body = (f'<pre style="margin:6px 0 0 0;white-space:pre-wrap">{html.escape(rest)}</pre>'
-                if rest.strip() else "")
-        return (f'<div style="border-left:5px solid {color};padding:4px 10px;margin:4px 0">'
-                f'<div style="color:{color};font-weight:bold">{html.escape(headline)}</div>'
-                f'{body}</div>')
+        body = (
+            f'<pre style="margin:6px 0 0 0;white-space:pre-wrap">{html.escape(rest)}</pre>'
+            if rest.strip()
+            else ""
+        )
+        return (
+            f'<div style="border-left:5px solid {color};padding:4px 10px;margin:4px 0">'
+            f'<div style="color:{color};font-weight:bold">{html.escape(headline)}</div>'
+            f"{body}</div>"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,8 +137,9 @@ def _show(value, indent=0):
         return repr(value)
     if a.ndim == 0:
         return f"{float(a):.10g}"
-    text = np.array2string(a, precision=8, separator=", ", threshold=16, edgeitems=3,
-                           max_line_width=100 - indent)
+    text = np.array2string(
+        a, precision=8, separator=", ", threshold=16, edgeitems=3, max_line_width=100 - indent
+    )
     return text.replace("\n", "\n" + " " * indent)
 
 
@@ -146,8 +152,11 @@ def _worst(got, want):
         diff = np.where(np.isfinite(got) & np.isfinite(want), np.abs(got - want), np.inf)
     index = np.unravel_index(int(np.argmax(diff)), diff.shape)
     where = ", ".join(str(int(i)) for i in index)
-    return f"   ← largest difference {diff[index]:.2g} at [{where}]" if np.isfinite(diff[index]) \
+    return (
+        f"   ← largest difference {diff[index]:.2g} at [{where}]"
+        if np.isfinite(diff[index])
         else f"   ← not finite at [{where}]"
+    )
 
 
 def _copy(value):
@@ -167,29 +176,29 @@ class _Step:
     inputs: dict
     expected: tuple
     make_variants: Callable[[], list] = list
-    note: str = ""          # a line shown under the inputs, e.g. where the step sits in a period
+    note: str = ""  # a line shown under the inputs, e.g. where the step sits in a period
     _variants: list | None = None
 
     def variants(self):
         # built only when a step fails, and then reused while ranking the diagnoses
         if self._variants is None:
-            with np.errstate(all="ignore"):    # some wrong answers divide by zero: that is data
+            with np.errstate(all="ignore"):  # some wrong answers divide by zero: that is data
                 self._variants = self.make_variants()
         return self._variants
 
 
 @dataclass
 class _Exercise:
-    grader: str                  # e.g. "check_adam_step"
-    name: str                    # the student's function, e.g. "adam_step"
-    fields: tuple                # names of the outputs; a single name means one plain value
-    kinds: tuple                 # "array", "number" or "count" per field
-    reference: str               # what the answers come from, for the ✓ line
-    rule: str                    # the formula, shown under a failure
-    on_exception: Callable = lambda step, error: None     # -> diagnosis or None
+    grader: str  # e.g. "check_adam_step"
+    name: str  # the student's function, e.g. "adam_step"
+    fields: tuple  # names of the outputs; a single name means one plain value
+    kinds: tuple  # "array", "number" or "count" per field
+    reference: str  # what the answers come from, for the ✓ line
+    rule: str  # the formula, shown under a failure
+    on_exception: Callable = lambda step, error: None  # -> diagnosis or None
     shape_hint: Callable = lambda step, name, shape: None  # -> diagnosis or None
-    nonfinite_hint: Callable = lambda step: None          # -> diagnosis or None
-    cases: list = field(default_factory=list)             # list of lists of _Step
+    nonfinite_hint: Callable = lambda step: None  # -> diagnosis or None
+    cases: list = field(default_factory=list)  # list of lists of _Step
 
 
 class _Failure(Exception):
@@ -210,9 +219,12 @@ _GDSIM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def _exception_text(error):
     """The exception's last line and the line of the student's code that raised it."""
     text = traceback.format_exception_only(type(error), error)[-1].strip()
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if not os.path.abspath(f.filename).startswith(_GDSIM_DIR)
-              and f"{os.sep}numpy{os.sep}" not in f.filename]
+    frames = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if not os.path.abspath(f.filename).startswith(_GDSIM_DIR)
+        and f"{os.sep}numpy{os.sep}" not in f.filename
+    ]
     if frames and frames[-1].line:
         text += f"\n    raised at line {frames[-1].lineno}:  {frames[-1].line.strip()}"
     return text
@@ -226,21 +238,31 @@ def _call(exercise, fn, step):
         with np.errstate(all="ignore"):
             out = fn(*args)
     except NotImplementedError:
-        raise _Failure(f"{exercise.name} is not written yet (it raises NotImplementedError). "
-                       "Fill in the stub, then run the grader again.", stub=True) from None
+        raise _Failure(
+            f"{exercise.name} is not written yet (it raises NotImplementedError). "
+            "Fill in the stub, then run the grader again.",
+            stub=True,
+        ) from None
     except Exception as error:  # noqa: BLE001 - any crash in student code is a result to report
-        raise _Failure(f"{exercise.name} raised an exception at {step.where}.",
-                       "  " + _exception_text(error), diagnosis=exercise.on_exception(step, error),
-                       step=step) from None
-    changed = [name for (name, original), arg in zip(step.inputs.items(), args)
-               if isinstance(original, np.ndarray)
-               and not np.array_equal(original, arg, equal_nan=True)]
+        raise _Failure(
+            f"{exercise.name} raised an exception at {step.where}.",
+            "  " + _exception_text(error),
+            diagnosis=exercise.on_exception(step, error),
+            step=step,
+        ) from None
+    changed = [
+        name
+        for (name, original), arg in zip(step.inputs.items(), args)
+        if isinstance(original, np.ndarray) and not np.array_equal(original, arg, equal_nan=True)
+    ]
     if changed:
         raise _Failure(
             f"{exercise.name} changed its input {', '.join(changed)} in place at {step.where}.",
-            step=step, diagnosis=f"Return new arrays instead of modifying the inputs (write "
-                                 f"`{changed[0]} - ...`, not `{changed[0]} -= ...`): the caller "
-                                 "still needs the old values, e.g. to draw the trajectory.")
+            step=step,
+            diagnosis=f"Return new arrays instead of modifying the inputs (write "
+            f"`{changed[0]} - ...`, not `{changed[0]} -= ...`): the caller "
+            "still needs the old values, e.g. to draw the trajectory.",
+        )
     return _structure(exercise, step, out)
 
 
@@ -248,40 +270,62 @@ def _structure(exercise, step, out):
     single = len(exercise.fields) == 1
     names = " and ".join(exercise.fields) if not single else exercise.fields[0]
     if out is None:
-        raise _Failure(f"{exercise.name} returned None: it is not written yet, or it misses a "
-                       "`return`. Fill in the stub, then run the grader again.", stub=True)
+        raise _Failure(
+            f"{exercise.name} returned None: it is not written yet, or it misses a "
+            "`return`. Fill in the stub, then run the grader again.",
+            stub=True,
+        )
     if single:
         out = (out,)
     elif not isinstance(out, (tuple, list)):
         shape = f" of shape {np.shape(out)}" if isinstance(out, np.ndarray) else ""
-        raise _Failure(f"{exercise.name} must return a tuple ({', '.join(exercise.fields)}), got "
-                       f"{type(out).__name__}{shape} at {step.where}.", step=step,
-                       diagnosis=f"Return all of {names}, e.g. "
-                                 f"`return {', '.join(exercise.fields)}`.")
+        raise _Failure(
+            f"{exercise.name} must return a tuple ({', '.join(exercise.fields)}), got "
+            f"{type(out).__name__}{shape} at {step.where}.",
+            step=step,
+            diagnosis=f"Return all of {names}, e.g. `return {', '.join(exercise.fields)}`.",
+        )
     if len(out) != len(exercise.fields):
-        raise _Failure(f"{exercise.name} must return {len(exercise.fields)} values "
-                       f"({', '.join(exercise.fields)}), got {len(out)} at {step.where}.",
-                       step=step)
+        raise _Failure(
+            f"{exercise.name} must return {len(exercise.fields)} values "
+            f"({', '.join(exercise.fields)}), got {len(out)} at {step.where}.",
+            step=step,
+        )
     values = []
     for name, kind, got, want in zip(exercise.fields, exercise.kinds, out, step.expected):
         where = f"at {step.where}"
         if got is None:
-            raise _Failure(f"{exercise.name}: {name} is None {where}.", step=step, field=name,
-                           diagnosis=exercise.shape_hint(step, name, None))
+            raise _Failure(
+                f"{exercise.name}: {name} is None {where}.",
+                step=step,
+                field=name,
+                diagnosis=exercise.shape_hint(step, name, None),
+            )
         try:
             array = np.asarray(got, dtype=float)
         except (TypeError, ValueError):
             what = "an array" if kind == "array" else "a number"
-            raise _Failure(f"{exercise.name}: {name} must be {what}, got {type(got).__name__} "
-                           f"{got!r:.60} {where}.", step=step, field=name) from None
+            raise _Failure(
+                f"{exercise.name}: {name} must be {what}, got {type(got).__name__} "
+                f"{got!r:.60} {where}.",
+                step=step,
+                field=name,
+            ) from None
         if array.shape != np.shape(want):
             expect = f"shape {np.shape(want)}" if kind == "array" else "one number"
-            raise _Failure(f"{exercise.name}: {name} must have {expect}, got shape {array.shape} "
-                           f"{where}.", step=step, field=name,
-                           diagnosis=exercise.shape_hint(step, name, array.shape))
+            raise _Failure(
+                f"{exercise.name}: {name} must have {expect}, got shape {array.shape} {where}.",
+                step=step,
+                field=name,
+                diagnosis=exercise.shape_hint(step, name, array.shape),
+            )
         if kind == "count" and np.isfinite(array) and array != np.round(array):
-            raise _Failure(f"{exercise.name}: {name} counts epochs, so it must be a whole number, "
-                           f"got {got!r} {where}.", step=step, field=name)
+            raise _Failure(
+                f"{exercise.name}: {name} counts epochs, so it must be a whole number, "
+                f"got {got!r} {where}.",
+                step=step,
+                field=name,
+            )
         values.append(array)
     return tuple(values)
 
@@ -299,6 +343,7 @@ def _diagnose(exercise, step, got, wrong, ran):
     included: a mistake that would have failed where the student was right loses points. If
     nothing qualifies, each wrong output is matched on its own.
     """
+
     def matches(outputs, answer, fields):
         return all(_close(answer[i], outputs[i]) for i in fields)
 
@@ -316,7 +361,7 @@ def _diagnose(exercise, step, got, wrong, ran):
         for mistake, outputs in step.variants():
             if mistake not in candidates and matches(outputs, got, fields_of(wrong)):
                 candidates.append(mistake)
-        if candidates:   # max keeps the first of equal scores, and the lists put the likelier first
+        if candidates:  # max keeps the first of equal scores, and the lists put the likelier first
             return max(candidates, key=lambda m: agreement(m, fields_of))
     per_field = []
     for i in wrong:
@@ -327,38 +372,56 @@ def _diagnose(exercise, step, got, wrong, ran):
                 break
     if not per_field:
         return None
-    return Mistake(" ".join(f"{name}: {m.what}" for name, m in per_field),
-                   " ".join(m.fix for _, m in per_field if m.fix))
+    return Mistake(
+        " ".join(f"{name}: {m.what}" for name, m in per_field),
+        " ".join(m.fix for _, m in per_field if m.fix),
+    )
 
 
 def _check_hint(hint):
     if isinstance(hint, (bool, np.bool_)) or hint not in HINT_LEVELS:
-        raise ValueError(f"hint must be 0 (the mistake named), 1 (and how to fix it) or 2 (and "
-                         f"the full rule), got {hint!r}")
+        raise ValueError(
+            f"hint must be 0 (the mistake named), 1 (and how to fix it) or 2 (and "
+            f"the full rule), got {hint!r}"
+        )
     return int(hint)
 
 
 def _run(exercise, fn, hint=0):
     hint = _check_hint(hint)
     if not callable(fn):
-        return Report(exercise.name, False,
-                      f"✗ {exercise.name}: {exercise.grader} needs your function itself: "
-                      f"{exercise.grader}({exercise.name}), with no parentheses after "
-                      f"{exercise.name}. It got {fn!r:.80}.", hint_level=hint)
+        return Report(
+            exercise.name,
+            False,
+            f"✗ {exercise.name}: {exercise.grader} needs your function itself: "
+            f"{exercise.grader}({exercise.name}), with no parentheses after "
+            f"{exercise.name}. It got {fn!r:.80}.",
+            hint_level=hint,
+        )
     try:
         _run_cases(exercise, fn)
     except _Failure as failure:
         messages = _failure_messages(exercise, failure)
         mistake = _as_mistake(failure.diagnosis)
-        return Report(exercise.name, False, messages[hint],
-                      where=failure.step.where if failure.step is not None else None,
-                      field=failure.field, diagnosis=str(mistake) if mistake else None,
-                      mistake=mistake.what if mistake else None, hint_level=hint,
-                      messages=messages)
+        return Report(
+            exercise.name,
+            False,
+            messages[hint],
+            where=failure.step.where if failure.step is not None else None,
+            field=failure.field,
+            diagnosis=str(mistake) if mistake else None,
+            mistake=mistake.what if mistake else None,
+            hint_level=hint,
+            messages=messages,
+        )
     n_cases, n_calls = len(exercise.cases), sum(len(c) for c in exercise.cases)
-    return Report(exercise.name, True,
-                  f"✓ {exercise.name}: all {n_cases} cases ({n_calls} calls) agree with "
-                  f"{exercise.reference}.", hint_level=hint)
+    return Report(
+        exercise.name,
+        True,
+        f"✓ {exercise.name}: all {n_cases} cases ({n_calls} calls) agree with "
+        f"{exercise.reference}.",
+        hint_level=hint,
+    )
 
 
 def _failure_messages(exercise, failure):
@@ -368,13 +431,15 @@ def _failure_messages(exercise, failure):
         failure.details = "\n".join(filter(None, [failure.details, *_inputs_text(failure.step)]))
     if failure.details:
         lines.append(failure.details)
-    if failure.stub:     # nothing to diagnose yet, and no rule to give away
+    if failure.stub:  # nothing to diagnose yet, and no rule to give away
         return ("\n".join(lines),) * 3
     mistake = _as_mistake(failure.diagnosis)
     call = f"{exercise.grader}({exercise.name}, hint=2)"
     if mistake is None and failure.field:
-        mistake = Mistake("none of the usual mistakes matches exactly; compare your formula "
-                          "with the rule, term by term.")
+        mistake = Mistake(
+            "none of the usual mistakes matches exactly; compare your formula "
+            "with the rule, term by term."
+        )
     messages = []
     for level in HINT_LEVELS:
         text = list(lines)
@@ -384,8 +449,10 @@ def _failure_messages(exercise, failure):
         if level == 2:
             text += ["", f"  The rule: {exercise.rule}"]
         elif level == 0 and mistake is not None and mistake.fix:
-            text += ["", f"  More help: {call[:-2]}1) says how to fix it; hint=2 also shows "
-                         "the full rule."]
+            text += [
+                "",
+                f"  More help: {call[:-2]}1) says how to fix it; hint=2 also shows the full rule.",
+            ]
         else:
             text += ["", f"  More help: {call} shows the full rule."]
         messages.append("\n".join(text))
@@ -409,7 +476,7 @@ def _run_cases(exercise, fn):
     case. The diagnosis can then prefer the mistake that reproduces the most answers. For
     example, ε inside the root and Keras' ε-hat are nearly the same on ordinary gradients,
     but far apart on tiny ones."""
-    ran = []                # (step, got, wrong fields) for every step that returned something
+    ran = []  # (step, got, wrong fields) for every step that returned something
     for case in exercise.cases:
         for step in case:
             try:
@@ -431,15 +498,22 @@ def _run_cases(exercise, fn):
             lines.append(f"    {name:<{width}}  ✓ correct")
             continue
         lines.append(f"    {name:<{width}}  expected {_show(step.expected[i], pad)}")
-        lines.append(f"    {'':<{width}}  got      {_show(got[i], pad)}"
-                     f"{_worst(got[i], step.expected[i])}")
+        lines.append(
+            f"    {'':<{width}}  got      {_show(got[i], pad)}{_worst(got[i], step.expected[i])}"
+        )
     diagnosis = _diagnose(exercise, step, got, wrong, ran)
     if diagnosis is None and not all(np.all(np.isfinite(got[i])) for i in wrong):
         diagnosis = exercise.nonfinite_hint(step) or (
             "Your answer contains NaN or inf: look for a division by zero or the square root of a "
-            "negative number.")
+            "negative number."
+        )
     names = [exercise.fields[i] for i in wrong]
     names = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
     verb = "is" if len(wrong) == 1 else "are"
-    raise _Failure(f"{exercise.name}: {names} {verb} wrong at {step.where}.", "\n".join(lines),
-                   field=exercise.fields[wrong[0]], diagnosis=diagnosis, step=step)
+    raise _Failure(
+        f"{exercise.name}: {names} {verb} wrong at {step.where}.",
+        "\n".join(lines),
+        field=exercise.fields[wrong[0]],
+        diagnosis=diagnosis,
+        step=step,
+    )

@@ -14,31 +14,40 @@ from gdsim.optimizers import SGD, SGDState
 
 _M_DAMPENING = Mistake(
     "Your buffer follows b ← μ·b + (1 − μ)·g: that (1 − μ) factor is dampening (an exponential "
-    "moving average).", "PyTorch's momentum buffer is b ← μ·b + g.")
+    "moving average).",
+    "PyTorch's momentum buffer is b ← μ·b + g.",
+)
 _M_KERAS = Mistake(
     "Your velocity is in parameter units, v ← μ·v − lr·g and θ ← θ + v (the Keras form).",
     "PyTorch keeps the buffer in gradient units, b ← μ·b + g, and applies lr only in the step "
-    "θ ← θ − lr·b.")
+    "θ ← θ − lr·b.",
+)
 _M_SUTSKEVER = Mistake(
     "Your buffer already contains the learning rate, b ← μ·b + lr·g and θ ← θ − b.",
-    "PyTorch keeps lr out of it: b ← μ·b + g, θ ← θ − lr·b.")
-_M_NESTEROV = Mistake("You took a Nesterov step θ ← θ − lr·(g + μ·b).",
-                      "Plain momentum steps with the buffer itself, θ ← θ − lr·b.")
-_M_OLD = Mistake("You stepped with the velocity from before this step.",
-                 "Update the buffer first (b ← μ·b + g), then step with the new one.")
+    "PyTorch keeps lr out of it: b ← μ·b + g, θ ← θ − lr·b.",
+)
+_M_NESTEROV = Mistake(
+    "You took a Nesterov step θ ← θ − lr·(g + μ·b).",
+    "Plain momentum steps with the buffer itself, θ ← θ − lr·b.",
+)
+_M_OLD = Mistake(
+    "You stepped with the velocity from before this step.",
+    "Update the buffer first (b ← μ·b + g), then step with the new one.",
+)
 _M_SIGN = Mistake("Your step goes uphill.", "It must be θ − lr·b, not θ + lr·b.")
 _M_STALE = Mistake("You returned the velocity you were given.", "Return the updated buffer b.")
 _M_FIRST = Mistake(
     "Your function fails on the first step, where `velocity` is None (PyTorch creates the "
-    "buffer lazily).", "The buffer is then the gradient itself: `b = grad` when "
-    "`velocity is None`.")
+    "buffer lazily).",
+    "The buffer is then the gradient itself: `b = grad` when `velocity is None`.",
+)
 
 
 def _momentum_variants(params, grad, velocity, lr, momentum):
     b_old = np.zeros_like(grad) if velocity is None else velocity
     b = grad if velocity is None else momentum * velocity + grad
     ema = momentum * b_old + (1 - momentum) * grad
-    torch_dampened = grad if velocity is None else ema     # SGD(dampening=momentum)
+    torch_dampened = grad if velocity is None else ema  # SGD(dampening=momentum)
     keras = momentum * b_old - lr * grad
     sutskever = momentum * b_old + lr * grad
     return [
@@ -85,8 +94,11 @@ def check_momentum_step(momentum_step, seed=0, hint=0, edge_cases=False):
     one step, and lr = 1 on a (10,) array. ``hint`` (0, 1 or 2) sets how much the report says: the
     mistake by name, how to fix it, the full rule.
     """
-    return _run(_momentum_exercise(seed, arguments.check_bool("edge_cases", edge_cases)),
-                momentum_step, hint)
+    return _run(
+        _momentum_exercise(seed, arguments.check_bool("edge_cases", edge_cases)),
+        momentum_step,
+        hint,
+    )
 
 
 # the edge cases: (label, shape, momentum, lr per step or None to draw it, steps with grad = 0)
@@ -102,14 +114,21 @@ _MOMENTUM_EDGES = [
 def _momentum_exercise(seed, edge_cases=False):
     rng = np.random.default_rng(arguments.check_seed("seed", seed))
     exercise = _Exercise(
-        "check_momentum_step", "momentum_step", ("new_params", "new_velocity"), ("array", "array"),
+        "check_momentum_step",
+        "momentum_step",
+        ("new_params", "new_velocity"),
+        ("array", "array"),
         "gdsim.SGD(lr, momentum) (PyTorch's SGD)",
         "b = grad on the first step (velocity is None), then b = momentum·velocity + grad;  "
         "new_params = params − lr·b;  return (new_params, b)",
         on_exception=lambda step, error: _M_FIRST if step.inputs["velocity"] is None else None,
-        shape_hint=_momentum_shape_hint)
-    plans = _MOMENTUM_EDGES if edge_cases else [
-        ("", shape, None, None, ()) for shape in [(2,), (5,), (3, 2), (4,)]]
+        shape_hint=_momentum_shape_hint,
+    )
+    plans = (
+        _MOMENTUM_EDGES
+        if edge_cases
+        else [("", shape, None, None, ()) for shape in [(2,), (5,), (3, 2), (4,)]]
+    )
     for c, (label, shape, momentum, lrs, still) in enumerate(plans, 1):
         if momentum is None:
             momentum = float(np.round(rng.uniform(0.5, 0.95), 3))
@@ -118,33 +137,44 @@ def _momentum_exercise(seed, edge_cases=False):
             grad = rng.normal(size=shape) * (0.0 if k in still else 1.0)
             lr = float(np.round(rng.uniform(0.02, 0.3), 4)) if lrs is None else lrs[k]
             opt = SGD(lr=lr, momentum=momentum)
-            state = (opt.init(params) if velocity is None
-                     else SGDState(step=k, momentum_buffer=velocity))
+            state = (
+                opt.init(params) if velocity is None else SGDState(step=k, momentum_buffer=velocity)
+            )
             new_params, new_state = opt.update(params, grad, state)
             # with momentum 0 PyTorch keeps no buffer; the exercise's b = 0·velocity + grad is g
             buffer = grad.copy() if momentum == 0 else new_state.momentum_buffer
             inputs = dict(params=params, grad=grad, velocity=velocity, lr=lr, momentum=momentum)
-            case = (f"edge case {c} of {len(plans)} ({label})" if label
-                    else f"case {c} of {len(plans)}")
+            case = (
+                f"edge case {c} of {len(plans)} ({label})" if label else f"case {c} of {len(plans)}"
+            )
             where = f"{case}, step {k + 1}" + (" (the first)" if k == 0 else "")
-            steps.append(_Step(where, inputs, (new_params, buffer),
-                               lambda inputs=inputs: _momentum_variants(**inputs)))
+            steps.append(
+                _Step(
+                    where,
+                    inputs,
+                    (new_params, buffer),
+                    lambda inputs=inputs: _momentum_variants(**inputs),
+                )
+            )
             params, velocity = new_params, buffer
         exercise.cases.append(steps)
     return exercise
 
 
 SHEET = Sheet(
-    number=1, slug="momentum_step", title="One step of SGD with momentum",
-    function="momentum_step", grader="check_momentum_step",
-    intro=r'''
+    number=1,
+    slug="momentum_step",
+    title="One step of SGD with momentum",
+    function="momentum_step",
+    grader="check_momentum_step",
+    intro=r"""
 **What you will learn:** what PyTorch's momentum buffer stores, why the first step is special,
 and where the learning rate comes in.
 
 **What you will do:** write `momentum_step`, one update of SGD with momentum, check it with
 `gdsim.homework.check_momentum_step`, then let your function drive a run on a gdsim surface next
-to `gdsim.simulate`.''',
-    rule=r'''
+to `gdsim.simulate`.""",
+    rule=r"""
 ## The rule (PyTorch's `torch.optim.SGD`)
 
 Plain gradient descent steps against the gradient: $\theta \leftarrow \theta - \eta\, g$.
@@ -177,33 +207,33 @@ the velocities they store differ. The grader wants PyTorch's buffer.
 | `lr`, `momentum` | floats |
 
 Return **new** arrays, the new parameters and the new buffer. Don't modify `params` in place:
-the caller still needs it.''',
-    imports=r'''
+the caller still needs it.""",
+    imports=r"""
 import numpy as np
 import matplotlib.pyplot as plt
 
 import gdsim
 from gdsim import plotting
-from gdsim.homework import check_momentum_step''',
+from gdsim.homework import check_momentum_step""",
     signature=r'''
 def momentum_step(params, grad, velocity, lr, momentum):
     """One step of SGD with momentum (PyTorch's). Returns (new_params, new_velocity)."""''',
-    todo=r'''
-    # YOUR CODE HERE: build the new buffer (mind the first step), then step along it.''',
-    body=r'''
+    todo=r"""
+    # YOUR CODE HERE: build the new buffer (mind the first step), then step along it.""",
+    body=r"""
     if velocity is None:
         buffer = grad.copy()                   # no buffer yet: it starts as the gradient
     else:
         buffer = momentum * velocity + grad    # gradient units: no lr inside
-    return params - lr * buffer, buffer''',
-    see_it=r'''
+    return params - lr * buffer, buffer""",
+    see_it=r"""
 ## See it
 
 Your `momentum_step` now drives 60 steps on an elongated bowl, drawn next to `gdsim.simulate`
 with `gdsim.SGD(lr=0.05, momentum=0.9)`. The paths overshoot the valley floor, swing back and
 settle, and yours should match gdsim's to the last digit. In the exercise notebook this cell
-waits until the grader passes.''',
-    picture=r'''
+waits until the grader passes.""",
+    picture=r"""
 surface = gdsim.surfaces.get("quadratic", condition=10)
 start, lr, momentum, steps = np.array([-1.8, 1.5]), 0.05, 0.9, 60
 
@@ -221,10 +251,10 @@ plotting.trajectories(run, ax=axes[1])
 axes[1].set_title("gdsim.simulate with gdsim.SGD")
 plt.show()
 difference = np.abs(path - run.positions).max()
-print(f"largest difference between the two paths: {difference:.1e}")''',
-    picture_check=r'''
-assert difference < 1e-12''',
-    things_to_try=r'''
+print(f"largest difference between the two paths: {difference:.1e}")""",
+    picture_check=r"""
+assert difference < 1e-12""",
+    things_to_try=r"""
 ## Things to try
 
 1. Set `momentum` to 0.5 and then to 0.99 in the picture's cell. How do the overshoot and the
@@ -234,5 +264,5 @@ assert difference < 1e-12''',
    `gdsim.SGD(lr=lr, momentum=0.9, convention="keras")`. The two paths agree until the learning
    rate changes. Why do they part there?
 3. Turn a copy of your function into Nesterov momentum (step along `grad + momentum * buffer`)
-   and compare it with `gdsim.SGD(lr=0.05, momentum=0.9, nesterov=True)`.''',
+   and compare it with `gdsim.SGD(lr=0.05, momentum=0.9, nesterov=True)`.""",
 )

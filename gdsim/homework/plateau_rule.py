@@ -13,30 +13,45 @@ from gdsim.homework.grading import Mistake, _Exercise, _run, _Step
 from gdsim.homework.sheet import Sheet
 from gdsim.schedules.plateau import PlateauState, ReduceLROnPlateau
 
-_P_TORCH = Mistake("You reduce one epoch late (wait > patience, PyTorch's rule).",
-                   "Keras reduces as soon as wait ≥ patience, on the patience-th epoch without "
-                   "improvement.")
-_P_RELATIVE = Mistake("Your min_delta is relative (metric < best·(1 − min_delta), PyTorch's "
-                      "default).", "Keras' min_delta is absolute: metric < best − min_delta.")
-_P_NO_DELTA = Mistake("You ignored min_delta.",
-                      "An improvement must beat best by more than min_delta "
-                      "(metric < best − min_delta).")
-_P_LE = Mistake("You count metric = best − min_delta as an improvement.",
-                "Keras needs strictly less: metric < best − min_delta.")
-_P_BEST_ANY = Mistake("You updated best on every decrease.",
-                      "Keras updates best only on a significant improvement "
-                      "(metric < best − min_delta), together with wait = 0.")
-_P_KEEP_WAIT = Mistake("Your wait does not go back to 0 after an improvement.",
-                       "After an improvement, wait must go back to 0.")
-_P_WAIT_AFTER_DROP = Mistake("Your wait does not go back to 0 after a reduction.",
-                             "After reducing the lr, wait must go back to 0, so that the next "
-                             "reduction needs another `patience` epochs without improvement.")
+_P_TORCH = Mistake(
+    "You reduce one epoch late (wait > patience, PyTorch's rule).",
+    "Keras reduces as soon as wait ≥ patience, on the patience-th epoch without improvement.",
+)
+_P_RELATIVE = Mistake(
+    "Your min_delta is relative (metric < best·(1 − min_delta), PyTorch's default).",
+    "Keras' min_delta is absolute: metric < best − min_delta.",
+)
+_P_NO_DELTA = Mistake(
+    "You ignored min_delta.",
+    "An improvement must beat best by more than min_delta (metric < best − min_delta).",
+)
+_P_LE = Mistake(
+    "You count metric = best − min_delta as an improvement.",
+    "Keras needs strictly less: metric < best − min_delta.",
+)
+_P_BEST_ANY = Mistake(
+    "You updated best on every decrease.",
+    "Keras updates best only on a significant improvement "
+    "(metric < best − min_delta), together with wait = 0.",
+)
+_P_KEEP_WAIT = Mistake(
+    "Your wait does not go back to 0 after an improvement.",
+    "After an improvement, wait must go back to 0.",
+)
+_P_WAIT_AFTER_DROP = Mistake(
+    "Your wait does not go back to 0 after a reduction.",
+    "After reducing the lr, wait must go back to 0, so that the next "
+    "reduction needs another `patience` epochs without improvement.",
+)
 _P_DIVIDE = Mistake("You divided by factor.", "The new lr is lr·factor (factor < 1).")
-_P_MAX = Mistake("You treat a larger metric as better.",
-                 "The metric is a loss (mode 'min'): improved means metric < best − min_delta.")
-_P_FIRST = Mistake("Your first epoch, where best is +inf, does not count as an improvement.",
-                   "Any metric beats inf: best = metric, wait = 0 (beware inf − inf and inf/inf, "
-                   "which give NaN).")
+_P_MAX = Mistake(
+    "You treat a larger metric as better.",
+    "The metric is a loss (mode 'min'): improved means metric < best − min_delta.",
+)
+_P_FIRST = Mistake(
+    "Your first epoch, where best is +inf, does not count as an improvement.",
+    "Any metric beats inf: best = metric, wait = 0 (beware inf − inf and inf/inf, which give NaN).",
+)
 
 
 def _keras_variant(improved, metric, best, wait, lr, patience, factor):
@@ -49,10 +64,12 @@ def _keras_variant(improved, metric, best, wait, lr, patience, factor):
 
 
 def _gdsim_plateau(metric, best, wait, lr, patience, factor, min_delta, **rule):
-    state = PlateauState(lr=np.array(lr), best=np.array(best), wait=np.array(wait),
-                         cooldown=np.array(0))
-    new = ReduceLROnPlateau(factor=factor, patience=patience, min_delta=min_delta, mode="min",
-                            **rule).update(state, metric)
+    state = PlateauState(
+        lr=np.array(lr), best=np.array(best), wait=np.array(wait), cooldown=np.array(0)
+    )
+    new = ReduceLROnPlateau(
+        factor=factor, patience=patience, min_delta=min_delta, mode="min", **rule
+    ).update(state, metric)
     return float(new.best), int(new.wait), float(new.lr)
 
 
@@ -64,8 +81,10 @@ def _plateau_variants(metric, best, wait, lr, patience, factor, min_delta):
     # at the first epoch best is inf; "not an improvement" there is its own mistake, ranked first
     out = [(_P_FIRST, _keras_variant(False, *args))] if best == np.inf else []
     out += [
-        (_P_TORCH, _gdsim_plateau(*args, min_delta, convention="pytorch", threshold_mode="abs",
-                                  eps=0.0)),
+        (
+            _P_TORCH,
+            _gdsim_plateau(*args, min_delta, convention="pytorch", threshold_mode="abs", eps=0.0),
+        ),
         (_P_RELATIVE, _gdsim_plateau(*args, min_delta, threshold_mode="rel")),
         (_P_NO_DELTA, _gdsim_plateau(*args, 0.0)),
         (_P_LE, _keras_variant(metric <= best - min_delta, *args)),
@@ -94,19 +113,23 @@ def _plateau_metrics(rng, start, min_delta, patience, epochs, dyadic=False):
             metrics.append(best)
         for _ in range(int(rng.integers(max(patience - 1, 1), patience + 3))):
             # the short dyadic curve cycles through the kinds so that each one occurs
-            kind = (["edge", "tiny", "worse", "flat"][plateau_epochs % 4] if dyadic
-                    else rng.choice(["tiny", "worse", "flat"]))
+            kind = (
+                ["edge", "tiny", "worse", "flat"][plateau_epochs % 4]
+                if dyadic
+                else rng.choice(["tiny", "worse", "flat"])
+            )
             plateau_epochs += 1
             if kind == "tiny":
-                size = (0.5 if dyadic else rng.uniform(0.1, 0.25) if small
-                        else rng.uniform(0.65, 0.9))
+                size = (
+                    0.5 if dyadic else rng.uniform(0.1, 0.25) if small else rng.uniform(0.65, 0.9)
+                )
                 metrics.append(best - min_delta * size)
                 small = not small
             elif kind == "worse":
                 size = rng.integers(1, 4) if dyadic else rng.uniform(0.1, 3.0)
                 metrics.append(best + min_delta * size)
             elif kind == "edge":
-                metrics.append(best - min_delta)     # exactly on the threshold: not an improvement
+                metrics.append(best - min_delta)  # exactly on the threshold: not an improvement
             else:
                 metrics.append(metrics[-1])
     return [float(m) for m in metrics[:epochs]]
@@ -140,8 +163,11 @@ def check_plateau_rule(plateau_update, seed=0, hint=0, edge_cases=False):
     losses, where a relative min_delta turns around; factor = 0.01. ``hint`` (0, 1 or 2) sets
     how much the report says: the mistake by name, how to fix it, the full rule.
     """
-    return _run(_plateau_exercise(seed, arguments.check_bool("edge_cases", edge_cases)),
-                plateau_update, hint)
+    return _run(
+        _plateau_exercise(seed, arguments.check_bool("edge_cases", edge_cases)),
+        plateau_update,
+        hint,
+    )
 
 
 # (patience, factor, min_delta, the losses or None to draw them, what the curve is about)
@@ -149,8 +175,13 @@ _PLATEAU_EDGES = [
     (1, 0.5, 0.01, [1.0, 0.9, 0.9, 0.95, 0.8, 0.8, 0.8, 0.7, 0.695], "patience = 1"),
     (2, 0.1, 0.0, [2.0, 1.999999, 1.999999, 2.0, 1.5, 1.5, 1.5, 1.5, 1.499999], "min_delta = 0"),
     (3, 0.5, 1e-3, [0.5] * 12, "a loss that never moves"),
-    (2, 0.5, 0.01, [-1.0, -1.2, -1.205, -1.215, -1.25, -1.25, -1.3, -1.309, -1.309, -1.4],
-     "negative losses"),
+    (
+        2,
+        0.5,
+        0.01,
+        [-1.0, -1.2, -1.205, -1.215, -1.25, -1.25, -1.3, -1.309, -1.309, -1.4],
+        "negative losses",
+    ),
     (2, 0.01, 0.05, None, "factor = 0.01"),
 ]
 
@@ -158,16 +189,23 @@ _PLATEAU_EDGES = [
 def _plateau_exercise(seed, edge_cases=False):
     rng = np.random.default_rng(arguments.check_seed("seed", seed))
     exercise = _Exercise(
-        "check_plateau_rule", "plateau_update", ("best", "wait", "lr"),
+        "check_plateau_rule",
+        "plateau_update",
+        ("best", "wait", "lr"),
         ("number", "count", "number"),
         "gdsim.ReduceLROnPlateau (Keras' rule)",
         "if metric < best − min_delta: best = metric, wait = 0;  else: wait += 1, and if "
-        "wait ≥ patience: lr = lr·factor, wait = 0;  return (best, wait, lr)")
+        "wait ≥ patience: lr = lr·factor, wait = 0;  return (best, wait, lr)",
+    )
     if edge_cases:
         plans = _PLATEAU_EDGES
-    else:    # (start, patience, factor, min_delta, epochs, dyadic)
-        plans = [(0.6, 2, 0.5, 0.01, 24, False), (5.0, 3, 0.2, 0.01, 24, False),
-                 (3.0, 1, 0.5, 1 / 16, 14, True), (1.0, 4, 0.1, 0.001, 30, False)]
+    else:  # (start, patience, factor, min_delta, epochs, dyadic)
+        plans = [
+            (0.6, 2, 0.5, 0.01, 24, False),
+            (5.0, 3, 0.2, 0.01, 24, False),
+            (3.0, 1, 0.5, 1 / 16, 14, True),
+            (1.0, 4, 0.1, 0.001, 30, False),
+        ]
     for c, plan in enumerate(plans, 1):
         if edge_cases:
             patience, factor, min_delta, metrics, label = plan
@@ -182,28 +220,44 @@ def _plateau_exercise(seed, edge_cases=False):
             case = f"case {c} of {len(plans)}"
         best, wait, steps = np.inf, 0, []
         for epoch, metric in enumerate(metrics, 1):
-            inputs = dict(metric=metric, best=best, wait=wait, lr=lr, patience=patience,
-                          factor=factor, min_delta=min_delta)
+            inputs = dict(
+                metric=metric,
+                best=best,
+                wait=wait,
+                lr=lr,
+                patience=patience,
+                factor=factor,
+                min_delta=min_delta,
+            )
             expected = _gdsim_plateau(**inputs)
-            steps.append(_Step(f"{case}, epoch {epoch}", inputs, expected,
-                               lambda inputs=inputs: _plateau_variants(**inputs)))
+            steps.append(
+                _Step(
+                    f"{case}, epoch {epoch}",
+                    inputs,
+                    expected,
+                    lambda inputs=inputs: _plateau_variants(**inputs),
+                )
+            )
             best, wait, lr = expected
         exercise.cases.append(steps)
     return exercise
 
 
 SHEET = Sheet(
-    number=5, slug="plateau_rule", title="Reduce the learning rate on a plateau (Keras' rule)",
-    function="plateau_update", grader="check_plateau_rule",
-    intro=r'''
+    number=5,
+    slug="plateau_rule",
+    title="Reduce the learning rate on a plateau (Keras' rule)",
+    function="plateau_update",
+    grader="check_plateau_rule",
+    intro=r"""
 **What you will learn:** ReduceLROnPlateau as a small state machine (`best`, `wait`, `lr`):
 what counts as an improvement, when the learning rate drops, and how Keras and PyTorch differ
 by one epoch.
 
 **What you will do:** write `plateau_update`, one epoch of the rule, check it with
 `gdsim.homework.check_plateau_rule`, then replay a gdsim run through your rule and reproduce the
-learning rates gdsim chose.''',
-    rule=r'''
+learning rates gdsim chose.""",
+    rule=r"""
 ## The rule (Keras' `ReduceLROnPlateau`, mode "min")
 
 At the end of each epoch the rule looks at the monitored loss `metric`:
@@ -240,27 +294,27 @@ else:
 | `factor` | a float in (0, 1), e.g. 0.5 |
 | `min_delta` | a float ≥ 0 |
 
-Return the new state. `wait` is a whole number.''',
-    imports=r'''
+Return the new state. `wait` is a whole number.""",
+    imports=r"""
 import numpy as np
 import matplotlib.pyplot as plt
 
 import gdsim
 from gdsim import plotting
-from gdsim.homework import check_plateau_rule''',
+from gdsim.homework import check_plateau_rule""",
     signature=r'''
 def plateau_update(metric, best, wait, lr, patience, factor, min_delta):
     """One epoch of Keras' ReduceLROnPlateau (mode "min"). Returns (best, wait, lr)."""''',
-    todo=r'''
-    # YOUR CODE HERE''',
-    body=r'''
+    todo=r"""
+    # YOUR CODE HERE""",
+    body=r"""
     if metric < best - min_delta:            # absolute threshold; best = inf makes epoch 1 count
         return metric, 0, lr
     wait += 1
     if wait >= patience:                     # the patience-th epoch without improvement
         return best, 0, lr * factor
-    return best, wait, lr''',
-    see_it=r'''
+    return best, wait, lr""",
+    see_it=r"""
 ## See it
 
 `gdsim.simulate` can run a metric-driven rule itself. Here SGD with noisy gradients descends a
@@ -269,8 +323,8 @@ step's learning rate. Once the noise hides further progress, the loss plateaus a
 halves the lr every 10 steps. The cell then replays the same losses through your
 `plateau_update`. It should choose exactly the learning rates gdsim chose, and since those
 learning rates produced these losses, your rule would have driven the very same run. In the
-exercise notebook this cell waits until the grader passes.''',
-    picture=r'''
+exercise notebook this cell waits until the grader passes.""",
+    picture=r"""
 surface = gdsim.surfaces.get("quadratic", condition=10)
 lr0, patience, factor, min_delta, steps = 0.1, 10, 0.5, 1e-3, 150
 rule = gdsim.ReduceLROnPlateau(patience=patience, factor=factor, min_delta=min_delta)
@@ -295,10 +349,10 @@ axes[1].set_ylabel("lr")
 axes[1].legend()
 plt.show()
 difference = np.abs(yours - run.lrs).max()
-print(f"largest difference between the two lr sequences: {difference:.1e}")''',
-    picture_check=r'''
-assert difference == 0''',
-    things_to_try=r'''
+print(f"largest difference between the two lr sequences: {difference:.1e}")""",
+    picture_check=r"""
+assert difference == 0""",
+    things_to_try=r"""
 ## Things to try
 
 1. Change `patience` to 3 and to 30 in the cell above. Which setting gets the lowest final loss
@@ -308,5 +362,5 @@ assert difference == 0''',
    you expected?
 3. Extend your function with Keras' `cooldown` (after a drop, count down `cooldown` epochs
    during which `wait` stays 0) and compare it with `gdsim.ReduceLROnPlateau(cooldown=2)`.
-   Careful: Keras decrements the counter before it checks it.''',
+   Careful: Keras decrements the counter before it checks it.""",
 )

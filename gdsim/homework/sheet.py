@@ -24,21 +24,21 @@ class Sheet:
     the function with ``grader`` (public: its own cases; hidden: fresh seeds and edge cases).
     """
 
-    number: int              # 1, 2, ...: the notebook is "01_<slug>.ipynb"
-    slug: str                # "momentum_step": the file name and the assignment's question
-    title: str               # "One step of SGD with momentum"
-    function: str            # the student's function, "momentum_step"
-    grader: str              # its grader in gdsim.homework, "check_momentum_step"
-    intro: str               # markdown under the title: what you will learn and do
-    rule: str                # markdown: the rule and the function's contract
-    imports: str             # code
-    signature: str           # code: def line and docstring
-    todo: str                # code: the student's to-do comment, indented
-    body: str                # code: the solution's body, indented
-    see_it: str              # markdown
-    picture: str             # code, run once the grader passes
-    picture_check: str       # code: the solution notebook's assertion after the picture
-    things_to_try: str       # markdown
+    number: int  # 1, 2, ...: the notebook is "01_<slug>.ipynb"
+    slug: str  # "momentum_step": the file name and the assignment's question
+    title: str  # "One step of SGD with momentum"
+    function: str  # the student's function, "momentum_step"
+    grader: str  # its grader in gdsim.homework, "check_momentum_step"
+    intro: str  # markdown under the title: what you will learn and do
+    rule: str  # markdown: the rule and the function's contract
+    imports: str  # code
+    signature: str  # code: def line and docstring
+    todo: str  # code: the student's to-do comment, indented
+    body: str  # code: the solution's body, indented
+    see_it: str  # markdown
+    picture: str  # code, run once the grader passes
+    picture_check: str  # code: the solution notebook's assertion after the picture
+    things_to_try: str  # markdown
 
     def __post_init__(self):
         # the texts are written as r'''<newline>...''' blocks: drop the newlines around them

@@ -17,40 +17,54 @@ _V_CONTIGUOUS = Mistake(
     "Your valley is the longest run of consecutive decreases.",
     "fastai's valley is the longest decreasing sequence ending at i, with gaps allowed: "
     "lds[i] = 1 + max(lds[j] for j < i with losses[j] > losses[i]), so the losses in between "
-    "may go up.")
-_V_NOT_STRICT = Mistake("You count an equal loss as part of the descent (losses[j] ≥ losses[i]).",
-                        "The valley must fall strictly: only j with losses[j] > losses[i] count.")
-_V_LAST = Mistake("You took the last of several longest valleys.",
-                  "Ties go to the first: move the end only when lds[i] is strictly larger than "
-                  "the longest so far.")
-_V_START = Mistake("Your valley starts one point late (lds counted from 0, or start = end − "
-                   "lds[end] + 1).",
-                   "fastai counts the end point itself (lds starts at 1) and takes start = end − "
-                   "lds[end].")
-_V_ROUND_ONCE = Mistake("You rounded once, start + ⌊1.5·s⌋.",
-                        "fastai rounds each part on its own: idx = start + ⌊s⌋ + ⌊s/2⌋, with "
-                        "s = (end − start)/3.")
-_V_THIRD = Mistake("Your suggestion is the start of the valley's middle third, start + ⌊s⌋.",
-                   "fastai goes half-way down the middle third: idx = start + ⌊s⌋ + ⌊s/2⌋.")
-_V_BOTTOM = Mistake("Your suggestion is the bottom of the valley, lrs[end].",
-                    "The suggestion sits part-way down the slope: idx = start + ⌊s⌋ + ⌊s/2⌋, "
-                    "s = (end − start)/3.")
-_V_LOWEST = Mistake("Your suggestion is the lr of the lowest loss (or a tenth of it: fastai's "
-                    "'minimum' rule).",
-                    "valley looks for the longest descent, not the lowest point: find the "
-                    "longest decreasing run, then go a part of the way down it.")
-_V_NO_FALL = Mistake("Where the loss never falls, your valley starts at −1, so you return "
-                     "lrs[−1], the last lr.",
-                     "fastai moves start and end only when it finds a longer valley; if every "
-                     "lds is 1 both stay 0 and the suggestion is lrs[0].")
-_V_INDEX = Mistake("You returned the index of the suggestion, not its learning rate.",
-                   "Return lrs[idx].")
-_V_LOSS = Mistake("You returned the loss at the suggestion, not its learning rate.",
-                  "Return lrs[idx].")
+    "may go up.",
+)
+_V_NOT_STRICT = Mistake(
+    "You count an equal loss as part of the descent (losses[j] ≥ losses[i]).",
+    "The valley must fall strictly: only j with losses[j] > losses[i] count.",
+)
+_V_LAST = Mistake(
+    "You took the last of several longest valleys.",
+    "Ties go to the first: move the end only when lds[i] is strictly larger than "
+    "the longest so far.",
+)
+_V_START = Mistake(
+    "Your valley starts one point late (lds counted from 0, or start = end − lds[end] + 1).",
+    "fastai counts the end point itself (lds starts at 1) and takes start = end − lds[end].",
+)
+_V_ROUND_ONCE = Mistake(
+    "You rounded once, start + ⌊1.5·s⌋.",
+    "fastai rounds each part on its own: idx = start + ⌊s⌋ + ⌊s/2⌋, with s = (end − start)/3.",
+)
+_V_THIRD = Mistake(
+    "Your suggestion is the start of the valley's middle third, start + ⌊s⌋.",
+    "fastai goes half-way down the middle third: idx = start + ⌊s⌋ + ⌊s/2⌋.",
+)
+_V_BOTTOM = Mistake(
+    "Your suggestion is the bottom of the valley, lrs[end].",
+    "The suggestion sits part-way down the slope: idx = start + ⌊s⌋ + ⌊s/2⌋, s = (end − start)/3.",
+)
+_V_LOWEST = Mistake(
+    "Your suggestion is the lr of the lowest loss (or a tenth of it: fastai's 'minimum' rule).",
+    "valley looks for the longest descent, not the lowest point: find the "
+    "longest decreasing run, then go a part of the way down it.",
+)
+_V_NO_FALL = Mistake(
+    "Where the loss never falls, your valley starts at −1, so you return lrs[−1], the last lr.",
+    "fastai moves start and end only when it finds a longer valley; if every "
+    "lds is 1 both stay 0 and the suggestion is lrs[0].",
+)
+_V_INDEX = Mistake(
+    "You returned the index of the suggestion, not its learning rate.", "Return lrs[idx]."
+)
+_V_LOSS = Mistake(
+    "You returned the loss at the suggestion, not its learning rate.", "Return lrs[idx]."
+)
 
 
-def _valley_index(losses, strict=True, first=True, contiguous=False, late_start=False,
-                  rounding="twice"):
+def _valley_index(
+    losses, strict=True, first=True, contiguous=False, late_start=False, rounding="twice"
+):
     """fastai's valley index with one of its steps done the usual wrong way."""
     n = len(losses)
     lds = np.ones(n, dtype=int)
@@ -91,7 +105,7 @@ def _valley_variants(lrs, losses):
         (_V_INDEX, float(idx)),
         (_V_LOSS, losses[idx]),
     ]
-    if np.all(np.diff(losses) >= 0):    # no loss is below an earlier one: every lds is 1
+    if np.all(np.diff(losses) >= 0):  # no loss is below an earlier one: every lds is 1
         out.append((_V_NO_FALL, lrs[-1]))
     return [(mistake, (float(value),)) for mistake, value in out]
 
@@ -124,8 +138,9 @@ def check_lr_valley(lr_valley, seed=0, hint=0, edge_cases=False):
     rises, a flat one, three points, and 200 noisy points. ``hint`` (0, 1 or 2) sets how much
     the report says: the mistake by name, how to fix it, the full rule.
     """
-    return _run(_valley_exercise(seed, arguments.check_bool("edge_cases", edge_cases)),
-                lr_valley, hint)
+    return _run(
+        _valley_exercise(seed, arguments.check_bool("edge_cases", edge_cases)), lr_valley, hint
+    )
 
 
 def _range_test(rng, n, noise):
@@ -148,53 +163,73 @@ def _two_valleys(rng):
 def _curves(rng, edge_cases):
     """(label, losses) of the cases."""
     if edge_cases:
-        return [("a loss that only falls", np.sort(rng.uniform(0.5, 2.0, size=30))[::-1]),
-                ("a loss that only rises", np.sort(rng.uniform(0.5, 2.0, size=30))),
-                ("a flat loss", np.full(25, 1.25)),
-                ("three points", np.array([1.0, 0.8, 1.2]) + rng.uniform(0, 0.01)),
-                ("200 noisy points", _range_test(rng, 200, 0.03))]
+        return [
+            ("a loss that only falls", np.sort(rng.uniform(0.5, 2.0, size=30))[::-1]),
+            ("a loss that only rises", np.sort(rng.uniform(0.5, 2.0, size=30))),
+            ("a flat loss", np.full(25, 1.25)),
+            ("three points", np.array([1.0, 0.8, 1.2]) + rng.uniform(0, 0.01)),
+            ("200 noisy points", _range_test(rng, 200, 0.03)),
+        ]
     spike = _range_test(rng, 45, 0.005)
-    spike[18] += 0.6    # one bad batch in the middle of the descent
-    return [("", _range_test(rng, 60, 0.02)),
-            ("", np.round(_range_test(rng, 90, 0.03), 2)),
-            ("", _two_valleys(rng)),
-            ("", spike),
-            ("", _range_test(rng, 75, 0.01)),
-            ("", _range_test(rng, 50, 0.04))]
+    spike[18] += 0.6  # one bad batch in the middle of the descent
+    return [
+        ("", _range_test(rng, 60, 0.02)),
+        ("", np.round(_range_test(rng, 90, 0.03), 2)),
+        ("", _two_valleys(rng)),
+        ("", spike),
+        ("", _range_test(rng, 75, 0.01)),
+        ("", _range_test(rng, 50, 0.04)),
+    ]
 
 
 def _valley_exercise(seed, edge_cases=False):
     rng = np.random.default_rng(arguments.check_seed("seed", seed))
     exercise = _Exercise(
-        "check_lr_valley", "lr_valley", ("lr",), ("number",),
+        "check_lr_valley",
+        "lr_valley",
+        ("lr",),
+        ("number",),
         "gdsim.toolkit.finder.valley (fastai's valley)",
         "lds[i] = 1 + max(lds[j] for j < i with losses[j] > losses[i]) (1 if none);  end = the "
         "first i with the largest lds;  start = end − lds[end] (start = end = 0 if every lds is "
-        "1);  s = (end − start)/3;  return lrs[start + ⌊s⌋ + ⌊s/2⌋]")
+        "1);  s = (end − start)/3;  return lrs[start + ⌊s⌋ + ⌊s/2⌋]",
+    )
     curves = _curves(rng, edge_cases)
     for c, (label, losses) in enumerate(curves, 1):
         lrs = np.geomspace(1e-6, 1.0, len(losses)) * float(np.round(rng.uniform(1, 10), 2))
         suggestion, _ = valley(lrs, losses)
         inputs = dict(lrs=lrs, losses=np.asarray(losses, dtype=float))
-        where = (f"edge case {c} of {len(curves)} ({label})" if label
-                 else f"case {c} of {len(curves)}")
-        exercise.cases.append([_Step(where, inputs, (suggestion,),
-                                     lambda inputs=inputs: _valley_variants(**inputs),
-                                     note=f"{len(losses)} points")])
+        where = (
+            f"edge case {c} of {len(curves)} ({label})" if label else f"case {c} of {len(curves)}"
+        )
+        exercise.cases.append(
+            [
+                _Step(
+                    where,
+                    inputs,
+                    (suggestion,),
+                    lambda inputs=inputs: _valley_variants(**inputs),
+                    note=f"{len(losses)} points",
+                )
+            ]
+        )
     return exercise
 
 
 SHEET = Sheet(
-    number=6, slug="lr_valley", title="The range test's valley suggestion",
-    function="lr_valley", grader="check_lr_valley",
-    intro=r'''
+    number=6,
+    slug="lr_valley",
+    title="The range test's valley suggestion",
+    function="lr_valley",
+    grader="check_lr_valley",
+    intro=r"""
 **What you will learn:** how fastai reads a learning rate off an LR range test: it finds the
 longest valley of the loss curve and suggests a point part-way down it, where the loss falls
 fast and training is still stable.
 
 **What you will do:** write `lr_valley`, check it with `gdsim.homework.check_lr_valley`, then run
-a range test on a small MLP with `gdsim.nn.lr_find` and read your suggestion off its curve.''',
-    rule=r'''
+a range test on a small MLP with `gdsim.nn.lr_find` and read your suggestion off its curve.""",
+    rule=r"""
 ## The rule (fastai's `valley`)
 
 The range test trains for a few hundred batches while the learning rate grows geometrically,
@@ -229,21 +264,21 @@ return lrs[start + int(s) + int(s / 2)]
 | `lrs` | a 1-D float array of increasing learning rates |
 | `losses` | a 1-D float array of the same length: the loss recorded at each of them |
 
-Return one number: the suggested learning rate, one of the `lrs`.''',
-    imports=r'''
+Return one number: the suggested learning rate, one of the `lrs`.""",
+    imports=r"""
 import numpy as np
 import matplotlib.pyplot as plt
 
 import gdsim
 import gdsim.datasets
 from gdsim.nn import MLP
-from gdsim.homework import check_lr_valley''',
+from gdsim.homework import check_lr_valley""",
     signature=r'''
 def lr_valley(lrs, losses):
     """fastai's "valley" suggestion from a range test's loss curve: one of the lrs."""''',
-    todo=r'''
-    # YOUR CODE HERE: lds for every point, the first longest valley, then the index.''',
-    body=r'''
+    todo=r"""
+    # YOUR CODE HERE: lds for every point, the first longest valley, then the index.""",
+    body=r"""
     n = len(losses)
     lds = [1] * n                             # the longest strict fall that ends at i
     for i in range(1, n):
@@ -253,16 +288,16 @@ def lr_valley(lrs, losses):
     end = int(np.argmax(lds))                 # argmax takes the first of the longest
     start = end - lds[end] if lds[end] > 1 else 0
     s = (end - start) / 3
-    return lrs[start + int(s) + int(s / 2)]''',
-    see_it=r'''
+    return lrs[start + int(s) + int(s / 2)]""",
+    see_it=r"""
 ## See it
 
 A gdsim `MLP([2, 16, 3])` on 300 points of the blobs data set goes through a range test with
 `gdsim.nn.lr_find`: 100 batches of SGD with momentum while the lr grows from 1e-7 to 10, the
 loss smoothed as fastai smooths it. Your `lr_valley` reads the same curve, trimmed as fastai
 trims it, and its suggestion (the dashed line) should land on gdsim's. In the exercise notebook
-this cell waits until the grader passes.''',
-    picture=r'''
+this cell waits until the grader passes.""",
+    picture=r"""
 X, y = gdsim.datasets.blobs(300, centers=3, cluster_std=1.5, seed=0)
 model = MLP([2, 16, 3], seed=0)
 result = gdsim.nn.lr_find(model, gdsim.SGD(momentum=0.9), gdsim.datasets.standardize(X), y,
@@ -277,10 +312,10 @@ drawn.ax.axvline(yours, color="crimson", ls="--", lw=1,
                  label=f"your lr_valley: {yours:.2g}")
 drawn.ax.legend()
 plt.show()
-print(f"your suggestion: {yours:.4g}, gdsim's: {result.valley:.4g}")''',
-    picture_check=r'''
-assert yours == result.valley''',
-    things_to_try=r'''
+print(f"your suggestion: {yours:.4g}, gdsim's: {result.valley:.4g}")""",
+    picture_check=r"""
+assert yours == result.valley""",
+    things_to_try=r"""
 ## Things to try
 
 1. Replace the strict `>` with `>=` in a copy of your function and run it on
@@ -288,5 +323,5 @@ assert yours == result.valley''',
 2. Print `result.slide`, `result.minimum` and `result.steep`, fastai's other suggestions, and
    mark them on the plot (`result.plot()` draws them all). Which one would you train with?
 3. Train the model with `gdsim.nn.fit` for 20 epochs at your suggestion, at ten times it and at
-   a tenth of it (`gdsim.SGD(lr=..., momentum=0.9)`). Which final loss is lowest?''',
+   a tenth of it (`gdsim.SGD(lr=..., momentum=0.9)`). Which final loss is lowest?""",
 )

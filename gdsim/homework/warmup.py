@@ -13,40 +13,56 @@ from gdsim.homework.grading import Mistake, _Exercise, _run, _Step
 from gdsim.homework.sheet import Sheet
 from gdsim.schedules import cosine, warmup
 
-_W_RAMP_EARLY = Mistake("Your warm-up reaches lr_max one step early (you divide by "
-                        "warmup_steps − 1).",
-                        "LinearLR divides by warmup_steps: the ramp is lr_max·(start_factor + "
-                        "(1 − start_factor)·step/warmup_steps), and lr_max itself comes at step "
-                        "warmup_steps, from the cosine.")
-_W_RAMP_AHEAD = Mistake("Your warm-up is one step ahead (it uses step + 1).",
-                        "Step 0 must give start_factor·lr_max: the ramp is lr_max·(start_factor "
-                        "+ (1 − start_factor)·step/warmup_steps).")
-_W_FROM_ZERO = Mistake("Your warm-up starts from 0 and ignores start_factor.",
-                       "It starts at start_factor·lr_max: lr_max·(start_factor + (1 − "
-                       "start_factor)·step/warmup_steps).")
-_W_UNSCALED_RAMP = Mistake("Your warm-up overshoots lr_max: the ramp's slope misses its "
-                           "(1 − start_factor).",
-                           "lr_max·(start_factor + (1 − start_factor)·step/warmup_steps) ends at "
-                           "lr_max.")
-_W_GLOBAL = Mistake("Your cosine counts from step 0 of the whole run.",
-                    "SequentialLR restarts the cosine at its own step 0 when the warm-up ends: "
-                    "use step − warmup_steps inside the cosine.")
-_W_LATE = Mistake("Your cosine starts one step late (lr_max twice).",
-                  "At step warmup_steps the cosine is at its own step 0 (lr_max); one step later "
-                  "at its step 1.")
-_W_CONTINUES = Mistake("Your cosine continues from where the warm-up stopped.",
-                       "SequentialLR starts the cosine afresh from its own peak, lr_max, not from "
-                       "the ramp's last value.")
-_W_NO_ETA_MIN = Mistake("eta_min is missing from the cosine.",
-                        "lr = eta_min + (lr_max − eta_min)·(1 + cos(π·t/T_max))/2, with "
-                        "t = step − warmup_steps.")
-_W_UNSCALED = Mistake("You added eta_min but kept lr_max in the cosine term.",
-                      "It must be eta_min + (lr_max − eta_min)·(1 + cos(π·t/T_max))/2.")
-_W_RISING = Mistake("Your cosine runs backwards (1 − cos).",
-                    "After the warm-up the lr starts at lr_max and falls towards eta_min.")
-_W_NO_WARMUP = Mistake("Your function fails when warmup_steps = 0.",
-                       "With no warm-up the cosine starts at step 0: don't divide by "
-                       "warmup_steps then.")
+_W_RAMP_EARLY = Mistake(
+    "Your warm-up reaches lr_max one step early (you divide by warmup_steps − 1).",
+    "LinearLR divides by warmup_steps: the ramp is lr_max·(start_factor + "
+    "(1 − start_factor)·step/warmup_steps), and lr_max itself comes at step "
+    "warmup_steps, from the cosine.",
+)
+_W_RAMP_AHEAD = Mistake(
+    "Your warm-up is one step ahead (it uses step + 1).",
+    "Step 0 must give start_factor·lr_max: the ramp is lr_max·(start_factor "
+    "+ (1 − start_factor)·step/warmup_steps).",
+)
+_W_FROM_ZERO = Mistake(
+    "Your warm-up starts from 0 and ignores start_factor.",
+    "It starts at start_factor·lr_max: lr_max·(start_factor + (1 − "
+    "start_factor)·step/warmup_steps).",
+)
+_W_UNSCALED_RAMP = Mistake(
+    "Your warm-up overshoots lr_max: the ramp's slope misses its (1 − start_factor).",
+    "lr_max·(start_factor + (1 − start_factor)·step/warmup_steps) ends at lr_max.",
+)
+_W_GLOBAL = Mistake(
+    "Your cosine counts from step 0 of the whole run.",
+    "SequentialLR restarts the cosine at its own step 0 when the warm-up ends: "
+    "use step − warmup_steps inside the cosine.",
+)
+_W_LATE = Mistake(
+    "Your cosine starts one step late (lr_max twice).",
+    "At step warmup_steps the cosine is at its own step 0 (lr_max); one step later at its step 1.",
+)
+_W_CONTINUES = Mistake(
+    "Your cosine continues from where the warm-up stopped.",
+    "SequentialLR starts the cosine afresh from its own peak, lr_max, not from "
+    "the ramp's last value.",
+)
+_W_NO_ETA_MIN = Mistake(
+    "eta_min is missing from the cosine.",
+    "lr = eta_min + (lr_max − eta_min)·(1 + cos(π·t/T_max))/2, with t = step − warmup_steps.",
+)
+_W_UNSCALED = Mistake(
+    "You added eta_min but kept lr_max in the cosine term.",
+    "It must be eta_min + (lr_max − eta_min)·(1 + cos(π·t/T_max))/2.",
+)
+_W_RISING = Mistake(
+    "Your cosine runs backwards (1 − cos).",
+    "After the warm-up the lr starts at lr_max and falls towards eta_min.",
+)
+_W_NO_WARMUP = Mistake(
+    "Your function fails when warmup_steps = 0.",
+    "With no warm-up the cosine starts at step 0: don't divide by warmup_steps then.",
+)
 
 
 def _warmup_variants(step, lr_max, warmup_steps, T_max, start_factor, eta_min):
@@ -61,18 +77,22 @@ def _warmup_variants(step, lr_max, warmup_steps, T_max, start_factor, eta_min):
         right = lr_max * (s + (1 - s) * e / W)
         if W > 1:
             out.append((_W_RAMP_EARLY, lr_max * (s + (1 - s) * e / (W - 1))))
-        out += [(_W_RAMP_AHEAD, lr_max * (s + (1 - s) * (e + 1) / W)),
-                (_W_FROM_ZERO, lr_max * e / W),
-                (_W_UNSCALED_RAMP, lr_max * (s + e / W))]
+        out += [
+            (_W_RAMP_AHEAD, lr_max * (s + (1 - s) * (e + 1) / W)),
+            (_W_FROM_ZERO, lr_max * e / W),
+            (_W_UNSCALED_RAMP, lr_max * (s + e / W)),
+        ]
     else:
         right = cos_part(t / T_max)
         last_ramp = lr_max * (s + (1 - s) * (W - 1) / W) if W > 0 else lr_max
-        out += [(_W_GLOBAL, cos_part(e / T_max)),
-                (_W_LATE, cos_part(max(t - 1, 0) / T_max)),
-                (_W_CONTINUES, cos_part(t / T_max, peak=last_ramp)),
-                (_W_NO_ETA_MIN, lr_max * (1 + np.cos(np.pi * t / T_max)) / 2),
-                (_W_UNSCALED, eta_min + lr_max * (1 + np.cos(np.pi * t / T_max)) / 2),
-                (_W_RISING, lr_max + eta_min - right)]
+        out += [
+            (_W_GLOBAL, cos_part(e / T_max)),
+            (_W_LATE, cos_part(max(t - 1, 0) / T_max)),
+            (_W_CONTINUES, cos_part(t / T_max, peak=last_ramp)),
+            (_W_NO_ETA_MIN, lr_max * (1 + np.cos(np.pi * t / T_max)) / 2),
+            (_W_UNSCALED, eta_min + lr_max * (1 + np.cos(np.pi * t / T_max)) / 2),
+            (_W_RISING, lr_max + eta_min - right),
+        ]
     return [(mistake, (float(value),)) for mistake, value in out]
 
 
@@ -103,19 +123,26 @@ def check_warmup_cosine(warmup_cosine, seed=0, hint=0, edge_cases=False):
     steps around its turns. ``hint`` (0, 1 or 2) sets how much the report says: the mistake by
     name, how to fix it, the full rule.
     """
-    return _run(_warmup_exercise(seed, arguments.check_bool("edge_cases", edge_cases)),
-                warmup_cosine, hint)
+    return _run(
+        _warmup_exercise(seed, arguments.check_bool("edge_cases", edge_cases)), warmup_cosine, hint
+    )
 
 
 # (warmup_steps, T_max, start_factor, eta_min or None to draw it, the steps or None for all,
 #  what the case is about)
-_WARMUP_CASES = [(5, 20, 0.1, None, None, ""), (3, 10, 1 / 3, None, None, ""),
-                 (10, 30, 0.01, None, None, ""), (1, 8, 0.5, None, None, "")]
-_WARMUP_EDGES = [(0, 10, 0.5, None, None, "no warm-up"),
-                 (4, 1, 0.25, None, None, "T_max = 1"),
-                 (6, 12, 1.0, None, None, "start_factor = 1"),
-                 (5, 15, 0.2, 0.0, None, "eta_min = 0"),
-                 (100, 1000, 0.001, None, [0, 1, 50, 99, 100, 101, 600, 1099, 1100], "a long run")]
+_WARMUP_CASES = [
+    (5, 20, 0.1, None, None, ""),
+    (3, 10, 1 / 3, None, None, ""),
+    (10, 30, 0.01, None, None, ""),
+    (1, 8, 0.5, None, None, ""),
+]
+_WARMUP_EDGES = [
+    (0, 10, 0.5, None, None, "no warm-up"),
+    (4, 1, 0.25, None, None, "T_max = 1"),
+    (6, 12, 1.0, None, None, "start_factor = 1"),
+    (5, 15, 0.2, 0.0, None, "eta_min = 0"),
+    (100, 1000, 0.001, None, [0, 1, 50, 99, 100, 101, 600, 1099, 1100], "a long run"),
+]
 
 
 def _on_exception(step, error):
@@ -125,12 +152,16 @@ def _on_exception(step, error):
 def _warmup_exercise(seed, edge_cases=False):
     rng = np.random.default_rng(arguments.check_seed("seed", seed))
     exercise = _Exercise(
-        "check_warmup_cosine", "warmup_cosine", ("lr",), ("number",),
+        "check_warmup_cosine",
+        "warmup_cosine",
+        ("lr",),
+        ("number",),
         "gdsim.schedules.warmup(gdsim.schedules.cosine(...)) (PyTorch's SequentialLR of LinearLR "
         "and CosineAnnealingLR)",
         "step < W: lr = lr_max·(start_factor + (1 − start_factor)·step/W);  step ≥ W: "
         "lr = eta_min + (lr_max − eta_min)·(1 + cos(π·(step − W)/T_max))/2;  W = warmup_steps",
-        on_exception=_on_exception)
+        on_exception=_on_exception,
+    )
     plans = _WARMUP_EDGES if edge_cases else _WARMUP_CASES
     for c, (W, T_max, start_factor, eta_min, at_steps, label) in enumerate(plans, 1):
         lr_max = float(np.round(rng.uniform(0.05, 0.5), 4))
@@ -142,27 +173,46 @@ def _warmup_exercise(seed, edge_cases=False):
         case = f"edge case {c} of {len(plans)} ({label})" if label else f"case {c} of {len(plans)}"
         steps = []
         for e, value in zip(at_steps, values):
-            inputs = dict(step=e, lr_max=lr_max, warmup_steps=W, T_max=T_max,
-                          start_factor=start_factor, eta_min=eta_min)
-            phase = (f"warm-up step {e + 1} of {W}" if e < W
-                     else f"the cosine's own step {e - W} of T_max = {T_max}")
-            steps.append(_Step(f"{case}, step {e}", inputs, (float(value),),
-                               lambda inputs=inputs: _warmup_variants(**inputs), note=phase))
+            inputs = dict(
+                step=e,
+                lr_max=lr_max,
+                warmup_steps=W,
+                T_max=T_max,
+                start_factor=start_factor,
+                eta_min=eta_min,
+            )
+            phase = (
+                f"warm-up step {e + 1} of {W}"
+                if e < W
+                else f"the cosine's own step {e - W} of T_max = {T_max}"
+            )
+            steps.append(
+                _Step(
+                    f"{case}, step {e}",
+                    inputs,
+                    (float(value),),
+                    lambda inputs=inputs: _warmup_variants(**inputs),
+                    note=phase,
+                )
+            )
         exercise.cases.append(steps)
     return exercise
 
 
 SHEET = Sheet(
-    number=7, slug="warmup_cosine", title="A linear warm-up, then cosine annealing",
-    function="warmup_cosine", grader="check_warmup_cosine",
-    intro=r'''
+    number=7,
+    slug="warmup_cosine",
+    title="A linear warm-up, then cosine annealing",
+    function="warmup_cosine",
+    grader="check_warmup_cosine",
+    intro=r"""
 **What you will learn:** how a warm-up and a cosine are joined into one schedule, as PyTorch's
 `SequentialLR` joins `LinearLR` and `CosineAnnealingLR`: where the ramp starts and ends, and why
 the cosine counts its own steps.
 
 **What you will do:** write `warmup_cosine`, check it with `gdsim.homework.check_warmup_cosine`,
-then draw your schedule over gdsim's `warmup(cosine(...))`.''',
-    rule=r'''
+then draw your schedule over gdsim's `warmup(cosine(...))`.""",
+    rule=r"""
 ## The rule (PyTorch's `SequentialLR` of `LinearLR` and `CosineAnnealingLR`)
 
 A fresh model can be thrown off course by a large learning rate in its first steps, so many
@@ -205,32 +255,32 @@ For $W = 4$, $s = 0.25$, $T_{\max} = 8$, $\eta_{\min} = 0$:
 | `T_max` | the cosine's length, an int ≥ 1 |
 | `start_factor` | $s$, a float in (0, 1] |
 
-Return one number.''',
-    imports=r'''
+Return one number.""",
+    imports=r"""
 import numpy as np
 import matplotlib.pyplot as plt
 
 import gdsim
 from gdsim import plotting
-from gdsim.homework import check_warmup_cosine''',
+from gdsim.homework import check_warmup_cosine""",
     signature=r'''
 def warmup_cosine(step, lr_max, warmup_steps, T_max, start_factor, eta_min):
     """The lr at `step` (0-based) of a linear warm-up followed by cosine annealing."""''',
-    todo=r'''
-    # YOUR CODE HERE: the ramp while step < warmup_steps, then the cosine on its own clock.''',
-    body=r'''
+    todo=r"""
+    # YOUR CODE HERE: the ramp while step < warmup_steps, then the cosine on its own clock.""",
+    body=r"""
     if step < warmup_steps:
         return lr_max * (start_factor + (1 - start_factor) * step / warmup_steps)
     t = step - warmup_steps                   # the cosine counts from its own step 0
-    return eta_min + (lr_max - eta_min) * (1 + np.cos(np.pi * t / T_max)) / 2''',
-    see_it=r'''
+    return eta_min + (lr_max - eta_min) * (1 + np.cos(np.pi * t / T_max)) / 2""",
+    see_it=r"""
 ## See it
 
 `gdsim.schedules.function` turns your function into a gdsim schedule, drawn here over
 `gdsim.schedules.warmup(gdsim.schedules.cosine(...))` for a 20-step warm-up and a 180-step
 cosine. The grey line marks the milestone, where the cosine takes over. In the exercise notebook
-this cell waits until the grader passes.''',
-    picture=r'''
+this cell waits until the grader passes.""",
+    picture=r"""
 lr_max, warmup_steps, T_max, start_factor, eta_min = 0.1, 20, 180, 0.05, 0.001
 steps = warmup_steps + T_max + 1
 
@@ -247,10 +297,10 @@ ax.axvline(warmup_steps, color="grey", lw=0.8, zorder=0)
 ax.legend()
 plt.show()
 difference = np.abs(yours(np.arange(steps)) - reference(np.arange(steps))).max()
-print(f"largest difference between the two schedules: {difference:.1e}")''',
-    picture_check=r'''
-assert difference < 1e-12''',
-    things_to_try=r'''
+print(f"largest difference between the two schedules: {difference:.1e}")""",
+    picture_check=r"""
+assert difference < 1e-12""",
+    things_to_try=r"""
 ## Things to try
 
 1. Draw `warmup_steps` = 0, 20 and 60 with the same `T_max` in one plot. How much of the run is
@@ -258,5 +308,5 @@ assert difference < 1e-12''',
 2. Use your schedule in a run, `gdsim.simulate("rosenbrock", gdsim.Adam(lr=yours),
    [[-1.5, 2.0]], 200)`, and compare `run.final_loss` with a constant `lr=0.1`.
 3. `gdsim.schedules.one_cycle` also climbs and then anneals. Draw it next to your schedule: how
-   do its warm-up and its end differ?''',
+   do its warm-up and its end differ?""",
 )

@@ -30,13 +30,31 @@ def __getattr__(name):
     # (the finder in gdsim.toolkit, the cycle figure in gdsim.plotting), imported on first use.
     if name == "lr_find":
         from gdsim.toolkit.finder import lr_find
+
         return lr_find
     if name == "plot_cycle":
         from gdsim.plotting.curves import plot_cycle
+
         return plot_cycle
     raise AttributeError(f"module 'gdsim.nn' has no attribute {name!r}")
 
 
-__all__ = ["MLP", "fit", "History", "TrainingRun", "Callback", "LRRule", "LearningRateScheduler",
-           "EarlyStopping", "ModelCheckpoint", "TerminateOnNaN", "UpdateRatios", "layer_lrs", "fit_one_cycle",
-           "fit_sgdr", "plot_cycle", "with_schedule", "lr_find"]
+__all__ = [
+    "MLP",
+    "fit",
+    "History",
+    "TrainingRun",
+    "Callback",
+    "LRRule",
+    "LearningRateScheduler",
+    "EarlyStopping",
+    "ModelCheckpoint",
+    "TerminateOnNaN",
+    "UpdateRatios",
+    "layer_lrs",
+    "fit_one_cycle",
+    "fit_sgdr",
+    "plot_cycle",
+    "with_schedule",
+    "lr_find",
+]

@@ -2,13 +2,14 @@
 
 A callback sees a ``TrainingRun`` (``run``): ``run.lr`` and ``run.set_lr(...)`` (one lr per member),
 ``run.active`` and ``run.stop(mask)`` (stop some members; the rest train on), ``run.weights()`` and
-``run.set_member_weights(weights, mask)``. ``logs`` holds this epoch's metrics, one value per member.
-Hooks: ``on_train_begin(run)``, ``on_epoch_begin(epoch, run)``, ``on_epoch_end(epoch, logs, run)``,
-``on_train_end(run)``; epochs count from 0. Per batch (called only for callbacks that define them):
-``on_batch_begin(iteration, run)`` before the forward pass — an lr set there is used by this
-batch's update — and ``on_batch_end(iteration, logs, run)`` after the update, with
-``logs["loss"]`` the batch's mean loss per member (from the weights before the update);
-``iteration`` is the global batch index. Members stopped in a batch hook train no further batches.
+``run.set_member_weights(weights, mask)``. ``logs`` holds this epoch's metrics, one value per
+member. Hooks: ``on_train_begin(run)``, ``on_epoch_begin(epoch, run)``,
+``on_epoch_end(epoch, logs, run)``, ``on_train_end(run)``; epochs count from 0. Per batch (called
+only for callbacks that define them): ``on_batch_begin(iteration, run)`` before the forward pass —
+an lr set there is used by this batch's update — and ``on_batch_end(iteration, logs, run)`` after
+the update, with ``logs["loss"]`` the batch's mean loss per member (from the weights before the
+update); ``iteration`` is the global batch index. Members stopped in a batch hook train no further
+batches.
 
 The metric-driven lr rules of the core (``ReduceLROnPlateau``, ``Adaptive``) are passed to ``fit``
 as they are; ``fit`` wraps them in :class:`LRRule`.
@@ -24,8 +25,15 @@ import numpy as np
 
 from gdsim import arguments
 
-__all__ = ["Callback", "LRRule", "LearningRateScheduler", "EarlyStopping", "ModelCheckpoint",
-           "TerminateOnNaN", "UpdateRatios"]
+__all__ = [
+    "Callback",
+    "LRRule",
+    "LearningRateScheduler",
+    "EarlyStopping",
+    "ModelCheckpoint",
+    "TerminateOnNaN",
+    "UpdateRatios",
+]
 
 
 class Callback:
@@ -65,7 +73,8 @@ def _maximize(monitor, mode):
 
 
 class _Best:
-    """Per-member 'best so far' bookkeeping: improved = m < best − min_delta (or > best + min_delta)."""
+    """Per-member 'best so far' bookkeeping: improved = m < best − min_delta
+    (or > best + min_delta)."""
 
     def __init__(self, monitor, mode, min_delta):
         self.monitor = arguments.check_str("monitor", monitor)
@@ -100,8 +109,9 @@ def _check_members(members):
         return members
     index = np.asarray(members)
     if index.dtype.kind not in "biu" or index.ndim != 1:
-        raise TypeError(f"members must be a slice, a list of member indices or a boolean mask, "
-                        f"got {members!r}")
+        raise TypeError(
+            f"members must be a slice, a list of member indices or a boolean mask, got {members!r}"
+        )
     return index
 
 
@@ -122,7 +132,8 @@ class LRRule(Callback):
             raise TypeError(f"rule must have init(lr) and update(state, metric), got {rule!r}")
         self.rule = rule
         self.monitor = arguments.check_str(
-            "monitor", getattr(rule, "monitor", "val_loss") if monitor is None else monitor)
+            "monitor", getattr(rule, "monitor", "val_loss") if monitor is None else monitor
+        )
         self.members = slice(None) if members is None else _check_members(members)
         self.state = None
 
@@ -170,7 +181,9 @@ class LearningRateScheduler(Callback):
             parameters = inspect.signature(fn).parameters.values()
         except (TypeError, ValueError):
             return 2
-        positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        positional = [
+            p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
         if any(p.kind == p.VAR_POSITIONAL for p in parameters):
             return 2
         return len(positional)
@@ -188,9 +201,10 @@ class EarlyStopping(Callback):
     """Keras' EarlyStopping, member by member: stop a member after ``patience`` epochs without
     an improvement of more than ``min_delta`` in ``monitor``.
 
-    Per epoch (from ``start_from_epoch``): ``wait += 1``; if improved: ``best = m``, and ``wait = 0``
-    unless a ``baseline`` is given and not beaten; else if ``wait ≥ patience`` (and epoch > 0)
-    the member stops. ``stopped_epoch`` and ``best_epoch`` are arrays, one per member (-1: never).
+    Per epoch (from ``start_from_epoch``): ``wait += 1``; if improved: ``best = m``, and
+    ``wait = 0`` unless a ``baseline`` is given and not beaten; else if ``wait ≥ patience`` (and
+    epoch > 0) the member stops. ``stopped_epoch`` and ``best_epoch`` are arrays, one per member
+    (-1: never).
 
     ``restore_best_weights`` (Keras 3's ``on_train_end``): when training ends, however it ends
     (this callback stopped the member, the epochs ran out, or another callback such as
@@ -201,14 +215,26 @@ class EarlyStopping(Callback):
     training ends before ``start_from_epoch``, nothing is restored.
     """
 
-    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
-                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+    def __init__(
+        self,
+        monitor="val_loss",
+        min_delta=0.0,
+        patience=0,
+        verbose=0,
+        mode="auto",
+        baseline=None,
+        restore_best_weights=False,
+        start_from_epoch=0,
+    ):
         self._best = _Best(monitor, mode, min_delta)
         self.monitor = monitor
         self.patience = arguments.check_int("patience", patience, minimum=0)
-        self.baseline = None if baseline is None else float(arguments.check_finite("baseline", baseline))
-        self.restore_best_weights = arguments.check_bool("restore_best_weights",
-                                                         restore_best_weights)
+        self.baseline = (
+            None if baseline is None else float(arguments.check_finite("baseline", baseline))
+        )
+        self.restore_best_weights = arguments.check_bool(
+            "restore_best_weights", restore_best_weights
+        )
         self.start_from_epoch = arguments.check_int("start_from_epoch", start_from_epoch, minimum=0)
         self.verbose = arguments.check_choice("verbose", verbose, [0, 1])
 
@@ -222,7 +248,8 @@ class EarlyStopping(Callback):
 
     @property
     def best_weights(self):
-        """Each member's weights at its best epoch, ``[W0, b0, ...]`` (with restore_best_weights)."""
+        """Each member's weights at its best epoch, ``[W0, b0, ...]`` (with
+        restore_best_weights)."""
         return None if self._best_theta is None else _keras_list(self._model, self._best_theta)
 
     @property
@@ -247,8 +274,11 @@ class EarlyStopping(Callback):
         self._best.best_epoch[improved] = epoch
         if self.restore_best_weights and improved.any():
             self._best_theta = _keep_best(improved, run.model.theta, self._best_theta)
-        beats_baseline = np.ones_like(improved) if self.baseline is None else \
-            self._best.better(current, self.baseline)
+        beats_baseline = (
+            np.ones_like(improved)
+            if self.baseline is None
+            else self._best.better(current, self.baseline)
+        )
         self.wait[improved & beats_baseline] = 0
         stop = ~improved & (self.wait >= self.patience) & run.active & (epoch > 0)
         if stop.any():
@@ -263,8 +293,10 @@ class EarlyStopping(Callback):
         if self.restore_best_weights and self._best_theta is not None:
             run.set_member_weights(self._best_theta, np.ones(run.model.population, dtype=bool))
             if self.verbose:
-                print("Restoring model weights from the end of the best epoch: "
-                      f"{(self.best_epoch + 1).tolist()}.")
+                print(
+                    "Restoring model weights from the end of the best epoch: "
+                    f"{(self.best_epoch + 1).tolist()}."
+                )
 
 
 class ModelCheckpoint(Callback):
@@ -277,8 +309,15 @@ class ModelCheckpoint(Callback):
     ends.
     """
 
-    def __init__(self, filepath=None, monitor="val_loss", mode="auto", save_best_only=True,
-                 restore_best=False, min_delta=0.0):
+    def __init__(
+        self,
+        filepath=None,
+        monitor="val_loss",
+        mode="auto",
+        save_best_only=True,
+        restore_best=False,
+        min_delta=0.0,
+    ):
         self._best = _Best(monitor, mode, min_delta)
         self.filepath = None if filepath is None else _check_filepath(filepath)
         self.monitor = monitor
@@ -290,8 +329,9 @@ class ModelCheckpoint(Callback):
         if self.filepath is not None:
             folder = os.path.dirname(os.path.abspath(self.filepath))
             if not os.path.isdir(folder):
-                raise ValueError(f"filepath {self.filepath!r} is in a folder that does not exist "
-                                 f"({folder})")
+                raise ValueError(
+                    f"filepath {self.filepath!r} is in a folder that does not exist ({folder})"
+                )
         self._best.reset(run.model.population)
         self._model, self._best_theta = run.model, run.weights()
 
@@ -330,15 +370,20 @@ def _check_filepath(filepath):
         raise TypeError(f"filepath must be a file name (str or path), got {filepath!r}")
     filepath = os.fspath(filepath)
     try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(filepath)
-                  if field is not None]
-    except ValueError as error:   # an unmatched brace
-        raise ValueError(f"filepath {filepath!r} is not a valid pattern ({error}); write a "
-                         "literal brace as {{ or }}") from None
+        fields = [
+            field for _, field, _, _ in string.Formatter().parse(filepath) if field is not None
+        ]
+    except ValueError as error:  # an unmatched brace
+        raise ValueError(
+            f"filepath {filepath!r} is not a valid pattern ({error}); write a "
+            "literal brace as {{ or }}"
+        ) from None
     for field in fields:
         if field != "epoch":
-            raise ValueError(f"filepath {filepath!r} uses the field {{{field}}}; the only field "
-                             "a checkpoint name may use is {epoch}, e.g. 'weights-{epoch}.npz'")
+            raise ValueError(
+                f"filepath {filepath!r} uses the field {{{field}}}; the only field "
+                "a checkpoint name may use is {epoch}, e.g. 'weights-{epoch}.npz'"
+            )
     return filepath
 
 

@@ -56,7 +56,9 @@ def _group_sizes(groups):
     if isinstance(groups, numbers.Integral) and not isinstance(groups, bool):
         return [1] * arguments.check_int("groups", groups, minimum=1)
     if isinstance(groups, (str, bytes)) or not np.iterable(groups):
-        raise TypeError(f"groups must be a number of layers or a list of group sizes, got {groups!r}")
+        raise TypeError(
+            f"groups must be a number of layers or a list of group sizes, got {groups!r}"
+        )
     sizes = [arguments.check_int("groups (a group size)", g, minimum=1) for g in groups]
     if not sizes:
         raise ValueError("groups must list at least one group size, got []")
@@ -80,8 +82,10 @@ def _spread(spec, n, name, unit="layer group"):
     if values.ndim == 0:
         return np.full(n, float(values))
     if values.shape[0] != n:
-        raise ValueError(f"{name} must give one value per {unit} ({n}), got {values.shape[0]}"
-                         f" (shape {values.shape})")
+        raise ValueError(
+            f"{name} must give one value per {unit} ({n}), got {values.shape[0]}"
+            f" (shape {values.shape})"
+        )
     return values
 
 
@@ -103,8 +107,10 @@ def resolve(model, layer_lrs=None, lr_mult=None):
     """What ``fit`` needs from its ``layer_lrs`` / ``lr_mult`` arguments: ``(kind, values)`` with
     ``values`` shaped ``(n_layers, K)``, or ``(None, None)`` when neither is given."""
     if layer_lrs is not None and lr_mult is not None:
-        raise ValueError("give layer_lrs (absolute learning rates) or lr_mult (multipliers of the "
-                         "optimizer's lr), not both")
+        raise ValueError(
+            "give layer_lrs (absolute learning rates) or lr_mult (multipliers of the "
+            "optimizer's lr), not both"
+        )
     if layer_lrs is None and lr_mult is None:
         return None, None
     kind, spec = ("layer_lrs", layer_lrs) if layer_lrs is not None else ("lr_mult", lr_mult)
@@ -119,6 +125,8 @@ def resolve(model, layer_lrs=None, lr_mult=None):
         trainable = np.asarray(model.trainable)
         peak = values[trainable].max(axis=0) if trainable.any() else np.zeros(K)
         if np.any(peak <= 0):
-            raise ValueError("layer_lrs must give at least one trainable layer an lr > 0, got "
-                             f"{values[:, np.argmax(peak <= 0)].tolist()}")
+            raise ValueError(
+                "layer_lrs must give at least one trainable layer an lr > 0, got "
+                f"{values[:, np.argmax(peak <= 0)].tolist()}"
+            )
     return kind, values

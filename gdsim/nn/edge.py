@@ -56,13 +56,13 @@ from gdsim.sim.workers import PROGRESS_EVERY, Progress, run_in_processes, shared
 
 __all__ = ["trainability", "TrainabilityMap", "BoxCount", "Setup", "paper_setup"]
 
-THRESHOLD = 1e6   # a loss this many times the initial one counts as divergence (the paper's clip)
-WINDOW = 20       # the last steps whose mean loss decides convergence (the paper's 20)
-CHUNK_ACTIVATIONS = 1 << 17   # activations of a chunk's widest layer: about 1 MB, cache-sized
-CHUNK_RANGE = (16, 512)       # members in a chunk, at least and at most
-TASK_MEMBERS = 4096           # members per Dask task: a few seconds of work per task
-PARALLEL_WORK = 200_000       # member-steps below which workers=None stays in this process
-RESULT_BYTES = 1 + 8 + 8      # converged, diverged_at, loss: bytes kept per member
+THRESHOLD = 1e6  # a loss this many times the initial one counts as divergence (the paper's clip)
+WINDOW = 20  # the last steps whose mean loss decides convergence (the paper's 20)
+CHUNK_ACTIVATIONS = 1 << 17  # activations of a chunk's widest layer: about 1 MB, cache-sized
+CHUNK_RANGE = (16, 512)  # members in a chunk, at least and at most
+TASK_MEMBERS = 4096  # members per Dask task: a few seconds of work per task
+PARALLEL_WORK = 200_000  # member-steps below which workers=None stays in this process
+RESULT_BYTES = 1 + 8 + 8  # converged, diverged_at, loss: bytes kept per member
 
 
 class BoxCount(NamedTuple):
@@ -116,6 +116,7 @@ def paper_setup(width=16, n_samples=16, seed=0):
 
 # -- checking the arguments ---------------------------------------------------------------------
 
+
 def _check_ranges(lr):
     """``((lo0, hi0), (lo1, hi1))`` as a (2, 2) float array with 0 < lo < hi, finite."""
     what = "two ranges ((lo0, hi0), (lo1, hi1)) of learning rates"
@@ -127,11 +128,14 @@ def _check_ranges(lr):
     arguments.check_finite("lr", box)
     for g, (low, high) in enumerate(box):
         if not low > 0:
-            raise ValueError(f"lr ranges must be positive (log-spaced), got lo{g} = {low:g} "
-                             f"in lr={lr!r}")
+            raise ValueError(
+                f"lr ranges must be positive (log-spaced), got lo{g} = {low:g} in lr={lr!r}"
+            )
         if not low < high:
-            raise ValueError(f"lr ranges must be ordered lo < hi, got lo{g} = {low:g} and "
-                             f"hi{g} = {high:g} in lr={lr!r}")
+            raise ValueError(
+                f"lr ranges must be ordered lo < hi, got lo{g} = {low:g} and "
+                f"hi{g} = {high:g} in lr={lr!r}"
+            )
     return box
 
 
@@ -150,8 +154,10 @@ def _check_groups(groups, n_layers):
     if groups is None:
         groups = (slice(0, -1), slice(-1, None))
     if isinstance(groups, (str, bytes)) or not np.iterable(groups) or len(groups) != 2:
-        raise TypeError("groups must be two layer groups (group 0: the x axis, group 1: the y "
-                        f"axis), e.g. (slice(0, -1), slice(-1, None)), got {groups!r}")
+        raise TypeError(
+            "groups must be two layer groups (group 0: the x axis, group 1: the y "
+            f"axis), e.g. (slice(0, -1), slice(-1, None)), got {groups!r}"
+        )
     layers = range(n_layers)
     out = []
     for g, group in enumerate(groups):
@@ -162,22 +168,26 @@ def _check_groups(groups, n_layers):
         elif np.iterable(group) and not isinstance(group, (str, bytes)):
             members = list(group)
         else:
-            raise TypeError(f"groups[{g}] must be a slice, a layer index or a list of them, "
-                            f"got {group!r}")
+            raise TypeError(
+                f"groups[{g}] must be a slice, a layer index or a list of them, got {group!r}"
+            )
         checked = []
         for index in members:
             index = arguments.check_int(f"a layer index in groups[{g}]", index)
             if not -n_layers <= index < n_layers:
-                raise ValueError(f"groups[{g}] names layer {index}, but the model has "
-                                 f"{n_layers} layers (0 .. {n_layers - 1})")
+                raise ValueError(
+                    f"groups[{g}] names layer {index}, but the model has "
+                    f"{n_layers} layers (0 .. {n_layers - 1})"
+                )
             checked.append(index % n_layers)
         if not checked:
             raise ValueError(f"groups[{g}] = {group!r} holds no layer of the model's {n_layers}")
         out.append(sorted(set(checked)))
     shared = set(out[0]) & set(out[1])
     if shared:
-        raise ValueError(f"groups must not share layers; layer {min(shared)} is in both "
-                         f"({groups!r})")
+        raise ValueError(
+            f"groups must not share layers; layer {min(shared)} is in both ({groups!r})"
+        )
     return out
 
 
@@ -190,12 +200,16 @@ def _check_optimizer(optimizer):
     if "lr" not in hyperparameters:
         raise TypeError(f"optimizer {optimizer!r} has no 'lr' hyperparameter for the map to set")
     if callable(hyperparameters["lr"]):
-        raise TypeError("trainability sets each member's learning rates itself; give an "
-                        f"optimizer without an lr schedule, got lr={hyperparameters['lr']!r}")
+        raise TypeError(
+            "trainability sets each member's learning rates itself; give an "
+            f"optimizer without an lr schedule, got lr={hyperparameters['lr']!r}"
+        )
     for name, value in hyperparameters.items():
         if name != "lr" and not callable(value) and np.size(value) > 1:
-            raise ValueError(f"the members of a trainability map differ only in their lrs; "
-                             f"give one value of {name}, got shape {np.shape(value)}")
+            raise ValueError(
+                f"the members of a trainability map differ only in their lrs; "
+                f"give one value of {name}, got shape {np.shape(value)}"
+            )
     return optimizer
 
 
@@ -203,11 +217,15 @@ def _check_model(model):
     if not isinstance(model, MLP):
         raise TypeError(f"model must be a gdsim.nn.MLP, got {model!r}")
     if model.n_layers < 2:
-        raise ValueError(f"model must have at least two layers (one lr per axis), got "
-                         f"layers={model.layers} ({model.n_layers} layer)")
+        raise ValueError(
+            f"model must have at least two layers (one lr per axis), got "
+            f"layers={model.layers} ({model.n_layers} layer)"
+        )
     if model.population != 1:
-        raise ValueError("model must be one network (population 1); the map builds its own "
-                         f"population of copies, got population={model.population}")
+        raise ValueError(
+            "model must be one network (population 1); the map builds its own "
+            f"population of copies, got population={model.population}"
+        )
 
 
 def _cores():
@@ -219,18 +237,33 @@ def _cores():
 
 # -- the training of a range of members -----------------------------------------------------------
 
+
 class _Job:
     """Everything a range of members needs: the model, the data, the lrs and the rules. It runs
     in this process, in forked workers (``run_block`` writes into shared arrays) or, pickled
     without the model's functions, on a Dask worker (:func:`_run_task`)."""
 
-    def __init__(self, model, A0, Y, labels, optimizer, steps, x, y, groups, train_biases,
-                 threshold, window, chunk_size):
+    def __init__(
+        self,
+        model,
+        A0,
+        Y,
+        labels,
+        optimizer,
+        steps,
+        x,
+        y,
+        groups,
+        train_biases,
+        threshold,
+        window,
+        chunk_size,
+    ):
         self.model, self.A0, self.Y, self.labels = model, A0, Y, labels
         self.optimizer, self.steps, self.x, self.y = optimizer, steps, x, y
         self.groups, self.train_biases = groups, train_biases
         self.threshold, self.window, self.chunk_size = threshold, window, chunk_size
-        self.base = [t[:1].copy() for t in model.theta]   # (1, fan_in + 1, fan_out) per layer
+        self.base = [t[:1].copy() for t in model.theta]  # (1, fan_in + 1, fan_out) per layer
         hypers = optimizer.resolve(steps)
         self.constant = {n: h.at(0) for n, h in hypers.items() if n != "lr" and not h.scheduled}
         self.scheduled = {n: h for n, h in hypers.items() if n != "lr" and h.scheduled}
@@ -252,9 +285,11 @@ class _Job:
         self.__dict__.update(state)
 
     def allocate(self, n_members, shared):
-        self.outputs = {"converged": shared_empty(n_members, bool, shared=shared),
-                        "diverged_at": shared_empty(n_members, np.int64, shared=shared),
-                        "loss": shared_empty(n_members, float, shared=shared)}
+        self.outputs = {
+            "converged": shared_empty(n_members, bool, shared=shared),
+            "diverged_at": shared_empty(n_members, np.int64, shared=shared),
+            "loss": shared_empty(n_members, float, shared=shared),
+        }
 
     def run_block(self, block):
         """Train the chunk of members ``block = (start, stop)`` and write their outcomes (the
@@ -283,7 +318,7 @@ class _Job:
         """``{"converged", "diverged_at", "loss"}`` of members ``start .. stop`` (pixel order:
         row-major, ``x`` along a row); with ``record``, also ``"losses"`` ``(steps, K)``, the
         loss of every step (NaN after a member blew up)."""
-        with np.errstate(all="ignore"):   # a blow-up is data, not a warning
+        with np.errstate(all="ignore"):  # a blow-up is data, not a warning
             return self._run(start, stop, report, record)
 
     def _run(self, start, stop, report, record):
@@ -293,12 +328,12 @@ class _Job:
         lrs = self.layer_lrs(start, stop)
         theta = [np.repeat(t, K, axis=0) for t in self.base]
         states = {layer: self.optimizer.init(theta[layer]) for layer in trained}
-        alive = np.arange(K)            # which members the arrays' rows are
+        alive = np.arange(K)  # which members the arrays' rows are
         initial = np.zeros(K)
         limit = np.full(K, np.inf)
-        total = np.zeros(K)             # Σ ℓ_t over the steps with a good loss
-        counted = np.zeros(K)           # how many steps those are
-        recent = np.zeros(K)            # Σ ℓ_t over the last `window` steps
+        total = np.zeros(K)  # Σ ℓ_t over the steps with a good loss
+        counted = np.zeros(K)  # how many steps those are
+        recent = np.zeros(K)  # Σ ℓ_t over the last `window` steps
         diverged_at = np.full(K, -1, dtype=np.int64)
         window = min(self.window, steps)
         losses = np.full((steps, K), np.nan) if record else None
@@ -320,7 +355,8 @@ class _Job:
             hp = dict(self.constant, **{name: h.at(t) for name, h in self.scheduled.items()})
             for layer in trained:
                 new, states[layer] = self.optimizer.update(
-                    theta[layer], grads[layer], states[layer], dict(hp, lr=lrs[layer]))
+                    theta[layer], grads[layer], states[layer], dict(hp, lr=lrs[layer])
+                )
                 if not self.train_biases:
                     new[:, -1, :] = theta[layer][:, -1, :]
                 theta[layer] = new
@@ -371,12 +407,12 @@ def _take(state, keep):
 
 def _run_task(job, start, stop):
     """A Dask task: members ``start .. stop`` in the same chunks as on one machine."""
-    parts = [job.run(a, min(a + job.chunk_size, stop))
-             for a in range(start, stop, job.chunk_size)]
+    parts = [job.run(a, min(a + job.chunk_size, stop)) for a in range(start, stop, job.chunk_size)]
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
 
 
 # -- the map ------------------------------------------------------------------------------------
+
 
 class TrainabilityMap:
     """Which learning-rate pairs train and which blow up: one pixel per pair.
@@ -389,8 +425,20 @@ class TrainabilityMap:
     and ``animate_zoom`` look closer.
     """
 
-    def __init__(self, x, y, converged, diverged_at, loss, steps, groups=None,
-                 threshold=THRESHOLD, window=WINDOW, settings=None, job=None):
+    def __init__(
+        self,
+        x,
+        y,
+        converged,
+        diverged_at,
+        loss,
+        steps,
+        groups=None,
+        threshold=THRESHOLD,
+        window=WINDOW,
+        settings=None,
+        job=None,
+    ):
         self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         self.converged = np.asarray(converged, dtype=bool)
         self.diverged_at = np.asarray(diverged_at)
@@ -398,8 +446,10 @@ class TrainabilityMap:
         shape = (len(self.y), len(self.x))
         for name in ("converged", "diverged_at", "loss"):
             if getattr(self, name).shape != shape:
-                raise ValueError(f"{name} must have shape (len(y), len(x)) = {shape}, got "
-                                 f"{getattr(self, name).shape}")
+                raise ValueError(
+                    f"{name} must have shape (len(y), len(x)) = {shape}, got "
+                    f"{getattr(self, name).shape}"
+                )
         self.steps, self.groups = steps, groups
         self.threshold, self.window = threshold, window
         self._settings, self._job = settings, job
@@ -437,8 +487,9 @@ class TrainabilityMap:
         edge = self.boundary
         if not edge.any():
             outcome = "converged" if self.converged.all() else "failed to converge"
-            raise ValueError(f"the map has no boundary: every member {outcome}; widen or move "
-                             "the lr ranges")
+            raise ValueError(
+                f"the map has no boundary: every member {outcome}; widen or move the lr ranges"
+            )
         lx, ly = np.log10(self.x), np.log10(self.y)
         cx, cy = (lx[1:] + lx[:-1]) / 2, (ly[1:] + ly[:-1]) / 2
         if near is None:
@@ -446,8 +497,9 @@ class TrainabilityMap:
         else:
             target = np.log10(_check_point("near", near))
         rows, cols = np.nonzero(edge)
-        distance = (((cx[cols] - target[0]) / (lx[-1] - lx[0])) ** 2
-                    + ((cy[rows] - target[1]) / (ly[-1] - ly[0])) ** 2)
+        distance = ((cx[cols] - target[0]) / (lx[-1] - lx[0])) ** 2 + (
+            (cy[rows] - target[1]) / (ly[-1] - ly[0])
+        ) ** 2
         best = int(np.argmin(distance))
         return float(10 ** cx[cols[best]]), float(10 ** cy[rows[best]])
 
@@ -467,17 +519,20 @@ class TrainabilityMap:
             sizes = [2**k for k in range(1, 32) if 2**k <= max(shortest // 4, 2)]
             if len(sizes) < 2:
                 sizes = [1, 2]
-        sizes = np.array([arguments.check_int("sizes (box edges in pixels)", s, minimum=1)
-                          for s in sizes])
+        sizes = np.array(
+            [arguments.check_int("sizes (box edges in pixels)", s, minimum=1) for s in sizes]
+        )
         if len(sizes) < 2 or len(np.unique(sizes)) != len(sizes):
-            raise ValueError(f"sizes must hold at least two different box sizes, got "
-                             f"{sizes.tolist()}")
+            raise ValueError(
+                f"sizes must hold at least two different box sizes, got {sizes.tolist()}"
+            )
         sizes = np.sort(sizes)
         counts = np.array([_boxes(edge, int(s)) for s in sizes])
         if not counts.all():
             nan = float("nan")
-            return BoxCount(nan, sizes, counts, (int(sizes[0]), int(sizes[-1])),
-                            np.full(len(sizes) - 1, nan))
+            return BoxCount(
+                nan, sizes, counts, (int(sizes[0]), int(sizes[-1])), np.full(len(sizes) - 1, nan)
+            )
         log_inverse, log_counts = -np.log(sizes), np.log(counts)
         dimension = float(np.polyfit(log_inverse, log_counts, 1)[0])
         slopes = np.diff(log_counts) / np.diff(log_inverse)
@@ -487,8 +542,10 @@ class TrainabilityMap:
         """The loss at every step of the member in row ``i``, column ``j`` (lrs ``x[j]``,
         ``y[i]``), NaN after it blew up: the same run as in the map, trained again alone."""
         if self._job is None:
-            raise ValueError("this map was built from arrays, not by gdsim.trainability, and "
-                             "cannot train its members again")
+            raise ValueError(
+                "this map was built from arrays, not by gdsim.trainability, and "
+                "cannot train its members again"
+            )
         ny, nx = self.shape
         i = arguments.check_int("i (row)", i)
         j = arguments.check_int("j (column)", j)
@@ -502,8 +559,10 @@ class TrainabilityMap:
         each axis' log range, at ``resolution`` (default this map's), trained as this one was.
         Maps already made by ``zoom`` are kept and given back."""
         if self._settings is None:
-            raise ValueError("this map was built from arrays, not by gdsim.trainability, and "
-                             "cannot compute a zoom")
+            raise ValueError(
+                "this map was built from arrays, not by gdsim.trainability, and "
+                "cannot compute a zoom"
+            )
         center = _check_point("center", center)
         factor = float(arguments.check_positive("factor", factor))
         resolution = self.shape if resolution is None else _check_resolution(resolution)
@@ -513,8 +572,9 @@ class TrainabilityMap:
             for values, c in zip((self.x, self.y), np.log10(center)):
                 half = (np.log10(values[-1]) - np.log10(values[0])) / 2 / factor
                 ranges.append((10 ** (c - half), 10 ** (c + half)))
-            self._zooms[key] = trainability(**self._settings, lr=tuple(ranges),
-                                            resolution=resolution)
+            self._zooms[key] = trainability(
+                **self._settings, lr=tuple(ranges), resolution=resolution
+            )
         return self._zooms[key]
 
     def zoom_path(self, center, factors, resolution=None):
@@ -535,19 +595,23 @@ class TrainabilityMap:
     def plot(self, ax=None, **options):
         """Draw the map: see :func:`gdsim.plotting.edge.plot_trainability`."""
         from gdsim.plotting.edge import plot_trainability  # the numbers need no matplotlib
+
         return plot_trainability(self, ax=ax, **options)
 
     def animate_zoom(self, center, factors, **options):
         """A zoom into the boundary as a gdsim Animation: see
         :func:`gdsim.plotting.edge.animate_zoom`."""
         from gdsim.plotting.edge import animate_zoom
+
         return animate_zoom(self, center, factors, **options)
 
     def __repr__(self):
         (x0, x1), (y0, y1) = self.ranges
-        return (f"<TrainabilityMap {self.shape[0]}x{self.shape[1]}: lr0 {x0:.4g}..{x1:.4g}, "
-                f"lr1 {y0:.4g}..{y1:.4g}, {self.steps} steps, "
-                f"{self.fraction_converged:.0%} converged>")
+        return (
+            f"<TrainabilityMap {self.shape[0]}x{self.shape[1]}: lr0 {x0:.4g}..{x1:.4g}, "
+            f"lr1 {y0:.4g}..{y1:.4g}, {self.steps} steps, "
+            f"{self.fraction_converged:.0%} converged>"
+        )
 
 
 def _boxes(edge, size):
@@ -570,9 +634,25 @@ def _check_point(name, point):
 
 # -- the entry point ----------------------------------------------------------------------------
 
-def trainability(model, X, y, *, steps, lr, resolution=256, optimizer=SGD, groups=None,
-                 train_biases=True, threshold=THRESHOLD, window=WINDOW, workers=None,
-                 client=None, chunk_size=None, progress=None):
+
+def trainability(
+    model,
+    X,
+    y,
+    *,
+    steps,
+    lr,
+    resolution=256,
+    optimizer=SGD,
+    groups=None,
+    train_biases=True,
+    threshold=THRESHOLD,
+    window=WINDOW,
+    workers=None,
+    client=None,
+    chunk_size=None,
+    progress=None,
+):
     """Train one copy of ``model`` per learning-rate pair and map which ones learn.
 
     ``lr=((lo0, hi0), (lo1, hi1))``: the ranges of layer group 0 (the map's x axis) and group 1
@@ -604,15 +684,15 @@ def trainability(model, X, y, *, steps, lr, resolution=256, optimizer=SGD, group
     train_biases = arguments.check_bool("train_biases", train_biases)
     threshold = float(arguments.check_positive("threshold", threshold, finite=False))
     if not threshold > 1:
-        raise ValueError(f"threshold must be > 1 (a multiple of the initial loss), got "
-                         f"{threshold:g}")
+        raise ValueError(
+            f"threshold must be > 1 (a multiple of the initial loss), got {threshold:g}"
+        )
     window = arguments.check_int("window", window, minimum=1)
     if workers is not None:
         workers = arguments.check_int("workers", workers, minimum=1)
     if progress is not None:
         progress = arguments.check_bool("progress", progress)
-    if client is not None and not all(hasattr(client, a) for a in ("submit", "gather",
-                                                                   "scatter")):
+    if client is not None and not all(hasattr(client, a) for a in ("submit", "gather", "scatter")):
         raise TypeError(f"client must be a dask.distributed.Client, got {client!r}")
     X_checked = model.check_X(X)
     if not len(X_checked):
@@ -635,33 +715,71 @@ def trainability(model, X, y, *, steps, lr, resolution=256, optimizer=SGD, group
     n_chunks = -(-n_members // chunk_size)
     processes = max(1, min(processes, n_chunks)) if client is None else 1
     state_arrays = _state_arrays(optimizer, model)
-    chunk_bytes = sum(resources.population_bytes(model.layers, chunk_size,
-                                                 state_arrays=state_arrays,
-                                                 rows=len(A0)).values())
+    chunk_bytes = sum(
+        resources.population_bytes(
+            model.layers, chunk_size, state_arrays=state_arrays, rows=len(A0)
+        ).values()
+    )
     resources.check_memory(
-        {f"results of {n_members:,} members": n_members * RESULT_BYTES,
-         f"{processes} chunk(s) of {chunk_size} members": processes * chunk_bytes},
+        {
+            f"results of {n_members:,} members": n_members * RESULT_BYTES,
+            f"{processes} chunk(s) of {chunk_size} members": processes * chunk_bytes,
+        },
         f"trainability(resolution={(ny, nx)}, steps={steps})",
         "use a smaller resolution (a map trains resolution² members), or cover the area with "
-        "several zoomed maps")
+        "several zoomed maps",
+    )
 
     x = np.logspace(np.log10(ranges[0, 0]), np.log10(ranges[0, 1]), nx)
     y_values = np.logspace(np.log10(ranges[1, 0]), np.log10(ranges[1, 1]), ny)
-    job = _Job(model.copy(), A0, Y, labels, optimizer, steps, x, y_values, layer_groups,
-               train_biases, threshold, window, chunk_size)
+    job = _Job(
+        model.copy(),
+        A0,
+        Y,
+        labels,
+        optimizer,
+        steps,
+        x,
+        y_values,
+        layer_groups,
+        train_biases,
+        threshold,
+        window,
+        chunk_size,
+    )
     if client is not None:
         outputs = _on_cluster(client, job, n_members)
     else:
         blocks = [(a, min(a + chunk_size, n_members)) for a in range(0, n_members, chunk_size)]
         outputs = _on_this_machine(job, blocks, n_members, processes, steps, progress)
-    settings = dict(model=model.copy(), X=X_checked, y=np.array(y), steps=steps,
-                    optimizer=optimizer, groups=groups, train_biases=train_biases,
-                    threshold=threshold, window=window, workers=workers, client=client,
-                    chunk_size=given_chunk_size, progress=progress)
-    return TrainabilityMap(x, y_values, outputs["converged"].reshape(ny, nx),
-                           outputs["diverged_at"].reshape(ny, nx),
-                           outputs["loss"].reshape(ny, nx), steps, layer_groups, threshold,
-                           window, settings, job)
+    settings = dict(
+        model=model.copy(),
+        X=X_checked,
+        y=np.array(y),
+        steps=steps,
+        optimizer=optimizer,
+        groups=groups,
+        train_biases=train_biases,
+        threshold=threshold,
+        window=window,
+        workers=workers,
+        client=client,
+        chunk_size=given_chunk_size,
+        progress=progress,
+    )
+    return TrainabilityMap(
+        x,
+        y_values,
+        outputs["converged"].reshape(ny, nx),
+        outputs["diverged_at"].reshape(ny, nx),
+        outputs["loss"].reshape(ny, nx),
+        steps,
+        layer_groups,
+        threshold,
+        window,
+        settings,
+        job,
+    )
 
 
 def _state_arrays(optimizer, model):
@@ -691,12 +809,12 @@ def _on_this_machine(job, blocks, n_members, processes, steps, progress):
         else:
             for block in blocks:
                 job.run_block(block)
-    except BaseException:   # Ctrl-C included: the workers are already stopped
+    except BaseException:  # Ctrl-C included: the workers are already stopped
         tracker.close(finished=False)
         raise
     tracker.close(finished=True)
     outputs = {name: np.array(values) for name, values in job.outputs.items()}
-    job.outputs = job.progress = None   # the map keeps the job, not its shared memory
+    job.outputs = job.progress = None  # the map keeps the job, not its shared memory
     return outputs
 
 
@@ -705,7 +823,7 @@ def _on_cluster(client, job, n_members):
     per_task = max(job.chunk_size, TASK_MEMBERS // job.chunk_size * job.chunk_size)
     try:
         workers = len(client.nthreads())
-    except Exception:   # a client-like object without nthreads: one task per TASK_MEMBERS
+    except Exception:  # a client-like object without nthreads: one task per TASK_MEMBERS
         workers = 1
     # at least two tasks per worker, so that a slow task does not hold the others up
     while per_task > job.chunk_size and -(-n_members // per_task) < 2 * workers:

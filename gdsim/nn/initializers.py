@@ -43,8 +43,15 @@ def initialize(name, rng, fan_in, fan_out):
     return _truncated_normal(rng, np.sqrt(variance) / 0.87962566103423978, (fan_in, fan_out))
 
 
-INITS = ("he_uniform", "he_normal", "glorot_uniform", "glorot_normal", "lecun_uniform",
-         "lecun_normal", "zeros")
+INITS = (
+    "he_uniform",
+    "he_normal",
+    "glorot_uniform",
+    "glorot_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "zeros",
+)
 
 
 def member_seeds(seed, population):
@@ -52,14 +59,18 @@ def member_seeds(seed, population):
     then differs only in it), a sequence gives one each, ``None`` draws fresh entropy, and a
     ``np.random.Generator`` stands for one int drawn from it (shared by all, like an int)."""
     if isinstance(seed, np.random.Generator) or np.ndim(seed) == 0:
-        seed = arguments.check_seed("seed", seed)   # one seed: an int, None or a generator
+        seed = arguments.check_seed("seed", seed)  # one seed: an int, None or a generator
     if seed is None:
         return [int(s) for s in np.random.SeedSequence().generate_state(population, np.uint32)]
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
         return [arguments.check_int("seed", seed, minimum=0)] * population
-    seeds = [arguments.check_int("seed", s, minimum=0) for s in np.asarray(seed).reshape(-1).tolist()]
+    seeds = [
+        arguments.check_int("seed", s, minimum=0) for s in np.asarray(seed).reshape(-1).tolist()
+    ]
     if len(seeds) != population:
-        raise ValueError(f"seed must be an int or one seed per model ({population}), got {len(seeds)}")
+        raise ValueError(
+            f"seed must be an int or one seed per model ({population}), got {len(seeds)}"
+        )
     return seeds
 
 

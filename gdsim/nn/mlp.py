@@ -84,8 +84,11 @@ OUTPUTS = ("softmax", "sigmoid", "linear")
 
 LOSSES = {"categorical_crossentropy": "softmax", "binary_crossentropy": "sigmoid", "mse": None}
 _LOSS_ALIASES = {"mean_squared_error": "mse", "crossentropy": "categorical_crossentropy"}
-_DEFAULT_LOSS = {"softmax": "categorical_crossentropy", "sigmoid": "binary_crossentropy",
-                 "linear": "mse"}
+_DEFAULT_LOSS = {
+    "softmax": "categorical_crossentropy",
+    "sigmoid": "binary_crossentropy",
+    "linear": "mse",
+}
 
 
 # NumPy's reductions over a short axis (3 classes; a batch of 32 rows) cost several times the
@@ -132,28 +135,47 @@ class MLP:
     ``population=None`` is a single network whose results carry no population axis.
     """
 
-    def __init__(self, layers, activation="relu", output="softmax", loss=None, init="he_uniform",
-                 output_init="glorot_uniform", population=None, seed=None):
+    def __init__(
+        self,
+        layers,
+        activation="relu",
+        output="softmax",
+        loss=None,
+        init="he_uniform",
+        output_init="glorot_uniform",
+        population=None,
+        seed=None,
+    ):
         if isinstance(layers, (str, bytes)) or not hasattr(layers, "__len__") or len(layers) < 2:
-            raise ValueError(f"layers must list at least 2 sizes (inputs, ..., outputs), got {layers!r}")
-        self.layers = [arguments.check_int(f"layer size layers[{i}]", n, minimum=1)
-                       for i, n in enumerate(layers)]
+            raise ValueError(
+                f"layers must list at least 2 sizes (inputs, ..., outputs), got {layers!r}"
+            )
+        self.layers = [
+            arguments.check_int(f"layer size layers[{i}]", n, minimum=1)
+            for i, n in enumerate(layers)
+        ]
         self.activation = arguments.check_choice("activation", activation, ACTIVATIONS)
         self.output = arguments.check_choice("output", output, OUTPUTS)
         loss = _DEFAULT_LOSS[output] if loss is None else _LOSS_ALIASES.get(loss, loss)
         self.loss = arguments.check_choice("loss", loss, LOSSES)
         if LOSSES[self.loss] not in (None, self.output):
-            raise ValueError(f"loss {self.loss!r} needs output={LOSSES[self.loss]!r}, got output={output!r}")
+            raise ValueError(
+                f"loss {self.loss!r} needs output={LOSSES[self.loss]!r}, got output={output!r}"
+            )
         self.init = arguments.check_choice("init", init, INITS)
         self.output_init = arguments.check_choice("output_init", output_init, INITS)
         if population is None and seed is not None and np.ndim(seed) > 0:
             population = len(np.asarray(seed).reshape(-1))
         self.single = population is None
-        self.population = 1 if population is None else arguments.check_int("population", population, minimum=1)
+        self.population = (
+            1 if population is None else arguments.check_int("population", population, minimum=1)
+        )
         # look before allocating: every member's weights, then all of them stacked
-        resources.check_memory(resources.population_bytes(self.layers, self.population),
-                               f"MLP({self.layers}, population={self.population})",
-                               "use a smaller population or fewer or narrower layers")
+        resources.check_memory(
+            resources.population_bytes(self.layers, self.population),
+            f"MLP({self.layers}, population={self.population})",
+            "use a smaller population or fewer or narrower layers",
+        )
         self.seeds = member_seeds(seed, self.population)
         self._phi, self._dphi = ACTIVATIONS[self.activation]
         self.theta = self._initial_theta()
@@ -171,9 +193,11 @@ class MLP:
         for seed in self.seeds:
             rng, _ = seed_streams(seed)
             layers = []
-            for l, (fan_in, fan_out) in enumerate(zip(self.layers[:-1], self.layers[1:])):
-                name = self.output_init if l == len(self.layers) - 2 else self.init
-                layers.append(np.vstack([initialize(name, rng, fan_in, fan_out), np.zeros(fan_out)]))
+            for index, (fan_in, fan_out) in enumerate(zip(self.layers[:-1], self.layers[1:])):
+                name = self.output_init if index == len(self.layers) - 2 else self.init
+                layers.append(
+                    np.vstack([initialize(name, rng, fan_in, fan_out), np.zeros(fan_out)])
+                )
             members.append(layers)
         return [np.stack(layer) for layer in zip(*members)]
 
@@ -185,8 +209,11 @@ class MLP:
         return out
 
     def join(self, weights):
-        """Per-layer ``θ (K, fan_in + 1, fan_out)`` from ``[W0, b0, ...]`` (population axis kept)."""
-        return [np.concatenate([W, b[:, None, :]], axis=1) for W, b in zip(weights[::2], weights[1::2])]
+        """Per-layer ``θ (K, fan_in + 1, fan_out)`` from ``[W0, b0, ...]`` (population axis
+        kept)."""
+        return [
+            np.concatenate([W, b[:, None, :]], axis=1) for W, b in zip(weights[::2], weights[1::2])
+        ]
 
     # -- introspection --------------------------------------------------------------------------
     @property
@@ -217,7 +244,7 @@ class MLP:
     @property
     def trainable(self):
         """One bool per layer: does ``fit`` update it?"""
-        return [l >= getattr(self, "frozen", 0) for l in range(self.n_layers)]
+        return [layer >= getattr(self, "frozen", 0) for layer in range(self.n_layers)]
 
     @property
     def n_outputs(self):
@@ -230,8 +257,10 @@ class MLP:
 
     def __repr__(self):
         pop = "" if self.single else f", population={self.population}"
-        return (f"MLP({self.layers}, activation={self.activation!r}, output={self.output!r}, "
-                f"loss={self.loss!r}{pop})")
+        return (
+            f"MLP({self.layers}, activation={self.activation!r}, output={self.output!r}, "
+            f"loss={self.loss!r}{pop})"
+        )
 
     # -- weights -----------------------------------------------------------------------------------
     def _shapes(self, with_population=True):
@@ -247,15 +276,20 @@ class MLP:
         return [p[0].copy() if self.single else p.copy() for p in self.split()]
 
     def set_weights(self, weights):
-        """Replace every parameter. An array without the population axis is given to every member."""
+        """Replace every parameter. An array without the population axis is given to every
+        member."""
         weights = list(weights)
         if len(weights) != 2 * self.n_layers:
-            raise ValueError(f"set_weights expects {2 * self.n_layers} arrays [W0, b0, ...], got {len(weights)}")
+            raise ValueError(
+                f"set_weights expects {2 * self.n_layers} arrays [W0, b0, ...], got {len(weights)}"
+            )
         new = []
         for i, (w, shape) in enumerate(zip(weights, self._shapes())):
             w = np.asarray(w, dtype=float)
             if w.shape not in (shape, shape[1:]):
-                raise ValueError(f"weights[{i}] must have shape {shape} or {shape[1:]}, got {w.shape}")
+                raise ValueError(
+                    f"weights[{i}] must have shape {shape} or {shape[1:]}, got {w.shape}"
+                )
             new.append(np.array(np.broadcast_to(w, shape)))
         self.theta = self.join(new)
 
@@ -285,9 +319,12 @@ class MLP:
             config = file.config()
             weights = file.weights()
             try:
-                model = cls(config["layers"], **{name: config[name] for name in saving.NAMES},
-                            population=None if config["single"] else config["population"],
-                            seed=config["seeds"][0] if config["single"] else config["seeds"])
+                model = cls(
+                    config["layers"],
+                    **{name: config[name] for name in saving.NAMES},
+                    population=None if config["single"] else config["population"],
+                    seed=config["seeds"][0] if config["single"] else config["seeds"],
+                )
                 model.freeze(config["frozen"])
             except (TypeError, ValueError) as error:
                 raise file.error(f"does not describe a valid model: {error}") from None
@@ -321,8 +358,10 @@ class MLP:
         # numbers only: labels "0", "1" or "cat" are not silently parsed
         y = arguments.as_real_array(name, y, what=f"class labels (n,) or target rows (n, {C})")
         if y.ndim == 0 or len(y) != n_rows:
-            raise ValueError(f"X and {name} must have the same length, got {n_rows} and "
-                             f"{len(y) if y.ndim else 'a single number'}")
+            raise ValueError(
+                f"X and {name} must have the same length, got {n_rows} and "
+                f"{len(y) if y.ndim else 'a single number'}"
+            )
         arguments.check_finite(name, y)
         if y.ndim == 2 and y.shape[1] == C:
             Y = y.astype(float)
@@ -336,8 +375,12 @@ class MLP:
             Y[np.arange(n_rows), y.astype(np.int64)] = 1.0
         else:
             raise ValueError(f"{name} must be labels (n,) or rows (n, {C}), got shape {y.shape}")
-        if self.loss == "categorical_crossentropy" and (np.any(Y < 0) or not np.allclose(Y.sum(1), 1)):
-            raise ValueError(f"{name} rows must be one-hot or probabilities summing to 1 for cross-entropy")
+        if self.loss == "categorical_crossentropy" and (
+            np.any(Y < 0) or not np.allclose(Y.sum(1), 1)
+        ):
+            raise ValueError(
+                f"{name} rows must be one-hot or probabilities summing to 1 for cross-entropy"
+            )
         if self.loss == "binary_crossentropy" and (np.any(Y < 0) or np.any(Y > 1)):
             raise ValueError(f"{name} must lie in [0, 1] for binary cross-entropy")
         labels = (Y[:, 0] > 0.5).astype(np.int64) if C == 1 else np.argmax(Y, axis=1)
@@ -359,10 +402,14 @@ class MLP:
         theta = self.theta if theta is None else theta
         acts = [A0]
         z = np.matmul(A0, theta[0], out=self._buffer(0, A0, theta[0]) if reuse else None)
-        for l, t in enumerate(theta[1:], start=1):
+        for layer, t in enumerate(theta[1:], start=1):
             a = self._phi(z, z)
             acts.append(a)
-            z = np.matmul(a, t[:, :-1, :], out=self._buffer(l, a, t) if reuse and l < len(theta) - 1 else None)
+            z = np.matmul(
+                a,
+                t[:, :-1, :],
+                out=self._buffer(layer, a, t) if reuse and layer < len(theta) - 1 else None,
+            )
             z += t[:, -1:, :]
         return acts, z
 
@@ -375,8 +422,9 @@ class MLP:
         if key not in buffers:
             if len(buffers) > 16:
                 buffers.clear()
-            buffers[key] = np.empty(np.broadcast_shapes(a.shape[:-2], t.shape[:-2])
-                                    + (a.shape[-2], t.shape[-1]))
+            buffers[key] = np.empty(
+                np.broadcast_shapes(a.shape[:-2], t.shape[:-2]) + (a.shape[-2], t.shape[-1])
+            )
         return buffers[key]
 
     def output_of(self, z):
@@ -418,20 +466,22 @@ class MLP:
         the pass stops there, so a frozen body costs no backward work."""
         theta = self.theta if theta is None else theta
         grads = [None] * len(theta)
-        for l in reversed(range(first, len(theta))):
-            a = acts[l]
+        for layer in reversed(range(first, len(theta))):
+            a = acts[layer]
             a_t = a.T if a.ndim == 2 else a.transpose(0, 2, 1)
-            if l == 0:
+            if layer == 0:
                 grads[0] = np.matmul(a_t, delta)
                 break
-            grad = np.empty(theta[l].shape)
+            grad = np.empty(theta[layer].shape)
             np.matmul(a_t, delta, out=grad[:, :-1, :])
             np.matmul(_ones(delta.shape[-2]), delta, out=grad[:, -1, :])
-            grads[l] = grad
-            if l == first:
+            grads[layer] = grad
+            if layer == first:
                 break
             # a contiguous Wᵀ makes the product ~30% faster than a transposed view
-            delta = np.matmul(delta, np.ascontiguousarray(theta[l][:, :-1, :].transpose(0, 2, 1)))
+            delta = np.matmul(
+                delta, np.ascontiguousarray(theta[layer][:, :-1, :].transpose(0, 2, 1))
+            )
             delta *= self._dphi(a)
         return grads
 
@@ -442,12 +492,15 @@ class MLP:
         acts, z = self.forward(A0, theta, reuse=True)
         losses, delta = self.loss_head(z, Y)
         delta /= z.shape[-2]
-        return _member_sum(losses), _row_sum(self._correct(z, labels))[..., 0], \
-            self.backward(acts, delta, theta, first)
+        return (
+            _member_sum(losses),
+            _row_sum(self._correct(z, labels))[..., 0],
+            self.backward(acts, delta, theta, first),
+        )
 
     def _correct(self, z, labels):
         if z.shape[-1] == 1:
-            threshold = 0.0 if self.output == "sigmoid" else 0.5   # σ(z) > 0.5 ⇔ z > 0
+            threshold = 0.0 if self.output == "sigmoid" else 0.5  # σ(z) > 0.5 ⇔ z > 0
             return ((z[..., 0] > threshold) == (labels == 1)).astype(float)
         # a member whose logits went non-finite is wrong, not "right by argmax of NaN"
         correct = np.argmax(z, axis=-1) == labels
@@ -486,7 +539,7 @@ class MLP:
             if self.output == "linear":
                 return self._out(z)
             if self.n_outputs == 1:
-                return self._out((z[..., 0] > 0.0).astype(np.int64))    # σ(z) > 0.5 ⇔ z > 0
+                return self._out((z[..., 0] > 0.0).astype(np.int64))  # σ(z) > 0.5 ⇔ z > 0
             return self._out(np.argmax(z, axis=-1))
 
     def evaluate(self, X, y, name="X"):

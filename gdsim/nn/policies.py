@@ -14,7 +14,8 @@ it there (Smith 2018). An optimizer built without momentum (``SGD(momentum=0)``)
 it, as in fastai; PyTorch's CyclicLR / OneCycleLR would switch it on (REFERENCE.md §3, a pitfall).
 
 ``fit_one_cycle`` (fastai 2.8, ``Learner.fit_one_cycle``; REFERENCE.md §5): with
-``pos = i / (epochs · n_batches)`` for batch ``i`` and ``sched_cos(a, b, p) = a + (b − a)(1 − cos πp)/2``::
+``pos = i / (epochs · n_batches)`` for batch ``i`` and
+``sched_cos(a, b, p) = a + (b − a)(1 − cos πp)/2``::
 
     lr(pos) = sched_cos(lr_max/div, lr_max, pos/pct)                 pos < pct_start
             = sched_cos(lr_max, lr_max/div_final, (pos − pct)/(1 − pct))   otherwise
@@ -97,26 +98,50 @@ def _train(model, optimizer, X, y, epochs, schedule, lr_mult, cycle_momentum, fi
     """Train with ``schedule`` and add the per-batch lr (of the last layer, as fastai's Recorder
     keeps it), momentum and loss to the History."""
     optimizer = with_schedule(optimizer, schedule, cycle_momentum)
-    history = fit(model, optimizer, X, y, epochs=epochs, batch_loss=True, lr_mult=lr_mult,
-                  **fit_options)
+    history = fit(
+        model, optimizer, X, y, epochs=epochs, batch_loss=True, lr_mult=lr_mult, **fit_options
+    )
     steps = np.arange(len(history.batch_loss))[:, None]
     K = model.population
-    scale = 1.0 if lr_mult is None else np.broadcast_to(
-        discriminative._spread(lr_mult, model.n_layers, "lr_mult").reshape(model.n_layers, -1)[-1], (K,))
+    scale = (
+        1.0
+        if lr_mult is None
+        else np.broadcast_to(
+            discriminative._spread(lr_mult, model.n_layers, "lr_mult").reshape(model.n_layers, -1)[
+                -1
+            ],
+            (K,),
+        )
+    )
     lr = np.broadcast_to(np.asarray(schedule(steps), dtype=float), (len(steps), K)) * scale
     extra = {"batch_lr": lr}
     name = _momentum_name(optimizer)
     if name is not None:
         value = optimizer.hyperparameters()[name]
         value = value(steps) if callable(value) else value
-        extra["batch_momentum"] = np.broadcast_to(np.asarray(value, dtype=float), (len(steps), K)).copy()
+        extra["batch_momentum"] = np.broadcast_to(
+            np.asarray(value, dtype=float), (len(steps), K)
+        ).copy()
     for key, values in extra.items():
         history.history[key] = values[:, 0] if model.single else values
     return history
 
 
-def fit_one_cycle(model, X, y, epochs, lr_max=1e-3, optimizer=None, div=25.0, div_final=1e5,
-                  pct_start=0.25, moms=(0.95, 0.85, 0.95), wd=None, lr_mult=None, **fit_options):
+def fit_one_cycle(
+    model,
+    X,
+    y,
+    epochs,
+    lr_max=1e-3,
+    optimizer=None,
+    div=25.0,
+    div_final=1e5,
+    pct_start=0.25,
+    moms=(0.95, 0.85, 0.95),
+    wd=None,
+    lr_mult=None,
+    **fit_options,
+):
     """Train ``model`` for ``epochs`` with the 1cycle policy, exactly as fastai's
     ``fit_one_cycle`` schedules it (formulas in the module docstring).
 
@@ -139,20 +164,38 @@ def fit_one_cycle(model, X, y, epochs, lr_max=1e-3, optimizer=None, div=25.0, di
         if not isinstance(moms, (tuple, list)):
             raise TypeError(f"moms must be (start, middle, end) or None, got {moms!r}")
         if len(moms) != 3 or moms[0] != moms[2]:
-            raise ValueError("moms must be (start, middle, end) with start == end (fastai's "
-                             f"(0.95, 0.85, 0.95)), got {moms!r}")
+            raise ValueError(
+                "moms must be (start, middle, end) with start == end (fastai's "
+                f"(0.95, 0.85, 0.95)), got {moms!r}"
+            )
         mom_range = dict(max_momentum=moms[0], base_momentum=moms[1])
     else:
         mom_range = {}
     total = epochs * _n_batches(X, fit_options.get("batch_size", 32))
-    schedule = schedules.one_cycle(top, total_steps=max(total, 2), pct_start=pct_start,
-                                   div_factor=div, final_div_factor=div_final, convention="fastai",
-                                   **mom_range)
+    schedule = schedules.one_cycle(
+        top,
+        total_steps=max(total, 2),
+        pct_start=pct_start,
+        div_factor=div,
+        final_div_factor=div_final,
+        convention="fastai",
+        **mom_range,
+    )
     return _train(model, optimizer, X, y, epochs, schedule, lr_mult, moms is not None, fit_options)
 
 
-def fit_sgdr(model, X, y, n_cycles, cycle_len, lr_max=1e-3, cycle_mult=2, optimizer=None,
-             lr_mult=None, **fit_options):
+def fit_sgdr(
+    model,
+    X,
+    y,
+    n_cycles,
+    cycle_len,
+    lr_max=1e-3,
+    cycle_mult=2,
+    optimizer=None,
+    lr_mult=None,
+    **fit_options,
+):
     """SGDR as fastai's ``fit_sgdr``: ``n_cycles`` cosine cycles from ``lr_max`` to 0, the first
     ``cycle_len`` epochs long and each next ``cycle_mult`` times longer, stepped per batch
     (``schedules.sgdr(lr_max, T_0=cycle_len·n_batches, T_mult=cycle_mult)``). Trains for
@@ -163,8 +206,11 @@ def fit_sgdr(model, X, y, n_cycles, cycle_len, lr_max=1e-3, cycle_mult=2, optimi
     cycle_len = arguments.check_int("cycle_len", cycle_len, minimum=1)
     cycle_mult = arguments.check_int("cycle_mult", cycle_mult, minimum=1)
     optimizer = _check_model_and_optimizer(model, optimizer)
-    epochs = cycle_len * n_cycles if cycle_mult == 1 else \
-        cycle_len * (cycle_mult**n_cycles - 1) // (cycle_mult - 1)
+    epochs = (
+        cycle_len * n_cycles
+        if cycle_mult == 1
+        else cycle_len * (cycle_mult**n_cycles - 1) // (cycle_mult - 1)
+    )
     top, lr_mult = _peak_and_mult(model, lr_max, lr_mult)
     n_batches = _n_batches(X, fit_options.get("batch_size", 32))
     schedule = schedules.sgdr(top, T_0=cycle_len * n_batches, T_mult=cycle_mult)

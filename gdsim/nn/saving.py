@@ -30,8 +30,17 @@ VERSION = 1
 NAMES = ("activation", "output", "loss", "init", "output_init")
 _MASK64 = (1 << 64) - 1
 # what reading a damaged archive can raise besides ValueError (zipfile, zlib and the .npy reader)
-_DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
-            NotImplementedError, KeyError, TypeError)
+_DAMAGED = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    KeyError,
+    TypeError,
+)
 
 
 def weight_names(n_layers):
@@ -44,16 +53,22 @@ def write(model, path):
 
     The archive is written beside the target and renamed onto it, so an interrupted save (a
     ModelCheckpoint during a crash) never leaves a half-written file under the real name."""
-    streams = np.array([_words(rng.bit_generator.state) for rng in model.shuffle_streams()],
-                       dtype=np.uint64)
-    entries = dict(format=np.array(FORMAT), version=np.array(VERSION),
-                   layers=np.array(model.layers, dtype=np.int64),
-                   **{name: np.array(getattr(model, name)) for name in NAMES},
-                   single=np.array(int(model.single)), population=np.array(model.population),
-                   frozen=np.array(model.frozen), seeds=np.array([str(s) for s in model.seeds]),
-                   streams=streams.reshape(model.population, 6),
-                   **dict(zip(weight_names(model.n_layers), model.get_weights())))
-    if hasattr(path, "write"):        # an open binary file
+    streams = np.array(
+        [_words(rng.bit_generator.state) for rng in model.shuffle_streams()], dtype=np.uint64
+    )
+    entries = dict(
+        format=np.array(FORMAT),
+        version=np.array(VERSION),
+        layers=np.array(model.layers, dtype=np.int64),
+        **{name: np.array(getattr(model, name)) for name in NAMES},
+        single=np.array(int(model.single)),
+        population=np.array(model.population),
+        frozen=np.array(model.frozen),
+        seeds=np.array([str(s) for s in model.seeds]),
+        streams=streams.reshape(model.population, 6),
+        **dict(zip(weight_names(model.n_layers), model.get_weights())),
+    )
+    if hasattr(path, "write"):  # an open binary file
         np.savez(path, **entries)
         return path
     target = os.fspath(path)
@@ -73,8 +88,14 @@ def _words(state):
     if state["bit_generator"] != "PCG64":
         raise TypeError(f"shuffle streams must be PCG64 generators, got {state['bit_generator']}")
     inner = state["state"]
-    return [inner["state"] >> 64, inner["state"] & _MASK64, inner["inc"] >> 64,
-            inner["inc"] & _MASK64, state["has_uint32"], state["uinteger"]]
+    return [
+        inner["state"] >> 64,
+        inner["state"] & _MASK64,
+        inner["inc"] >> 64,
+        inner["inc"] & _MASK64,
+        state["has_uint32"],
+        state["uinteger"],
+    ]
 
 
 def stream(words):
@@ -84,7 +105,9 @@ def stream(words):
     rng.bit_generator.state = {
         "bit_generator": "PCG64",
         "state": {"state": (words[0] << 64) | words[1], "inc": (words[2] << 64) | words[3]},
-        "has_uint32": words[4], "uinteger": words[5]}
+        "has_uint32": words[4],
+        "uinteger": words[5],
+    }
     return rng
 
 
@@ -95,7 +118,7 @@ class ModelFile:
     is wrong with the file is a ValueError that starts with its name."""
 
     def __init__(self, path):
-        self._owned = not hasattr(path, "read")      # a path we open and close, or an open file
+        self._owned = not hasattr(path, "read")  # a path we open and close, or an open file
         self.name = os.fspath(path) if self._owned else getattr(path, "name", repr(path))
         self._file = open(path, "rb") if self._owned else path
         self.zip = None
@@ -103,8 +126,10 @@ class ModelFile:
             self.zip = zipfile.ZipFile(self._file)
         except _DAMAGED as error:
             self.close()
-            raise self.error(f"is not a model file written by MLP.save_weights (not a readable "
-                             f".npz archive: {_reason(error)})") from None
+            raise self.error(
+                f"is not a model file written by MLP.save_weights (not a readable "
+                f".npz archive: {_reason(error)})"
+            ) from None
         self._config = None
 
     def __enter__(self):
@@ -134,22 +159,28 @@ class ModelFile:
         try:
             info = self.zip.getinfo(name + ".npy")
         except KeyError:
-            raise self.error(f"is incomplete: it has no {name!r} entry (a file written by "
-                             f"MLP.save_weights has {self._expected()})") from None
+            raise self.error(
+                f"is incomplete: it has no {name!r} entry (a file written by "
+                f"MLP.save_weights has {self._expected()})"
+            ) from None
         try:
             with self.zip.open(info) as f:
                 version = np.lib.format.read_magic(f)
                 if version not in ((1, 0), (2, 0)):
                     raise ValueError(f".npy format version {version} is not supported")
-                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                               else np.lib.format.read_array_header_2_0)
+                read_header = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
                 declared, _, dtype = read_header(f)
                 header_bytes = f.tell()
         except _DAMAGED as error:
             raise self._unreadable(name, error) from None
         if dtype.hasobject or dtype.kind not in kinds:
-            raise self.error(f"is corrupt: {name!r} holds dtype {dtype}, expected "
-                             f"{_kind_names(kinds)}")
+            raise self.error(
+                f"is corrupt: {name!r} holds dtype {dtype}, expected {_kind_names(kinds)}"
+            )
         if (declared != shape) if isinstance(shape, tuple) else (len(declared) != shape):
             wanted = shape if isinstance(shape, tuple) else f"{shape} dimension(s)"
             raise self.error(f"holds {name!r} of shape {declared}, expected {wanted}")
@@ -157,10 +188,14 @@ class ModelFile:
         # hostile header would otherwise make the reader allocate whatever shape it names
         nbytes = int(np.prod(declared, dtype=object)) * dtype.itemsize
         stored = info.file_size - header_bytes
-        if stored != nbytes or (info.compress_type != zipfile.ZIP_STORED
-                                and info.file_size > 1100 * info.compress_size + 4096):
-            raise self.error(f"is corrupt: {name!r} declares shape {declared} ({nbytes} bytes) but "
-                             f"the archive holds {max(stored, 0)} bytes for it")
+        if stored != nbytes or (
+            info.compress_type != zipfile.ZIP_STORED
+            and info.file_size > 1100 * info.compress_size + 4096
+        ):
+            raise self.error(
+                f"is corrupt: {name!r} declares shape {declared} ({nbytes} bytes) but "
+                f"the archive holds {max(stored, 0)} bytes for it"
+            )
         try:
             with self.zip.open(info) as f:
                 return np.lib.format.read_array(f, allow_pickle=False)
@@ -168,8 +203,11 @@ class ModelFile:
             raise self._unreadable(name, error) from None
 
     def _expected(self):
-        return "format, version, layers, " + ", ".join(NAMES) + \
-            ", single, population, frozen, seeds, streams, W0, b0, W1, b1, ..."
+        return (
+            "format, version, layers, "
+            + ", ".join(NAMES)
+            + ", single, population, frozen, seeds, streams, W0, b0, W1, b1, ..."
+        )
 
     def _scalar(self, name, kinds):
         return self.entry(name, kinds, ())[()]
@@ -183,8 +221,10 @@ class ModelFile:
             return self._config
         kind = self._scalar("format", "U")
         if kind != FORMAT:
-            raise self.error(f"is not a model file written by MLP.save_weights (format {kind!r}, "
-                             f"expected {FORMAT!r})")
+            raise self.error(
+                f"is not a model file written by MLP.save_weights (format {kind!r}, "
+                f"expected {FORMAT!r})"
+            )
         version = int(self._scalar("version", "iu"))
         if version != VERSION:
             raise self.error(f"has format version {version}; this gdsim reads version {VERSION}")
@@ -216,19 +256,31 @@ class ModelFile:
             raise self.error(f"holds layers {config['layers']}, this model has {list(layers)}")
         K, file_single = config["population"], config["single"]
         if (K, file_single) != (population, single) and not (K == 1 and population == 1):
+
             def kind(k, one):
                 return "a single network" if one else f"a population of {k}"
-            hint = (" (model.set_weights(MLP.load(path).get_weights()) copies one network into "
-                    "every member)" if file_single else "")
-            raise self.error(f"holds {kind(K, file_single)}, this model is "
-                             f"{kind(population, single)}{hint}")
+
+            hint = (
+                " (model.set_weights(MLP.load(path).get_weights()) copies one network into "
+                "every member)"
+                if file_single
+                else ""
+            )
+            raise self.error(
+                f"holds {kind(K, file_single)}, this model is {kind(population, single)}{hint}"
+            )
         lead = () if file_single else (K,)
         names = weight_names(len(layers) - 1)
-        extra = sorted(n[:-4] for n in self.zip.namelist() if n.endswith(".npy")
-                       and n[:1] in "Wb" and n[1:-4].isdigit() and n[:-4] not in names)
+        extra = sorted(
+            n[:-4]
+            for n in self.zip.namelist()
+            if n.endswith(".npy") and n[:1] in "Wb" and n[1:-4].isdigit() and n[:-4] not in names
+        )
         if extra:
-            raise self.error(f"is corrupt: it holds {extra} beyond the {len(layers) - 1} layers "
-                             f"of {config['layers']}")
+            raise self.error(
+                f"is corrupt: it holds {extra} beyond the {len(layers) - 1} layers "
+                f"of {config['layers']}"
+            )
         shapes = []
         for fan_in, fan_out in zip(layers[:-1], layers[1:]):
             shapes += [lead + (fan_in, fan_out), lead + (fan_out,)]
@@ -237,8 +289,10 @@ class ModelFile:
             w = self.entry(name, "fiu", shape).astype(float, copy=False)
             bad = int(np.count_nonzero(~np.isfinite(w)))
             if bad:
-                raise self.error(f"holds {bad} non-finite value(s) (NaN or inf) in {name!r}; "
-                                 "a model with them cannot predict or train")
+                raise self.error(
+                    f"holds {bad} non-finite value(s) (NaN or inf) in {name!r}; "
+                    "a model with them cannot predict or train"
+                )
             weights.append(w)
         return weights
 
@@ -248,6 +302,11 @@ def _reason(error):
 
 
 def _kind_names(kinds):
-    names = {"f": "floats", "i": "integers", "u": "unsigned integers", "U": "a string",
-             "b": "booleans"}
+    names = {
+        "f": "floats",
+        "i": "integers",
+        "u": "unsigned integers",
+        "U": "a string",
+        "b": "booleans",
+    }
     return " or ".join(names[k] for k in kinds)

@@ -78,14 +78,21 @@ class History:
         return self.diverged_at.shape
 
     def reshape(self, *shape):
-        """The same records with the population axis split, e.g. ``(epochs, n_conditions, n_seeds)``."""
-        return History({k: v.reshape(v.shape[:1] + shape) for k, v in self.history.items()},
-                       self.epoch, self.diverged_at.reshape(shape), self.stopped_at.reshape(shape),
-                       self.params)
+        """The same records with the population axis split, e.g.
+        ``(epochs, n_conditions, n_seeds)``."""
+        return History(
+            {k: v.reshape(v.shape[:1] + shape) for k, v in self.history.items()},
+            self.epoch,
+            self.diverged_at.reshape(shape),
+            self.stopped_at.reshape(shape),
+            self.params,
+        )
 
     def __repr__(self):
-        return (f"History(epochs={len(self.epoch)}, population shape={self.shape}, "
-                f"keys={list(self.history)})")
+        return (
+            f"History(epochs={len(self.epoch)}, population shape={self.shape}, "
+            f"keys={list(self.history)})"
+        )
 
 
 class TrainingRun:
@@ -149,20 +156,25 @@ class TrainingRun:
     def set_member_weights(self, theta, members):
         """Give the members where ``members`` is True the matching entries of ``theta``."""
         members = np.asarray(members, dtype=bool)[:, None, None]
-        self.model.theta = [np.where(members, new, old) for new, old in zip(theta, self.model.theta)]
+        self.model.theta = [
+            np.where(members, new, old) for new, old in zip(theta, self.model.theta)
+        ]
 
 
 def _per_member(value, K, name):
-    """A hyperparameter value shaped to broadcast against a layer's ``θ (K, fan_in + 1, fan_out)``."""
+    """A hyperparameter value shaped to broadcast against a layer's
+    ``θ (K, fan_in + 1, fan_out)``."""
     if np.ndim(value) == 0:
         return value
     array = np.asarray(value, dtype=float)
     if array.size == 1:
         return float(array.reshape(()))
     if array.shape != (K,):
-        raise ValueError(f"optimizer hyperparameter {name!r} has shape {array.shape}; with a "
-                         f"population of {K} it must be a number or have shape ({K},). "
-                         f"Build the model with MLP(..., population={array.size}) to train one model per value")
+        raise ValueError(
+            f"optimizer hyperparameter {name!r} has shape {array.shape}; with a "
+            f"population of {K} it must be a number or have shape ({K},). "
+            f"Build the model with MLP(..., population={array.size}) to train one model per value"
+        )
     return array.reshape(K, 1, 1)
 
 
@@ -173,11 +185,13 @@ class _Hyperparameters:
         self.K = K
         self.constant, self.tables = {}, {}
         if callable(optimizer.hyperparameters().get("lr")) and callbacks_set_lr:
-            raise TypeError("a callback that sets the lr (ReduceLROnPlateau, Adaptive, "
-                            "LearningRateScheduler) needs a constant lr, not a schedule")
+            raise TypeError(
+                "a callback that sets the lr (ReduceLROnPlateau, Adaptive, "
+                "LearningRateScheduler) needs a constant lr, not a schedule"
+            )
         for name, resolved in optimizer.resolve(max(n_steps, 1)).items():
             if resolved.scheduled:
-                self.tables[name] = list(resolved.table)   # per step: a number or (K,)
+                self.tables[name] = list(resolved.table)  # per step: a number or (K,)
             else:
                 self.constant[name] = getattr(optimizer, name)
         self.base = self._shaped(self.constant)
@@ -211,28 +225,45 @@ class _Optimizers:
             if not all(hasattr(o, name) for name in ("hyperparameters", "init", "update")):
                 raise TypeError(f"optimizer must be a gdsim optimizer or a list of them, got {o!r}")
         if not optimizers or K % len(optimizers):
-            raise ValueError(f"{len(optimizers)} optimizers need a population divisible by "
-                             f"{len(optimizers)}, got {K}")
+            raise ValueError(
+                f"{len(optimizers)} optimizers need a population divisible by "
+                f"{len(optimizers)}, got {K}"
+            )
         size = K // len(optimizers)
         self.K = K
-        self.groups = [(o, _Hyperparameters(o, size, n_steps, callbacks_set_lr),
-                        slice(g * size, (g + 1) * size)) for g, o in enumerate(optimizers)]
+        self.groups = [
+            (
+                o,
+                _Hyperparameters(o, size, n_steps, callbacks_set_lr),
+                slice(g * size, (g + 1) * size),
+            )
+            for g, o in enumerate(optimizers)
+        ]
 
     def init(self, t):
         return [o.init(t[members]) for o, _, members in self.groups]
 
     def lr(self, step):
         """Every member's lr at ``step`` from the optimizers alone, ``(K,)``."""
-        return np.concatenate([np.broadcast_to(h.lr(step), (m.stop - m.start,))
-                               for _, h, m in self.groups]).astype(float)
+        return np.concatenate(
+            [np.broadcast_to(h.lr(step), (m.stop - m.start,)) for _, h, m in self.groups]
+        ).astype(float)
 
     def hyperparameters_at(self, step, lr_override):
-        return [h.at(step, None if lr_override is None else lr_override[m]) for _, h, m in self.groups]
+        return [
+            h.at(step, None if lr_override is None else lr_override[m]) for _, h, m in self.groups
+        ]
 
     def scale_layers(self, scale):
-        """Per-layer lr multipliers ``scale (n_layers, K)``, kept per group and shaped like ``lr``."""
-        self.layer_scale = [[_per_member(row[m] if np.ptp(row[m]) else row[m.start], m.stop - m.start,
-                                         "lr_mult") for _, _, m in self.groups] for row in scale]
+        """Per-layer lr multipliers ``scale (n_layers, K)``, kept per group and shaped like
+        ``lr``."""
+        self.layer_scale = [
+            [
+                _per_member(row[m] if np.ptp(row[m]) else row[m.start], m.stop - m.start, "lr_mult")
+                for _, _, m in self.groups
+            ]
+            for row in scale
+        ]
 
     layer_scale = None
 
@@ -261,16 +292,21 @@ def _held(new, old, held):
     Every array with a leading member axis is merged (in a NamedTuple, tuple, list or dict
     state); step counters and other shared entries stay as they are."""
     if isinstance(new, np.ndarray):
-        if isinstance(old, np.ndarray) and old.shape == new.shape and new.ndim and \
-                len(new) == len(held):
+        if (
+            isinstance(old, np.ndarray)
+            and old.shape == new.shape
+            and new.ndim
+            and len(new) == len(held)
+        ):
             return np.where(held.reshape((-1,) + (1,) * (new.ndim - 1)), old, new)
         return new
     if isinstance(new, (tuple, list)) and type(old) is type(new) and len(old) == len(new):
         merged = [_held(n, o, held) for n, o in zip(new, old)]
         return type(new)(*merged) if hasattr(new, "_fields") else type(new)(merged)
     if isinstance(new, dict) and isinstance(old, dict):
-        return {key: _held(value, old[key], held) if key in old else value
-                for key, value in new.items()}
+        return {
+            key: _held(value, old[key], held) if key in old else value for key, value in new.items()
+        }
     return new
 
 
@@ -331,14 +367,16 @@ def _layer_rates(model, optimizer, layer_lrs, lr_mult):
     optimizers = list(optimizer) if isinstance(optimizer, (list, tuple)) else [optimizer]
     for o in optimizers:
         if callable(getattr(o, "lr", None)):
-            raise TypeError("layer_lrs replace a constant optimizer lr; to spread a schedule over "
-                            "the layers pass lr_mult=[...] (multipliers of the schedule) instead")
+            raise TypeError(
+                "layer_lrs replace a constant optimizer lr; to spread a schedule over "
+                "the layers pass lr_mult=[...] (multipliers of the schedule) instead"
+            )
     trainable = np.asarray(model.trainable)
     peak = values[trainable].max(axis=0)
     size = model.population // len(optimizers)
     replaced = []
     for g, o in enumerate(optimizers):
-        part = peak[g * size:(g + 1) * size]
+        part = peak[g * size : (g + 1) * size]
         replaced.append(o.with_hyperparameters(lr=float(part[0]) if np.ptp(part) == 0 else part))
     return (replaced if isinstance(optimizer, (list, tuple)) else replaced[0]), values / peak
 
@@ -351,43 +389,57 @@ def _state_arrays(optimizer):
     for o in optimizer if isinstance(optimizer, (list, tuple)) else [optimizer]:
         try:
             state = o.init(probe)
-        except Exception:   # noqa: BLE001 - training itself will report a broken optimizer
+        except Exception:  # noqa: BLE001 - training itself will report a broken optimizer
             continue
         leaves = state if isinstance(state, tuple) else [state]
         most = max(most, sum(np.shape(leaf) == probe.shape for leaf in leaves))
     return most
 
 
-def _check_memory(model, optimizer, n, n_val, epochs, batch_size, n_batches, n_steps, metrics,
-                  batch_loss, shuffle):
+def _check_memory(
+    model, optimizer, n, n_val, epochs, batch_size, n_batches, n_steps, metrics, batch_loss, shuffle
+):
     """Refuse a fit whose new arrays do not fit in memory, before training (the model's own
     weights are there already): updates and optimizer state, a batch's activations, the
     members' shuffles, the validation losses, the schedules' tables and the records."""
     K = model.population
-    parts = resources.population_bytes(model.layers, K, building=False,
-                                       state_arrays=_state_arrays(optimizer),
-                                       rows=min(batch_size, n))
+    parts = resources.population_bytes(
+        model.layers,
+        K,
+        building=False,
+        state_arrays=_state_arrays(optimizer),
+        rows=min(batch_size, n),
+    )
     parts["each member's shuffle of the rows"] = 2 * K * n * 8 if shuffle else 0
     # validation: every member's row losses, and the evaluation's chunk buffers (a few layers'
     # activations for a group of members, kept between epochs)
     width = sum(n_units + 1 for n_units in model.layers)
-    parts["validation"] = K * n_val * 8 + (min(2 * K * n_val * width, 2 * _PASS * len(model.layers))
-                                           * 8 if n_val else 0)
+    parts["validation"] = K * n_val * 8 + (
+        min(2 * K * n_val * width, 2 * _PASS * len(model.layers)) * 8 if n_val else 0
+    )
     parts["records"] = (len(metrics) * epochs + (epochs * n_batches if batch_loss else 0)) * K * 8
-    scheduled = [value for o in (optimizer if isinstance(optimizer, (list, tuple)) else [optimizer])
-                 for value in o.hyperparameters().values() if callable(value)]
+    scheduled = [
+        value
+        for o in (optimizer if isinstance(optimizer, (list, tuple)) else [optimizer])
+        for value in o.hyperparameters().values()
+        if callable(value)
+    ]
     parts["schedule tables"] = len(scheduled) * n_steps * (K * 8 * 3 + 100)
     resources.check_memory(
-        parts, f"fit(epochs={epochs}, batch_size={batch_size}) of {K:,} member"
+        parts,
+        f"fit(epochs={epochs}, batch_size={batch_size}) of {K:,} member"
         f"{'s' if K != 1 else ''} of {model.layers} on {n:,} rows"
         + (f" ({n_val:,} for validation)" if n_val else ""),
         "use a smaller population, batch_size or validation set, fewer epochs"
-        + (", or batch_loss=False" if batch_loss else ""))
+        + (", or batch_loss=False" if batch_loss else ""),
+    )
 
 
 def _overriding(callbacks, hook):
     """The callbacks that define ``hook`` (batch hooks cost a call per batch, so only those run)."""
-    return [c for c in callbacks if getattr(type(c), hook, None) is not getattr(Callback, hook, None)]
+    return [
+        c for c in callbacks if getattr(type(c), hook, None) is not getattr(Callback, hook, None)
+    ]
 
 
 def _wrap(callback):
@@ -402,6 +454,7 @@ def _progress(verbose, epochs):
     if verbose != 1:
         return None
     from tqdm.auto import tqdm
+
     return tqdm(total=epochs, unit="epoch", leave=False)
 
 
@@ -419,9 +472,23 @@ class _closing:
             self.progress.close()
 
 
-def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, shuffle=True,
-        callbacks=(), seed=None, verbose=1, schedule_per="batch", batch_loss=False,
-        layer_lrs=None, lr_mult=None):
+def fit(
+    model,
+    optimizer,
+    X,
+    y,
+    epochs=1,
+    batch_size=32,
+    validation_data=None,
+    shuffle=True,
+    callbacks=(),
+    seed=None,
+    verbose=1,
+    schedule_per="batch",
+    batch_loss=False,
+    layer_lrs=None,
+    lr_mult=None,
+):
     """Train ``model`` (all of its members) in place and return a :class:`History`.
 
     ``optimizer`` is a gdsim optimizer, or a list of G of them for G equal groups of members.
@@ -452,14 +519,25 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
         raise ValueError("optimizer must be an optimizer or a non-empty list of them, got []")
     for o in optimizer if isinstance(optimizer, (list, tuple)) else [optimizer]:
         arguments.check_optimizer("optimizer", o)
-    callbacks = [_wrap(c) for c in arguments.as_list(callbacks)]   # one callback or a list
+    callbacks = [_wrap(c) for c in arguments.as_list(callbacks)]  # one callback or a list
     K, n = model.population, len(X)
     n_batches = -(-n // batch_size)
     n_steps = epochs * n_batches if schedule_per == "batch" else epochs
     optimizer, layer_scale = _layer_rates(model, optimizer, layer_lrs, lr_mult)
     metrics = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validation else []) + ["lr"]
-    _check_memory(model, optimizer, n, len(validation[0]) if validation else 0, epochs,
-                  batch_size, n_batches, n_steps, metrics, batch_loss, shuffle)
+    _check_memory(
+        model,
+        optimizer,
+        n,
+        len(validation[0]) if validation else 0,
+        epochs,
+        batch_size,
+        n_batches,
+        n_steps,
+        metrics,
+        batch_loss,
+        shuffle,
+    )
     optimizers = _Optimizers(optimizer, K, n_steps, any(c.sets_lr for c in callbacks))
     if layer_scale is not None:
         optimizers.scale_layers(layer_scale)
@@ -467,8 +545,11 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
     begin_hooks = _overriding(callbacks, "on_batch_begin")
     end_hooks = _overriding(callbacks, "on_batch_end")
     if shuffle:
-        rngs = ([seed_streams(s)[1] for s in member_seeds(seed, K)] if seed is not None
-                else model.shuffle_streams())
+        rngs = (
+            [seed_streams(s)[1] for s in member_seeds(seed, K)]
+            if seed is not None
+            else model.shuffle_streams()
+        )
     records = {name: np.full((epochs, K), np.nan) for name in metrics}
     batch_losses = np.full((epochs * n_batches, K), np.nan) if batch_loss else None
     run = TrainingRun(model, optimizer, metrics, epochs, optimizers.lr)
@@ -511,8 +592,10 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
                     batch_losses[iteration] = batch_total / Xb.shape[-2]
                 hps = optimizers.hyperparameters_at(step, run.lr_override)
                 before = [list(s) for s in states]  # updates are functional: old states stay valid
-                new = {i: optimizers.update(theta[i], grads[i], states[i], hps, layer=i)
-                       for i in range(first, len(theta))}
+                new = {
+                    i: optimizers.update(theta[i], grads[i], states[i], hps, layer=i)
+                    for i in range(first, len(theta))
+                }
                 blown = _blown_up(batch_total, new.values())
                 if blown is not None:
                     run._diverge(blown)
@@ -520,7 +603,7 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
                 for i, t in new.items():
                     if held is None:
                         theta[i] = t
-                    else:   # stopped and diverged members keep their weights and state
+                    else:  # stopped and diverged members keep their weights and state
                         theta[i] = np.where(held[:, None, None], theta[i], t)
                         optimizers.hold(states[i], before[i], held)
                 if end_hooks:
@@ -534,9 +617,8 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
             logs = {"loss": loss_sum / n, "accuracy": correct / n}
             if validation:
                 logs["val_loss"], logs["val_accuracy"] = model.evaluate_checked(*validation, theta)
-            logs["lr"] = run.lr_override if run.lr_override is not None else \
-                optimizers.lr(run.step)
-            run._diverge(~np.isfinite(logs["loss"]))   # a sum of finite batch losses overflowed
+            logs["lr"] = run.lr_override if run.lr_override is not None else optimizers.lr(run.step)
+            run._diverge(~np.isfinite(logs["loss"]))  # a sum of finite batch losses overflowed
             shown = run.training | (run.diverged_at == epoch)
             for name in metrics:
                 records[name][epoch] = np.where(shown, logs[name], np.nan)
@@ -546,17 +628,25 @@ def fit(model, optimizer, X, y, epochs=1, batch_size=32, validation_data=None, s
                 progress.update(1)
                 progress.set_postfix(_summary(records, epoch), refresh=False)
             elif verbose == 2:
-                print(f"epoch {epoch + 1}/{epochs} " + " ".join(f"{k}={v:.4g}" for k, v in
-                                                                _summary(records, epoch).items()))
+                print(
+                    f"epoch {epoch + 1}/{epochs} "
+                    + " ".join(f"{k}={v:.4g}" for k, v in _summary(records, epoch).items())
+                )
         for c in callbacks:
             c.on_train_end(run)
     # callbacks that stop members end the history early, as in Keras; divergence does not
     done = last_epoch + 1 if (run.stopped_at >= 0).any() else epochs
     history = {name: records[name][:done] for name in metrics}
     if batch_losses is not None:
-        history["batch_loss"] = batch_losses[:done * n_batches]
-    params = dict(epochs=epochs, batch_size=batch_size, steps=n_batches, population=K,
-                  samples=n, schedule_per=schedule_per)
+        history["batch_loss"] = batch_losses[: done * n_batches]
+    params = dict(
+        epochs=epochs,
+        batch_size=batch_size,
+        steps=n_batches,
+        population=K,
+        samples=n,
+        schedule_per=schedule_per,
+    )
     if model.single:
         history = {k: v[:, 0] for k, v in history.items()}
         return History(history, np.arange(done), run.diverged_at[0], run.stopped_at[0], params)

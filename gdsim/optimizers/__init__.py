@@ -17,12 +17,29 @@ from gdsim.optimizers.rmsprop import RMSprop, RMSpropState
 from gdsim.optimizers.sgd import SGD, SGDState
 from gdsim.registry import Registry
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "SGDState", "AdagradState",
-           "RMSpropState", "AdamState", "CONVENTIONS", "Hyperparameter", "freeze", "REGISTRY",
-           "register", "get", "names", "describe"]
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "SGDState",
+    "AdagradState",
+    "RMSpropState",
+    "AdamState",
+    "CONVENTIONS",
+    "Hyperparameter",
+    "freeze",
+    "REGISTRY",
+    "register",
+    "get",
+    "names",
+    "describe",
+]
 
 
-REGISTRY = Registry("optimizer")
+REGISTRY = Registry("optimizer", ignore_case=True)
 register = REGISTRY.register
 get = REGISTRY.get
 names = REGISTRY.names

@@ -26,10 +26,25 @@ class Adagrad(Optimizer):
     explored = ()
     keras_defaults = {"lr": 1e-3, "eps": 1e-7, "initial_accumulator_value": 0.1}
 
-    def __init__(self, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
-                 eps=1e-10, *, maximize=False, convention="pytorch"):
-        super().__init__(convention, lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                         initial_accumulator_value=initial_accumulator_value, eps=eps)
+    def __init__(
+        self,
+        lr=1e-2,
+        lr_decay=0.0,
+        weight_decay=0.0,
+        initial_accumulator_value=0.0,
+        eps=1e-10,
+        *,
+        maximize=False,
+        convention="pytorch",
+    ):
+        super().__init__(
+            convention,
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
         self.maximize = check_flag("maximize", maximize)
 
     def init(self, params):

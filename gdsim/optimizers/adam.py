@@ -32,12 +32,22 @@ class Adam(Optimizer):
     keras_defaults = {"eps": 1e-7}
     _decoupled = False
 
-    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                 *, maximize=False, convention="pytorch"):
+    def __init__(
+        self,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0.0,
+        amsgrad=False,
+        *,
+        maximize=False,
+        convention="pytorch",
+    ):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        super().__init__(convention, lr=lr, beta1=betas[0], beta2=betas[1], eps=eps,
-                         weight_decay=weight_decay)
+        super().__init__(
+            convention, lr=lr, beta1=betas[0], beta2=betas[1], eps=eps, weight_decay=weight_decay
+        )
         self.amsgrad = check_flag("amsgrad", amsgrad)
         self.maximize = check_flag("maximize", maximize)
 
@@ -47,13 +57,22 @@ class Adam(Optimizer):
 
     def init(self, params):
         zeros = np.zeros_like(np.asarray(params, dtype=float))
-        return AdamState(step=0, exp_avg=zeros, exp_avg_sq=zeros.copy(),
-                         max_exp_avg_sq=zeros.copy() if self.amsgrad else None)
+        return AdamState(
+            step=0,
+            exp_avg=zeros,
+            exp_avg_sq=zeros.copy(),
+            max_exp_avg_sq=zeros.copy() if self.amsgrad else None,
+        )
 
     def update(self, params, grad, state, hp=None):
         hp = self.at(state.step) if hp is None else hp
-        lr, beta1, beta2, eps, weight_decay = (hp["lr"], hp["beta1"], hp["beta2"], hp["eps"],
-                                               hp["weight_decay"])
+        lr, beta1, beta2, eps, weight_decay = (
+            hp["lr"],
+            hp["beta1"],
+            hp["beta2"],
+            hp["eps"],
+            hp["weight_decay"],
+        )
         t = state.step + 1
         g = -grad if self.maximize else grad
         if self.convention == "keras":
@@ -92,7 +111,17 @@ class AdamW(Adam):
     keras_defaults = {"eps": 1e-7, "weight_decay": 4e-3}
     _decoupled = True
 
-    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-                 *, maximize=False, convention="pytorch"):
-        super().__init__(lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                         convention=convention)
+    def __init__(
+        self,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=1e-2,
+        amsgrad=False,
+        *,
+        maximize=False,
+        convention="pytorch",
+    ):
+        super().__init__(
+            lr, betas, eps, weight_decay, amsgrad, maximize=maximize, convention=convention
+        )

@@ -140,7 +140,7 @@ def _record_given_arguments(init):
             try:
                 bound = signature.bind(self, *args, **kwargs)
             except TypeError:
-                bound = None   # let the real call raise Python's own message
+                bound = None  # let the real call raise Python's own message
             self._given = set(bound.arguments) - {"self"} if bound else set()
             self._init_signature = signature
         init(self, *args, **kwargs)
@@ -204,8 +204,10 @@ class Optimizer:
 
         This is the one place where schedules are evaluated for a run; the engine and ``fit``
         read their per-step, per-run values from it."""
-        return {name: Hyperparameter(name, value, steps, self.check_for(name))
-                for name, value in self.hyperparameters().items()}
+        return {
+            name: Hyperparameter(name, value, steps, self.check_for(name))
+            for name, value in self.hyperparameters().items()
+        }
 
     def at(self, step):
         """Every hyperparameter at the 0-based ``step`` (schedules evaluated and checked)."""
@@ -221,8 +223,9 @@ class Optimizer:
         """A copy with some hyperparameters replaced (checked like the constructor's)."""
         unknown = set(changes) - set(self._names)
         if unknown:
-            raise arguments.unknown_name_error(f"{type(self).__name__} hyperparameter",
-                                               sorted(unknown)[0], self._names)
+            raise arguments.unknown_name_error(
+                f"{type(self).__name__} hyperparameter", sorted(unknown)[0], self._names
+            )
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
         for name, value in changes.items():
@@ -237,8 +240,13 @@ class Optimizer:
     def _check_shapes(self):
         """Per-run arrays must broadcast together (their shapes make the batch of runs), or a
         sweep would fail later in NumPy's words: ``lr (2,)`` with ``momentum (3,)`` is refused."""
-        arguments.broadcast_shapes({name: np.shape(value) for name, value in
-                                    self.hyperparameters().items() if not callable(value)})
+        arguments.broadcast_shapes(
+            {
+                name: np.shape(value)
+                for name, value in self.hyperparameters().items()
+                if not callable(value)
+            }
+        )
 
     # -- how it is shown ---------------------------------------------------------------------
     def __repr__(self):
@@ -269,8 +277,13 @@ class Optimizer:
                 parts.append(f"{name}={getattr(value, 'name', type(value).__name__)}")
             elif np.ndim(value):
                 parts.append(f"{name}=array")
-            elif name == "lr" or default is None or callable(default) or np.ndim(default) \
-                    or value != default:   # the lr always: a legend must say what was run
+            elif (
+                name == "lr"
+                or default is None
+                or callable(default)
+                or np.ndim(default)
+                or value != default
+            ):  # the lr always: a legend must say what was run
                 parts.append(f"{name}={value:g}")
         parts += [flag for flag in self.flags if getattr(self, flag)]
         return type(self).__name__ + (f" ({', '.join(parts)})" if parts else "")
@@ -282,7 +295,9 @@ class Optimizer:
 
     def update(self, params, grad, state, hp):
         """``(new_params, new_state)`` after one step with this step's hyperparameters ``hp``."""
-        raise NotImplementedError(f"{type(self).__name__} must define update(params, grad, state, hp)")
+        raise NotImplementedError(
+            f"{type(self).__name__} must define update(params, grad, state, hp)"
+        )
 
     @staticmethod
     def keras_decoupled_decay(params, lr, weight_decay):
@@ -312,7 +327,8 @@ def freeze(new_state, old_state, frozen):
 
     Works on any record of arrays (dict, NamedTuple, tuple, list); arrays that ``frozen``
     broadcasts against (the runs on the axes ``frozen`` has) are merged, anything else (step
-    counters, None) is taken from ``new_state``. Used to keep a diverged run frozen, its optimizer state and all.
+    counters, None) is taken from ``new_state``. Used to keep a diverged run frozen, its optimizer
+    state and all.
     """
     if isinstance(new_state, dict):
         return {k: freeze(v, old_state[k], frozen) for k, v in new_state.items()}

@@ -30,23 +30,42 @@ class RMSprop(Optimizer):
     explored = ("alpha", "momentum")
     keras_defaults = {"lr": 1e-3, "alpha": 0.9, "eps": 1e-7}
 
-    def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False, *, maximize=False, convention="pytorch"):
-        super().__init__(convention, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                         momentum=momentum)
+    def __init__(
+        self,
+        lr=1e-2,
+        alpha=0.99,
+        eps=1e-8,
+        weight_decay=0.0,
+        momentum=0.0,
+        centered=False,
+        *,
+        maximize=False,
+        convention="pytorch",
+    ):
+        super().__init__(
+            convention, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum
+        )
         self.centered = check_flag("centered", centered)
         self.maximize = check_flag("maximize", maximize)
 
     def init(self, params):
         zeros = np.zeros_like(np.asarray(params, dtype=float))
-        return RMSpropState(step=0, square_avg=zeros,
-                            grad_avg=zeros.copy() if self.centered else None,
-                            momentum_buffer=zeros.copy() if not is_zero(self.momentum) else None)
+        return RMSpropState(
+            step=0,
+            square_avg=zeros,
+            grad_avg=zeros.copy() if self.centered else None,
+            momentum_buffer=zeros.copy() if not is_zero(self.momentum) else None,
+        )
 
     def update(self, params, grad, state, hp=None):
         hp = self.at(state.step) if hp is None else hp
-        lr, alpha, eps, momentum, weight_decay = (hp["lr"], hp["alpha"], hp["eps"], hp["momentum"],
-                                                  hp["weight_decay"])
+        lr, alpha, eps, momentum, weight_decay = (
+            hp["lr"],
+            hp["alpha"],
+            hp["eps"],
+            hp["momentum"],
+            hp["weight_decay"],
+        )
         grad = -grad if self.maximize else grad
         keras = self.convention == "keras"
         if keras:

@@ -29,10 +29,20 @@ class SGD(Optimizer):
     explored = ("momentum", "nesterov")
     keras_defaults = {"lr": 1e-2}
 
-    def __init__(self, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-                 *, maximize=False, convention="pytorch"):
-        super().__init__(convention, lr=lr, momentum=momentum, dampening=dampening,
-                         weight_decay=weight_decay)
+    def __init__(
+        self,
+        lr=1e-3,
+        momentum=0.0,
+        dampening=0.0,
+        weight_decay=0.0,
+        nesterov=False,
+        *,
+        maximize=False,
+        convention="pytorch",
+    ):
+        super().__init__(
+            convention, lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay
+        )
         self.nesterov = check_flag("nesterov", nesterov)
         self.maximize = check_flag("maximize", maximize)
         self._check_combination()
@@ -43,8 +53,10 @@ class SGD(Optimizer):
             momentum_zero = not callable(self.momentum) and np.any(np.asarray(self.momentum) == 0)
             dampening_set = callable(self.dampening) or any_nonzero(self.dampening)
             if momentum_zero or dampening_set:
-                raise ValueError("nesterov=True requires momentum > 0 and dampening = 0, "
-                                 f"got momentum={self.momentum}, dampening={self.dampening}")
+                raise ValueError(
+                    "nesterov=True requires momentum > 0 and dampening = 0, "
+                    f"got momentum={self.momentum}, dampening={self.dampening}"
+                )
 
     @property
     def _uses_momentum(self):

@@ -22,6 +22,7 @@ from gdsim.plotting.theme import legible
 
 # -- building the figure ---------------------------------------------------------------------------
 
+
 def _frame_steps(last, frames, every, max_frames):
     """Which optimizer steps become frames: every step, every k-th, or n evenly spaced."""
     if frames is not None and every is not None:
@@ -51,8 +52,14 @@ def _step_name(optimizer):
     name = optimizer.__name__ if isinstance(optimizer, type) else type(optimizer).__name__
     if name == "SGD":
         momentum = getattr(optimizer, "momentum", 0)
-        return "velocity (momentum step)" if callable(momentum) or np.any(np.asarray(momentum) != 0) else "step taken"
-    return {"Adam": "Adam's effective step", "AdamW": "AdamW's effective step"}.get(name, f"{name} step")
+        return (
+            "velocity (momentum step)"
+            if callable(momentum) or np.any(np.asarray(momentum) != 0)
+            else "step taken"
+        )
+    return {"Adam": "Adam's effective step", "AdamW": "AdamW's effective step"}.get(
+        name, f"{name} step"
+    )
 
 
 def _nice_factor(lengths, target):
@@ -60,12 +67,12 @@ def _nice_factor(lengths, target):
     lengths = lengths[np.isfinite(lengths) & (lengths > 0)]
     if not lengths.size:
         return 1.0
-    raw = target / np.percentile(lengths, 90)   # the big early steps set the scale, not the crawl
+    raw = target / np.percentile(lengths, 90)  # the big early steps set the scale, not the crawl
     if 0.3 < raw < 3:
         return 1.0
     exponent = np.floor(np.log10(raw))
-    mantissa = raw / 10 ** exponent
-    return float(min((1, 2, 5, 10), key=lambda m: abs(np.log(m / mantissa))) * 10 ** exponent)
+    mantissa = raw / 10**exponent
+    return float(min((1, 2, 5, 10), key=lambda m: abs(np.log(m / mantissa))) * 10**exponent)
 
 
 def _layout(n_main, panels, figsize, dpi, title):
@@ -79,7 +86,7 @@ def _layout(n_main, panels, figsize, dpi, title):
             mains = [fig.add_subplot(grid[:, 0])]
             sides = {name: fig.add_subplot(grid[i, 1]) for i, name in enumerate(panels)}
         else:
-            rows = -(-n_main // 3)     # at most three panels a row, rows as even as they can be
+            rows = -(-n_main // 3)  # at most three panels a row, rows as even as they can be
             cols = -(-n_main // rows)
             default = (1 + 4.6 * cols, 0.6 + 4.4 * rows) if n_main > 1 else (6.4, 5.4)
             fig = Figure(figsize=figsize or default, dpi=dpi, layout="constrained")
@@ -94,9 +101,27 @@ def _layout(n_main, panels, figsize, dpi, title):
     return fig, mains, sides
 
 
-def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, legend=True,
-            panels="auto", internals=None, color_by="run", facet=False, labels=None, title=None,
-            dpi=100, figsize=None, max_frames=240, hold=1.5, **contour_options):
+def animate(
+    surface,
+    runs=None,
+    *,
+    frames=None,
+    every=None,
+    fps=15,
+    trail=None,
+    legend=True,
+    panels="auto",
+    internals=None,
+    color_by="run",
+    facet=False,
+    labels=None,
+    title=None,
+    dpi=100,
+    figsize=None,
+    max_frames=240,
+    hold=1.5,
+    **contour_options,
+):
     """Animate runs over the landscape: watch where each optimizer goes and how fast.
 
     ``runs`` is a Run (a sweep's cells each get a colour and a legend entry with their
@@ -119,15 +144,19 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
     """
     if runs is None:
         surface, runs = None, surface
-    is_run = hasattr(runs, "positions") or (isinstance(runs, (list, tuple)) and runs
-                                             and all(hasattr(r, "positions") for r in runs))
+    is_run = hasattr(runs, "positions") or (
+        isinstance(runs, (list, tuple)) and runs and all(hasattr(r, "positions") for r in runs)
+    )
     if not is_run:
-        raise TypeError("runs must be a Run or a list of Runs (from gdsim.simulate or "
-                        f"gdsim.sweep), got {runs!r}")
+        raise TypeError(
+            "runs must be a Run or a list of Runs (from gdsim.simulate or "
+            f"gdsim.sweep), got {runs!r}"
+        )
     surface_, groups = plotting._as_groups(runs, labels=labels)
     if any(g.positions.shape[1] == 0 for g in groups):
-        raise ValueError("runs must have at least one start each; a run with 0 starts has "
-                         "nothing to animate")
+        raise ValueError(
+            "runs must have at least one start each; a run with 0 starts has nothing to animate"
+        )
     surface = surface_ if surface is None else plotting._surface(surface)
     arguments.check_choice("color_by", color_by, ("run", "minimum"))
     arguments.check_positive("fps", fps)
@@ -140,8 +169,10 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
     if figsize is not None:
         _check_figsize(figsize)
     if not (internals is None or isinstance(internals, (bool, list, tuple))):
-        raise TypeError(f"internals must be True, False, None or a list of (group, start) "
-                        f"pairs, got {internals!r}")
+        raise TypeError(
+            f"internals must be True, False, None or a list of (group, start) "
+            f"pairs, got {internals!r}"
+        )
     if trail is not None:
         trail = arguments.check_int("trail", trail, minimum=1)
     last = int(max(g.steps[-1] for g in groups))
@@ -166,6 +197,7 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
 
     moving, updates = [], []
     from matplotlib.lines import Line2D
+
     # a few lines per axes for all trails and one collection for all heads: a few draw calls
     # per frame, however many particles
     traces, tracers = [], []
@@ -173,27 +205,38 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
         mine = [(g, group) for g, group in enumerate(groups) if not facet or g == i]
         paths = [np.ascontiguousarray(group.positions.transpose(1, 0, 2)) for _, group in mine]
         colors = [c for g, group in mine for c in track_color(g, group)]
-        heads = ax.scatter(np.zeros(len(colors)), np.zeros(len(colors)), s=36, c=colors,
-                           edgecolors="white", linewidths=0.8, zorder=5)
+        heads = ax.scatter(
+            np.zeros(len(colors)),
+            np.zeros(len(colors)),
+            s=36,
+            c=colors,
+            edgecolors="white",
+            linewidths=0.8,
+            zorder=5,
+        )
         trails = _trail_lines(ax, paths, [track_color(g, group) for g, group in mine])
         recorded = [group.steps for _, group in mine]
-        if trail is None:   # whole paths only grow: painted into the background step by step
+        if trail is None:  # whole paths only grow: painted into the background step by step
             traces += [line for line, _, _ in trails]
             tracers.append(_trail_trace(trails, paths, recorded))
             trails = []
         moving += [line for line, _, _ in trails] + [heads]
         updates.append(_trail_update(trails, heads, paths, recorded, trail))
-    cell_legend, arrows = None, []   # the legend naming each run or cell; the internals' data
+    cell_legend, arrows = None, []  # the legend naming each run or cell; the internals' data
     if legend:
         if color_by == "minimum":
             _minimum_legend(mains[0], groups, surface, below=facet and len(mains) > 1)
         elif not facet and len(groups) > 1:
-            handles = [Line2D([], [], color=plotting.color(g), lw=plotting.LINE_WIDTH) for g in range(len(groups))]
+            handles = [
+                Line2D([], [], color=plotting.color(g), lw=plotting.LINE_WIDTH)
+                for g in range(len(groups))
+            ]
             names = [g.label for g in groups]
             # under the panels, where it hides no path and no curve
             columns = max(1, min(len(names), 2, int(fig.get_figwidth() * 0.75 // 3.2)))
-            cell_legend = fig.legend(handles, names, loc="outside lower center",
-                                     ncols=columns, frameon=False)
+            cell_legend = fig.legend(
+                handles, names, loc="outside lower center", ncols=columns, frameon=False
+            )
     if internals:
         moving_arrows, update, arrows = _internals(internals, groups, mains, facet, surface)
         moving += moving_arrows
@@ -212,17 +255,29 @@ def animate(surface, runs=None, *, frames=None, every=None, fps=15, trail=None, 
             part(step)
 
     # the numbers behind the frames, for the browser player (gdsim.plotting.player)
-    scene = Scene(surface=surface, runs=list(runs) if isinstance(runs, (list, tuple)) else [runs],
-                  groups=groups, colors=[track_color(g, group) for g, group in enumerate(groups)],
-                  mains=mains, sides=sides, last=last, trail=trail, facet=facet,
-                  color_by=color_by, cell_legend=cell_legend, arrows=arrows)
+    scene = Scene(
+        surface=surface,
+        runs=list(runs) if isinstance(runs, (list, tuple)) else [runs],
+        groups=groups,
+        colors=[track_color(g, group) for g, group in enumerate(groups)],
+        mains=mains,
+        sides=sides,
+        last=last,
+        trail=trail,
+        facet=facet,
+        color_by=color_by,
+        cell_legend=cell_legend,
+        arrows=arrows,
+    )
     legible(fig)
+
     def trace(since, step):
         for tracer in tracers:
             tracer(since, step)
 
-    return Animation(fig, update, moving, frame_steps, fps, hold, scene=scene, traces=traces,
-                     trace=trace)
+    return Animation(
+        fig, update, moving, frame_steps, fps, hold, scene=scene, traces=traces, trace=trace
+    )
 
 
 def _row(steps, step):
@@ -240,8 +295,15 @@ def _trail_lines(ax, paths, colors):
     for g, group_colors in enumerate(colors):
         for colour in dict.fromkeys(group_colors):
             members = np.flatnonzero(np.array(group_colors, dtype=object) == colour)
-            line = Line2D([], [], color=colour, lw=plotting.LINE_WIDTH * 0.8, zorder=3,
-                          solid_capstyle="round", solid_joinstyle="round")
+            line = Line2D(
+                [],
+                [],
+                color=colour,
+                lw=plotting.LINE_WIDTH * 0.8,
+                zorder=3,
+                solid_capstyle="round",
+                solid_joinstyle="round",
+            )
             ax.add_line(line)
             lines.append((line, g, members))
     return lines
@@ -250,11 +312,13 @@ def _trail_lines(ax, paths, colors):
 def _trail_trace(trails, paths, steps):
     """``trace(since, step)``: set the trail lines to the paths' part from step ``since`` (its
     last point, so the pieces join) to ``step``; from the start when ``since`` is None."""
+
     def trace(since, step):
         for line, g, members in trails:
             k = _row(steps[g], step)
             k0 = 0 if since is None else _row(steps[g], since)
-            _set_paths(line, paths[g][members, k0:k + 1])
+            _set_paths(line, paths[g][members, k0 : k + 1])
+
     return trace
 
 
@@ -271,14 +335,18 @@ def _trail_update(trails, heads, paths, steps, trail):
         for line, g, members in trails:
             k = rows[g]
             k0 = 0 if trail is None else max(0, k - trail)
-            _set_paths(line, paths[g][members, k0:k + 1])
+            _set_paths(line, paths[g][members, k0 : k + 1])
         heads.set_offsets(np.concatenate([path[:, k] for path, k in zip(paths, rows)]))
+
     return update
 
 
 def _minimum_legend(ax, groups, surface, below):
     from matplotlib.patches import Patch
-    reached = sorted(np.unique(np.concatenate([g.reached for g in groups])).tolist(), key=lambda k: (k < 0, k))
+
+    reached = sorted(
+        np.unique(np.concatenate([g.reached for g in groups])).tolist(), key=lambda k: (k < 0, k)
+    )
     handles = [Patch(color=plotting.basin_color(k)) for k in reached]
     names = [plotting.basin_label(k, surface) for k in reached]
     # one legend under the panels, covering none of them, as many columns as the width holds
@@ -293,12 +361,17 @@ def _internals(internals, groups, mains, facet, surface):
         internals = [(g, 0) for g in range(min(4, len(groups)))]
     chosen = []
     for pair in internals:
-        if not (isinstance(pair, (list, tuple)) and len(pair) == 2
-                and all(isinstance(v, numbers.Integral) for v in pair)):
+        if not (
+            isinstance(pair, (list, tuple))
+            and len(pair) == 2
+            and all(isinstance(v, numbers.Integral) for v in pair)
+        ):
             raise TypeError(f"internals must be (group, start) pairs of integers, got {pair!r}")
         g, j = pair
         if not (0 <= g < len(groups) and 0 <= j < groups[g].positions.shape[1]):
-            raise ValueError(f"internals must name (group, start) pairs inside the runs, got {pair!r}")
+            raise ValueError(
+                f"internals must name (group, start) pairs inside the runs, got {pair!r}"
+            )
         chosen.append((g, j))
     (x0, x1), (y0, y1) = surface.bounds
     data = []
@@ -306,7 +379,9 @@ def _internals(internals, groups, mains, facet, surface):
         group = groups[g]
         path = group.positions[:, j]
         lr = group.lrs[:, j] if group.lrs.size else np.zeros(0)
-        lr_at = np.append(lr, lr[-1:] if lr.size else [0.0])[np.minimum(group.steps, max(len(lr), 0))]
+        lr_at = np.append(lr, lr[-1:] if lr.size else [0.0])[
+            np.minimum(group.steps, max(len(lr), 0))
+        ]
         grad_step = -lr_at[:, None] * surface.grad(path)
         taken = np.diff(path, axis=0, append=path[-1:])
         data.append((g, group.steps, path, grad_step, taken))
@@ -318,17 +393,35 @@ def _internals(internals, groups, mains, facet, surface):
         mine = [d for d in data if not facet or d[0] == i]
         if not mine:
             continue
-        kw = dict(angles="xy", scale_units="xy", scale=1 / factor, width=0.006, zorder=7, headwidth=3.5)
+        kw = dict(
+            angles="xy", scale_units="xy", scale=1 / factor, width=0.006, zorder=7, headwidth=3.5
+        )
         zero = np.zeros(len(mine))
         gradient = ax.quiver(zero, zero, zero, zero, color="black", **kw)
-        taken = ax.quiver(zero, zero, zero, zero, color=[plotting.color(d[0]) for d in mine],
-                          edgecolor="white", linewidth=0.6, **kw)
+        taken = ax.quiver(
+            zero,
+            zero,
+            zero,
+            zero,
+            color=[plotting.color(d[0]) for d in mine],
+            edgecolor="white",
+            linewidth=0.6,
+            **kw,
+        )
         names = {_step_name(groups[d[0]].optimizer) for d in mine}
         from matplotlib.lines import Line2D
-        legend_handles = [Line2D([], [], color="black", lw=2.5), Line2D([], [], color=plotting.color(mine[0][0]), lw=2.5)]
-        legend = ax.legend(legend_handles, ["−lr·∇f (plain gradient step)" + shown,
-                                            " / ".join(sorted(names)) + shown],
-                           loc="lower left", framealpha=0.9, fontsize=plotting.FONT_SIZE - 3)
+
+        legend_handles = [
+            Line2D([], [], color="black", lw=2.5),
+            Line2D([], [], color=plotting.color(mine[0][0]), lw=2.5),
+        ]
+        legend = ax.legend(
+            legend_handles,
+            ["−lr·∇f (plain gradient step)" + shown, " / ".join(sorted(names)) + shown],
+            loc="lower left",
+            framealpha=0.9,
+            fontsize=plotting.FONT_SIZE - 3,
+        )
         if ax.get_legend() is not legend:
             ax.add_artist(legend)
         artists += [gradient, taken]
@@ -343,6 +436,7 @@ def _internals(internals, groups, mains, facet, surface):
             for quiver, vectors in ((gradient, g), (taken, t)):
                 quiver.set_offsets(origins)
                 quiver.set_UVC(vectors[:, 0], vectors[:, 1])
+
     arrows = [(d[0], j, factor * d[3], factor * d[4]) for d, (_, j) in zip(data, chosen)]
     return artists, update, arrows
 
@@ -350,10 +444,11 @@ def _internals(internals, groups, mains, facet, surface):
 def _side_panel(name, ax, groups, surface, color_by, track_color, last):
     """A loss-vs-step or lr-vs-step panel whose curves grow with the frames."""
     from matplotlib.collections import LineCollection
+
     curves, colors = [], []
     for g, group in enumerate(groups):
         if name == "loss":
-            values, _ = plotting._gap(group.losses, surface, True)   # the panel's label is shorter
+            values, _ = plotting._gap(group.losses, surface, True)  # the panel's label is shorter
             steps = group.steps
         else:
             values, steps = group.lrs, np.arange(len(group.lrs))
@@ -381,6 +476,9 @@ def _side_panel(name, ax, groups, surface, color_by, track_color, last):
     starts = [c[:, 0] for c in curves]
 
     def update(step):
-        lines.set_segments([c[:int(np.searchsorted(s, step, side="right"))] for c, s in zip(curves, starts)])
+        lines.set_segments(
+            [c[: int(np.searchsorted(s, step, side="right"))] for c, s in zip(curves, starts)]
+        )
         cursor.set_xdata([step, step])
+
     return [lines, cursor], update

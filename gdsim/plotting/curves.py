@@ -1,9 +1,9 @@
 """Curves against time that need no landscape: the learning rate per step (one schedule,
 several, or the gallery of every common one) and the training curves of an MLP's ``History``.
 
-Like every figure function, each takes ``ax=None`` and returns a :class:`gdsim.plotting.theme.Drawn`;
-all of them are importable from :mod:`gdsim.plotting` too. The loss of a Run against step
-lives with its paths, in :func:`gdsim.plotting.losses`.
+Like every figure function, each takes ``ax=None`` and returns a
+:class:`gdsim.plotting.theme.Drawn`; all of them are importable from :mod:`gdsim.plotting` too. The
+loss of a Run against step lives with its paths, in :func:`gdsim.plotting.losses`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from gdsim import arguments
-from gdsim.plotting.theme import FONT_SIZE, LINE_WIDTH, Drawn, color, prepare_axes, style
-from gdsim.plotting.theme import finish
+from gdsim.plotting.theme import FONT_SIZE, LINE_WIDTH, Drawn, color, finish, prepare_axes, style
 
 # -- schedules -------------------------------------------------------------------------------------
+
 
 def _named(schedules):
     if isinstance(schedules, dict):
@@ -51,10 +51,20 @@ def schedules(schedules, steps, *, ax=None, log=False, colors=None, legend=None)
     for g, (name, schedule) in enumerate(named):
         c = colors[g % len(colors)] if colors is not None else color(g)
         curves = schedule_values(schedule, steps)
-        # the lr is constant during a step, so draw it as steps, which also shows decay drops honestly
-        drawn["lines"].append([ax.plot(np.arange(steps), row, color=c, drawstyle="steps-post",
-                                       label=name if i == 0 else None)[0]
-                               for i, row in enumerate(curves)])
+        # the lr is constant during a step, so draw it as steps, which also shows decay
+        # drops honestly
+        drawn["lines"].append(
+            [
+                ax.plot(
+                    np.arange(steps),
+                    row,
+                    color=c,
+                    drawstyle="steps-post",
+                    label=name if i == 0 else None,
+                )[0]
+                for i, row in enumerate(curves)
+            ]
+        )
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("step")
@@ -91,23 +101,32 @@ def schedule_gallery(path=None, *, steps=300, lr=0.1, figsize=None):
         "cyclic (triangular)": S.cyclic(lr / 10, lr, steps // 6),
         "one cycle": S.one_cycle(lr, steps),
         "linear warm-up + cosine": S.warmup(S.cosine(lr, steps - steps // 10), steps // 10),
-        "warmup-stable-decay (WSD)": S.wsd(lr, tenth, half, steps - tenth - half,
-                                           decay_type="1-sqrt"),
+        "warmup-stable-decay (WSD)": S.wsd(
+            lr, tenth, half, steps - tenth - half, decay_type="1-sqrt"
+        ),
         "inverse sqrt (Noam)": S.inverse_sqrt(lr, tenth),
     }
     columns = 4
     rows = -(-len(gallery) // columns)
     with style():
-        fig, grid = plt.subplots(rows, columns, figsize=figsize or (13.0, 2.6 * rows), sharex=True,
-                                 sharey=True, layout="constrained")
+        fig, grid = plt.subplots(
+            rows,
+            columns,
+            figsize=figsize or (13.0, 2.6 * rows),
+            sharex=True,
+            sharey=True,
+            layout="constrained",
+        )
     axes = list(grid.ravel())
     for j in range(len(gallery), len(axes)):  # the last row's spare panels
         axes[j].set_visible(False)
         axes[j - columns].xaxis.set_tick_params(labelbottom=True)  # the panel above ends a column
-    axes = axes[:len(gallery)]
+    axes = axes[: len(gallery)]
     drawn = Drawn(figure=fig, axes=axes, lines=[])
     for i, (ax, (name, schedule)) in enumerate(zip(axes, gallery.items())):
-        drawn["lines"].append(schedules({name: schedule}, steps, ax=ax, colors=[color(i)], legend=False).lines[0])
+        drawn["lines"].append(
+            schedules({name: schedule}, steps, ax=ax, colors=[color(i)], legend=False).lines[0]
+        )
         ax.set_title(name, fontsize=FONT_SIZE)
         ax.set_xlabel("")
         ax.set_ylabel("")
@@ -115,7 +134,9 @@ def schedule_gallery(path=None, *, steps=300, lr=0.1, figsize=None):
         ax.grid(alpha=0.3)
     fig.supxlabel("step")
     fig.supylabel("learning rate")
-    fig.suptitle(f"Learning-rate schedules over {steps} steps (peak lr {lr:g})", fontsize=FONT_SIZE + 3)
+    fig.suptitle(
+        f"Learning-rate schedules over {steps} steps (peak lr {lr:g})", fontsize=FONT_SIZE + 3
+    )
     if path is None:
         return finish(drawn)
     fig.savefig(path, dpi=100)
@@ -123,7 +144,8 @@ def schedule_gallery(path=None, *, steps=300, lr=0.1, figsize=None):
     return Path(path)
 
 
-# -- training curves (the MLP's History) -------------------------------------------------------------
+# -- training curves (the MLP's History) -----------------------------------------------------------
+
 
 def history(history, metrics=None, *, ax=None, labels=None, log_loss=True, mean=True):
     """Training curves from a ``History``: one panel per metric, validation dashed.
@@ -145,8 +167,13 @@ def history(history, metrics=None, *, ax=None, labels=None, log_loss=True, mean=
             raise arguments.unknown_name_error("metric", metric, keys)
     if ax is None:
         with style():
-            fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 4.2), layout="constrained",
-                                     squeeze=False)
+            fig, axes = plt.subplots(
+                1,
+                len(metrics),
+                figsize=(5.2 * len(metrics), 4.2),
+                layout="constrained",
+                squeeze=False,
+            )
         axes = list(axes.ravel())
     else:
         axes = list(np.ravel(ax)) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
@@ -160,22 +187,50 @@ def history(history, metrics=None, *, ax=None, labels=None, log_loss=True, mean=
                 continue
             values = np.asarray(history[name], dtype=float)
             epochs = np.arange(1, len(values) + 1)
-            per_condition = values.reshape(len(values), -1) if values.ndim <= 2 else \
-                values.reshape(values.shape[:2] + (-1,)).transpose(1, 0, 2)
+            per_condition = (
+                values.reshape(len(values), -1)
+                if values.ndim <= 2
+                else values.reshape(values.shape[:2] + (-1,)).transpose(1, 0, 2)
+            )
             if values.ndim <= 2:
-                per_condition = per_condition.T[:, :, None]   # (conditions, epochs, seeds = 1)
+                per_condition = per_condition.T[:, :, None]  # (conditions, epochs, seeds = 1)
             for c, curves in enumerate(per_condition):
-                label = (labels[c] if labels is not None else (f"#{c}" if len(per_condition) > 1 else None))
-                label = None if line_style == "--" else label   # one legend entry per condition; dashes explained once
+                label = (
+                    labels[c]
+                    if labels is not None
+                    else (f"#{c}" if len(per_condition) > 1 else None)
+                )
+                label = (
+                    None if line_style == "--" else label
+                )  # one legend entry per condition; dashes explained once
                 many = curves.shape[1] > 1
-                lines = [ax_.plot(epochs, curves[:, s], line_style, color=color(c), lw=1.0 if many and mean else LINE_WIDTH,
-                                  alpha=0.35 if many and mean else 0.9, label=None if many and mean else label)[0]
-                         for s in range(curves.shape[1])]
+                lines = [
+                    ax_.plot(
+                        epochs,
+                        curves[:, s],
+                        line_style,
+                        color=color(c),
+                        lw=1.0 if many and mean else LINE_WIDTH,
+                        alpha=0.35 if many and mean else 0.9,
+                        label=None if many and mean else label,
+                    )[0]
+                    for s in range(curves.shape[1])
+                ]
                 if many and mean:
                     with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", RuntimeWarning)   # epochs where every seed is NaN
-                        lines.append(ax_.plot(epochs, np.nanmean(curves, axis=1), line_style, color=color(c),
-                                              lw=LINE_WIDTH, label=label)[0])
+                        warnings.simplefilter(
+                            "ignore", RuntimeWarning
+                        )  # epochs where every seed is NaN
+                        lines.append(
+                            ax_.plot(
+                                epochs,
+                                np.nanmean(curves, axis=1),
+                                line_style,
+                                color=color(c),
+                                lw=LINE_WIDTH,
+                                label=label,
+                            )[0]
+                        )
                 drawn["lines"][metric].append(lines)
         if "val_" + metric in keys:
             ax_.plot([], [], "--", color="black", lw=LINE_WIDTH, label="validation (dashed)")
@@ -201,8 +256,8 @@ def _ema(values, beta=0.98):
 def plot_cycle(histories, axes=None, member=0, smooth=0.98):
     """Learning rate, momentum and loss against the batch, stacked on one time axis: how the
     schedule drives the loss. ``histories`` is a History from :func:`gdsim.nn.fit_one_cycle` /
-    :func:`gdsim.nn.fit_sgdr` (or any with ``batch_lr``, ``batch_loss``) or a dict label -> History for
-    a comparison; a population shows member ``member``. The loss is drawn raw (faint) and
+    :func:`gdsim.nn.fit_sgdr` (or any with ``batch_lr``, ``batch_loss``) or a dict label -> History
+    for a comparison; a population shows member ``member``. The loss is drawn raw (faint) and
     smoothed with fastai's debiased average (β = ``smooth``).
     Returns ``Drawn(axes, lr, momentum, loss)`` with one line per History in each."""
     named = histories if isinstance(histories, dict) else {"": histories}
@@ -211,8 +266,10 @@ def plot_cycle(histories, axes=None, member=0, smooth=0.98):
             raise TypeError(f"histories must be a History or a dict label -> History, got {h!r}")
         for key in ("batch_lr", "batch_loss"):
             if key not in h.keys():
-                raise ValueError(f"histories: History {label!r} has no {key!r}: train with "
-                                 "fit_one_cycle or fit_sgdr")
+                raise ValueError(
+                    f"histories: History {label!r} has no {key!r}: train with "
+                    "fit_one_cycle or fit_sgdr"
+                )
     arguments.check_in_range("smooth", smooth, 0.0, 1.0)
     for label, h in named.items():
         width = np.shape(h["batch_lr"])[1] if np.ndim(h["batch_lr"]) == 2 else 1
@@ -222,6 +279,7 @@ def plot_cycle(histories, axes=None, member=0, smooth=0.98):
         raise ValueError(f"axes must be 3 axes (lr, momentum, loss), got {len(axes)}")
     if axes is None:
         import matplotlib.pyplot as plt
+
         with style():
             fig = plt.figure(figsize=(7.5, 7.5), layout="constrained")
             axes = fig.subplots(3, 1, sharex=True)
@@ -250,6 +308,13 @@ def plot_cycle(histories, axes=None, member=0, smooth=0.98):
     if len(named) > 1:
         ax_lr.legend(loc="best", framealpha=0.9)
     if not drawn["momentum"]:
-        ax_mom.text(0.5, 0.5, "momentum not scheduled", transform=ax_mom.transAxes, ha="center",
-                    va="center", color="#777777")
+        ax_mom.text(
+            0.5,
+            0.5,
+            "momentum not scheduled",
+            transform=ax_mom.transAxes,
+            ha="center",
+            va="center",
+            color="#777777",
+        )
     return finish(drawn)

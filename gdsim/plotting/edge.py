@@ -19,26 +19,31 @@ from gdsim import arguments
 from gdsim.plotting import theme
 from gdsim.plotting.movies import Animation
 
-CONVERGED_SHADES = (1.0, 0.35)   # Blues from dark (lowest loss) to light, never white
-DIVERGED_SHADES = (1.0, 0.25)    # Reds from dark (blew up at once) to pale (never blew up)
-NEVER = "never"                  # the top tick of the red colour bar: no blow-up within the steps
+CONVERGED_SHADES = (1.0, 0.35)  # Blues from dark (lowest loss) to light, never white
+DIVERGED_SHADES = (1.0, 0.25)  # Reds from dark (blew up at once) to pale (never blew up)
+NEVER = "never"  # the top tick of the red colour bar: no blow-up within the steps
 
 
 def _colormaps():
     import matplotlib
     import matplotlib.colors as mcolors
+
     blues = matplotlib.colormaps["Blues"](np.linspace(*CONVERGED_SHADES, 256))
     reds = matplotlib.colormaps["Reds"](np.linspace(*DIVERGED_SHADES, 256))
-    return (mcolors.ListedColormap(blues, name="converged"),
-            mcolors.ListedColormap(reds, name="diverged"))
+    return (
+        mcolors.ListedColormap(blues, name="converged"),
+        mcolors.ListedColormap(reds, name="diverged"),
+    )
 
 
 def _norms(maps):
     """One colour scale for every map drawn together: log of the converged members' mean loss,
     and the steps to divergence from 0 to ``steps``."""
     import matplotlib.colors as mcolors
-    losses = np.concatenate([m.loss[m.converged & np.isfinite(m.loss) & (m.loss > 0)]
-                             for m in maps])
+
+    losses = np.concatenate(
+        [m.loss[m.converged & np.isfinite(m.loss) & (m.loss > 0)] for m in maps]
+    )
     if losses.size:
         low, high = np.percentile(losses, [1, 99])
         high = high if high > low else low * 10
@@ -81,8 +86,9 @@ def _format_lr(value, digits):
     """``value`` with ``digits`` significant digits: positional from 10⁻⁴ to 10⁶ ("236.2",
     "0.0005"), else scientific ("3.2e-7")."""
     if 1e-4 <= abs(value) < 1e6:
-        return np.format_float_positional(value, precision=digits, unique=False,
-                                          fractional=False, trim="k").rstrip(".")
+        return np.format_float_positional(
+            value, precision=digits, unique=False, fractional=False, trim="k"
+        ).rstrip(".")
     text = f"{value:.{max(digits - 1, 0)}e}"
     mantissa, exponent = text.split("e")
     return f"{mantissa}e{int(exponent)}"
@@ -93,6 +99,7 @@ def _lr_ticks(ax, which, low, high):
     range, else round lr values (1-2-5 steps, or evenly spaced ones deep in a zoom) with the
     digits they need."""
     from matplotlib.ticker import MaxNLocator
+
     set_ticks = ax.set_xticks if which == "x" else ax.set_yticks
     if high - low >= 2:
         ticks = np.arange(math.ceil(low), math.floor(high) + 1)
@@ -105,12 +112,11 @@ def _lr_ticks(ax, which, low, high):
         values = values[(np.log10(values) >= low) & (np.log10(values) <= high)]
         if len(values) >= 3:
             break
-    if len(values) < 3:   # less than a factor of two across: evenly spaced lrs
+    if len(values) < 3:  # less than a factor of two across: evenly spaced lrs
         values = MaxNLocator(4, steps=[1, 2, 5, 10]).tick_values(10**low, 10**high)
         values = values[(values >= 10**low) & (values <= 10**high)]
     step = np.min(np.diff(values)) if len(values) > 1 else values[0]
-    digits = max(1, int(math.floor(math.log10(np.max(values)))
-                        - math.floor(math.log10(step)) + 1))
+    digits = max(1, int(math.floor(math.log10(np.max(values))) - math.floor(math.log10(step)) + 1))
     set_ticks(np.log10(values), [_format_lr(v, digits) for v in values])
 
 
@@ -136,8 +142,9 @@ def plot_trainability(tmap, ax=None, *, colorbars=True, title=True):
     if title:
         ax.set_title(f"{tmap.steps} steps: {tmap.fraction_converged:.0%} of the pairs train")
     if colorbars:
-        drawn["colorbars"] = _colorbars(ax.figure, [ax], drawn["converged"], drawn["diverged"],
-                                        tmap.steps)
+        drawn["colorbars"] = _colorbars(
+            ax.figure, [ax], drawn["converged"], drawn["diverged"], tmap.steps
+        )
     return drawn
 
 
@@ -195,25 +202,53 @@ def _zoom_figure(tmap, maps, figsize, loss_norm, step_norm):
         _, steps = _layers(m)
         rgba = reds(step_norm(steps.filled(0)))
         rgba[m.converged] = blues(loss_norm(m.loss[m.converged]))
-        images.append(ax.imshow(rgba, origin="lower", extent=_extent(m), aspect="auto",
-                                interpolation="nearest", zorder=depth))
+        images.append(
+            ax.imshow(
+                rgba,
+                origin="lower",
+                extent=_extent(m),
+                aspect="auto",
+                interpolation="nearest",
+                zorder=depth,
+            )
+        )
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel(_axis_name(tmap, 0))
     ax.set_ylabel(_axis_name(tmap, 1))
     ax.set_title(f"zooming into the edge of trainability ({tmap.steps} steps)")
     box = dict(boxstyle="round", facecolor="white", alpha=0.85, edgecolor="none")
-    label = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", ha="left",
-                    fontsize=theme.FONT_SIZE - 1, bbox=box, zorder=len(maps) + 1,
-                    family="monospace")
-    mappables = [ScalarMappable(norm=loss_norm, cmap=blues),
-                 ScalarMappable(norm=step_norm, cmap=reds)]
+    label = ax.text(
+        0.02,
+        0.98,
+        "",
+        transform=ax.transAxes,
+        va="top",
+        ha="left",
+        fontsize=theme.FONT_SIZE - 1,
+        bbox=box,
+        zorder=len(maps) + 1,
+        family="monospace",
+    )
+    mappables = [
+        ScalarMappable(norm=loss_norm, cmap=blues),
+        ScalarMappable(norm=step_norm, cmap=reds),
+    ]
     _colorbars(figure, [ax], *mappables, tmap.steps)
     return figure, ax, images, label
 
 
-def animate_zoom(tmap, center, factors, *, resolution=None, frames_per_zoom=12, fps=12,
-                 hold=2.0, figsize=(7.6, 5.6)):
+def animate_zoom(
+    tmap,
+    center,
+    factors,
+    *,
+    resolution=None,
+    frames_per_zoom=12,
+    fps=12,
+    hold=2.0,
+    figsize=(7.6, 5.6),
+):
     """Fly into the boundary of ``tmap`` at ``center`` (an (lr0, lr1) pair), through maps zoomed
     ``factors`` times (increasing, e.g. ``(10, 100, 1000)``; computed with
     :meth:`~gdsim.nn.edge.TrainabilityMap.zoom_path`, at ``resolution``, default the map's).

@@ -45,10 +45,13 @@ def make_schedule(name, lr, steps):
         return lr
     return {
         "step": lambda: _schedules.step(lr, max(steps // 3, 1), 0.1),
-        "exponential": lambda: _schedules.exponential(lr, 0.01 ** (1 / max(steps, 1))),   # ÷100 over the run
+        "exponential": lambda: _schedules.exponential(
+            lr, 0.01 ** (1 / max(steps, 1))
+        ),  # ÷100 over the run
         "cosine": lambda: _schedules.cosine(lr, steps),
-        "warmup + cosine": lambda: _schedules.warmup(_schedules.cosine(lr, steps - steps // 10),
-                                                     max(steps // 10, 1)),
+        "warmup + cosine": lambda: _schedules.warmup(
+            _schedules.cosine(lr, steps - steps // 10), max(steps // 10, 1)
+        ),
         "one cycle": lambda: _schedules.one_cycle(lr, max(steps, 2)),
         "cyclic": lambda: _schedules.cyclic(lr / 10, lr, max(steps // 6, 1)),
     }[name]()
@@ -92,7 +95,9 @@ def explored(cls):
 
 
 def _tuned_names():
-    return {name for key in _optimizers.names() for name in explored(_optimizers.REGISTRY.factory(key))}
+    return {
+        name for key in _optimizers.names() for name in explored(_optimizers.REGISTRY.factory(key))
+    }
 
 
 def hyperparameter_widgets(w, slider):
@@ -109,18 +114,21 @@ def hyperparameter_widgets(w, slider):
             if name in widgets:
                 continue
             if name in cls.flags:
-                widgets[name] = w.Checkbox(value=bool(getattr(defaults, name)), description=name,
-                                           layout=w.Layout())
+                widgets[name] = w.Checkbox(
+                    value=bool(getattr(defaults, name)), description=name, layout=w.Layout()
+                )
                 continue
             value = float(defaults.hyperparameters()[name])
             if defaults.check_for(name) is unit_interval:
-                if value >= 0.99:   # slow averages live on a log scale of 1 - beta
+                if value >= 0.99:  # slow averages live on a log scale of 1 - beta
                     options = sorted({0.9, 0.99, 0.999, 0.9999, value})
-                    widgets[name] = slider(w.SelectionSlider, options=options, value=value,
-                                           description=name)
+                    widgets[name] = slider(
+                        w.SelectionSlider, options=options, value=value, description=name
+                    )
                 else:
-                    widgets[name] = slider(w.FloatSlider, value=value, min=0, max=0.99, step=0.01,
-                                           description=name)
+                    widgets[name] = slider(
+                        w.FloatSlider, value=value, min=0, max=0.99, step=0.01, description=name
+                    )
             else:
                 widgets[name] = slider(w.FloatText, value=value, description=name)
     return widgets
@@ -133,8 +141,19 @@ class Explorer:
     redraws; ``timing`` holds the last redraw's milliseconds (simulate, draw, total).
     """
 
-    def __init__(self, surface, *, optimizer="sgd", lr=None, steps=200, n_starts=20, placement="grid",
-                 noise=0.0, seed=0, dpi=80):
+    def __init__(
+        self,
+        surface,
+        *,
+        optimizer="sgd",
+        lr=None,
+        steps=200,
+        n_starts=20,
+        placement="grid",
+        noise=0.0,
+        seed=0,
+        dpi=80,
+    ):
         import ipywidgets as w
 
         self.surface = plotting._surface(surface)
@@ -142,12 +161,14 @@ class Explorer:
         arguments.check_choice("placement", placement, PLACEMENTS)
         for name, value, low, high in (("steps", steps, 10, 1000), ("n_starts", n_starts, 0, 100)):
             if arguments.check_int(name, value) < low or value > high:
-                raise ValueError(f"{name} must be between {low} and {high} (the slider's range), got {value}")
+                raise ValueError(
+                    f"{name} must be between {low} and {high} (the slider's range), got {value}"
+                )
         if lr is not None:
             arguments.check_positive("lr", lr)
         arguments.check_nonnegative("noise", noise)
-        seed = arguments.check_seed("seed", seed)   # the widget holds an int: a generator's draw
-        if seed is None:   # fresh entropy, as None means everywhere else
+        seed = arguments.check_seed("seed", seed)  # the widget holds an int: a generator's draw
+        if seed is None:  # fresh entropy, as None means everywhere else
             seed = int(np.random.SeedSequence().generate_state(1)[0])
         self.clicked = []
         self.run = None
@@ -159,15 +180,18 @@ class Explorer:
         sample = place_starts(self.surface, 64, "grid")
         grad_scale = float(np.median(np.hypot(*self.surface.grad(sample).T))) or 1.0
         # first lrs that make visible progress without blowing up: a plain gradient step of about 2%
-        # of the box; the adaptive methods take steps of about lr per coordinate, so lr ~ 1% of the box
+        # of the box; the adaptive methods take steps of about lr per coordinate, so lr ~ 1% of
+        # the box
         box = max(x1 - x0, y1 - y0)
 
         def nice(v):
             return float(10 ** np.round(np.log10(v)))
 
         # plain gradient steps scale with the gradient; adaptive ones take about lr per coordinate
-        self._lr_memory = {name: nice(0.02 * box / grad_scale) if name == "sgd" else nice(0.01 * box)
-                           for name in _optimizers.names()}
+        self._lr_memory = {
+            name: nice(0.02 * box / grad_scale) if name == "sgd" else nice(0.01 * box)
+            for name in _optimizers.names()
+        }
         self._lr_memory["adagrad"] = nice(0.1 * box)
         if lr is not None:
             self._lr_memory[optimizer] = lr
@@ -181,19 +205,45 @@ class Explorer:
             return cls(style=style, layout=w.Layout(width="340px"), **kw)
 
         self.widgets = {
-            "optimizer": slider(w.Dropdown, options=_optimizers.names(), value=optimizer, description="optimizer"),
-            "lr": slider(w.FloatLogSlider, value=lr, base=10, min=low, max=high,
-                         step=0.05, description="learning rate", readout_format=".2e"),
+            "optimizer": slider(
+                w.Dropdown, options=_optimizers.names(), value=optimizer, description="optimizer"
+            ),
+            "lr": slider(
+                w.FloatLogSlider,
+                value=lr,
+                base=10,
+                min=low,
+                max=high,
+                step=0.05,
+                description="learning rate",
+                readout_format=".2e",
+            ),
             **hyperparameter_widgets(w, slider),
-            "schedule": slider(w.Dropdown, options=SCHEDULES, value="constant", description="schedule"),
-            "steps": slider(w.IntSlider, value=steps, min=10, max=1000, step=10, description="steps"),
-            "noise": slider(w.FloatSlider, value=noise, min=0, max=max(round(2 * grad_scale, 3), 2 * noise),
-                            step=round(2 * grad_scale, 3) / 100, description="gradient noise"),
+            "schedule": slider(
+                w.Dropdown, options=SCHEDULES, value="constant", description="schedule"
+            ),
+            "steps": slider(
+                w.IntSlider, value=steps, min=10, max=1000, step=10, description="steps"
+            ),
+            "noise": slider(
+                w.FloatSlider,
+                value=noise,
+                min=0,
+                max=max(round(2 * grad_scale, 3), 2 * noise),
+                step=round(2 * grad_scale, 3) / 100,
+                description="gradient noise",
+            ),
             "seed": slider(w.IntText, value=seed, description="noise seed"),
             "n_starts": slider(w.IntSlider, value=n_starts, min=0, max=100, description="starts"),
-            "placement": slider(w.Dropdown, options=PLACEMENTS, value=placement, description="placement"),
-            "x": w.FloatText(value=round((x0 + x1) / 2, 3), description="x", layout=w.Layout(width="140px")),
-            "y": w.FloatText(value=round((y0 + y1) / 2, 3), description="y", layout=w.Layout(width="140px")),
+            "placement": slider(
+                w.Dropdown, options=PLACEMENTS, value=placement, description="placement"
+            ),
+            "x": w.FloatText(
+                value=round((x0 + x1) / 2, 3), description="x", layout=w.Layout(width="140px")
+            ),
+            "y": w.FloatText(
+                value=round((y0 + y1) / 2, 3), description="y", layout=w.Layout(width="140px")
+            ),
         }
         add = w.Button(description="add start", layout=w.Layout(width="90px"))
         clear = w.Button(description="clear added", layout=w.Layout(width="100px"))
@@ -207,9 +257,23 @@ class Explorer:
                 widget.observe(self._changed, names="value")
         self._build_figure(dpi)
         self._tuned = [n for n in self.widgets if n in _tuned_names()]
-        controls = w.VBox([self.widgets[n] for n in ["optimizer", "lr", *self._tuned, "schedule", "steps",
-                                                     "noise", "seed", "n_starts", "placement"]]
-                          + [w.HBox([self.widgets["x"], self.widgets["y"]]), w.HBox([add, clear]), self.info])
+        controls = w.VBox(
+            [
+                self.widgets[n]
+                for n in [
+                    "optimizer",
+                    "lr",
+                    *self._tuned,
+                    "schedule",
+                    "steps",
+                    "noise",
+                    "seed",
+                    "n_starts",
+                    "placement",
+                ]
+            ]
+            + [w.HBox([self.widgets["x"], self.widgets["y"]]), w.HBox([add, clear]), self.info]
+        )
         self.ui = w.HBox([controls, self.view])
         self._show_relevant()
         self.update()
@@ -231,12 +295,14 @@ class Explorer:
             else:
                 self.figure = Figure(figsize=(10, 4.6), dpi=dpi, layout="constrained")
                 FigureCanvasAgg(self.figure)
-            self.ax, self.loss_ax = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": (1.15, 1)})
+            self.ax, self.loss_ax = self.figure.subplots(
+                1, 2, gridspec_kw={"width_ratios": (1.15, 1)}
+            )
         plotting.contour(self.surface, ax=self.ax)
         self.trails = LineCollection([], linewidths=1.8, zorder=3, capstyle="round")
         self.ax.add_collection(self.trails)
         self.heads = self.ax.scatter([], [], s=30, zorder=5, edgecolors="white", linewidths=0.8)
-        self.starts_marker, = self.ax.plot([], [], "o", mfc="white", mec="black", ms=5, zorder=4)
+        (self.starts_marker,) = self.ax.plot([], [], "o", mfc="white", mec="black", ms=5, zorder=4)
         self.loss_lines = LineCollection([], linewidths=1.4, alpha=0.85)
         self.loss_ax.add_collection(self.loss_lines)
         self.loss_ax.set_yscale("log")
@@ -252,25 +318,30 @@ class Explorer:
             return
         for artist in self._moving:
             artist.set_animated(True)
-        self.figure.canvas.draw()            # the layout, with the loss panel's labels in place
+        self.figure.canvas.draw()  # the layout, with the loss panel's labels in place
         self.figure.set_layout_engine("none")
-        self.loss_ax.set_visible(False)      # redrawn whole each time: its limits follow the data
+        self.loss_ax.set_visible(False)  # redrawn whole each time: its limits follow the data
         self.figure.canvas.draw()
         self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
         self.loss_ax.set_visible(True)
         self.view = w.Image(format="png")
         try:
             from ipyevents import Event  # optional: clicks on the picture add starts
+
             self._events = Event(source=self.view, watched_events=["click"])
             self._events.on_dom_event(self._on_image_click)
         except ImportError:
-            pass                             # then the "add start" fields do what a click would
+            pass  # then the "add start" fields do what a click would
 
     # -- starts ----------------------------------------------------------------------------------
     def starts(self):
         """The current starts: the placed ones, then those added by clicking or ``add_start``."""
-        placed = place_starts(self.surface, self.widgets["n_starts"].value, self.widgets["placement"].value,
-                              self.widgets["seed"].value)
+        placed = place_starts(
+            self.surface,
+            self.widgets["n_starts"].value,
+            self.widgets["placement"].value,
+            self.widgets["seed"].value,
+        )
         return np.concatenate([placed, np.reshape(self.clicked, (-1, 2))])
 
     def add_start(self, x, y):
@@ -352,10 +423,19 @@ class Explorer:
         try:
             optimizer = self.optimizer()
             starts = self.starts()
-            self.run = simulate(self.surface, optimizer, starts.reshape(-1, 2), self.widgets["steps"].value,
-                                noise=self.widgets["noise"].value, seed=self.widgets["seed"].value)
+            self.run = simulate(
+                self.surface,
+                optimizer,
+                starts.reshape(-1, 2),
+                self.widgets["steps"].value,
+                noise=self.widgets["noise"].value,
+                seed=self.widgets["seed"].value,
+            )
             self.error = None
-        except (ValueError, TypeError) as error:   # e.g. a schedule value out of range: say so, keep the old picture
+        except (
+            ValueError,
+            TypeError,
+        ) as error:  # e.g. a schedule value out of range: say so, keep the old picture
             self.error = str(error)
             self.info.value = f"<span style='color:#D55E00'>{self.error}</span>"
             return
@@ -363,8 +443,11 @@ class Explorer:
         self._draw()
         done = time.perf_counter()
         self.redraws += 1
-        self.timing = {"simulate_ms": 1e3 * (simulated - start), "draw_ms": 1e3 * (done - simulated),
-                       "total_ms": 1e3 * (done - start)}
+        self.timing = {
+            "simulate_ms": 1e3 * (simulated - start),
+            "draw_ms": 1e3 * (done - simulated),
+            "total_ms": 1e3 * (done - start),
+        }
         self.info.value = self._summary()
 
     def _draw(self):
@@ -378,7 +461,9 @@ class Explorer:
         self.starts_marker.set_data(run.positions[0, :, 0], run.positions[0, :, 1])
         gap, _ = plotting._gap(run.losses, self.surface, True)
         steps = run.recorded_steps
-        self.loss_lines.set_segments([np.column_stack((steps, gap[:, i])) for i in range(gap.shape[1])])
+        self.loss_lines.set_segments(
+            [np.column_stack((steps, gap[:, i])) for i in range(gap.shape[1])]
+        )
         self.loss_lines.set_color(colors)
         finite = gap[np.isfinite(gap)]
         if finite.size:
@@ -398,20 +483,30 @@ class Explorer:
     def png(self):
         """The current picture as PNG bytes."""
         from PIL import Image
+
         if self.interactive:
             self.figure.canvas.draw()
         buffer = io.BytesIO()
-        Image.fromarray(np.asarray(self.figure.canvas.buffer_rgba())[..., :3]).save(buffer, "PNG", compress_level=1)
+        Image.fromarray(np.asarray(self.figure.canvas.buffer_rgba())[..., :3]).save(
+            buffer, "PNG", compress_level=1
+        )
         return buffer.getvalue()
 
     def _summary(self):
         run = self.run
-        counts = [(plotting.basin_label(k, self.surface), int(np.sum(run.reached == k)))
-                  for k in np.unique(run.reached)]
-        rows = "".join(f"<li><span style='color:{plotting.basin_color(k)}'>&#9632;</span> {label}: {n}</li>"
-                       for (label, n), k in zip(counts, np.unique(run.reached)))
-        return (f"<b>{run.optimizer.label()}</b>, {run.steps} steps, {run.final.shape[0]} starts"
-                f"<ul style='margin:2px'>{rows}</ul><small>redraw {self.timing['total_ms']:.0f} ms</small>")
+        counts = [
+            (plotting.basin_label(k, self.surface), int(np.sum(run.reached == k)))
+            for k in np.unique(run.reached)
+        ]
+        rows = "".join(
+            f"<li><span style='color:{plotting.basin_color(k)}'>&#9632;</span> {label}: {n}</li>"
+            for (label, n), k in zip(counts, np.unique(run.reached))
+        )
+        return (
+            f"<b>{run.optimizer.label()}</b>, {run.steps} steps, {run.final.shape[0]} starts"
+            f"<ul style='margin:2px'>{rows}</ul>"
+            f"<small>redraw {self.timing['total_ms']:.0f} ms</small>"
+        )
 
     def _repr_mimebundle_(self, **kwargs):
         if self.closed:
@@ -436,12 +531,19 @@ class Explorer:
         if self._events is not None:
             self._events.on_dom_event(self._on_image_click, remove=True)
         self.figure.canvas.mpl_disconnect(self._click)
-        if self.interactive:    # pyplot's figure first: ipympl tidies its canvas while it can
+        if self.interactive:  # pyplot's figure first: ipympl tidies its canvas while it can
             import matplotlib.pyplot as plt
+
             plt.close(self.figure)
         seen = set()
-        for widget in [self.ui, *self.widgets.values(), *self._buttons, self.info, self.view,
-                       self._events]:
+        for widget in [
+            self.ui,
+            *self.widgets.values(),
+            *self._buttons,
+            self.info,
+            self.view,
+            self._events,
+        ]:
             _close_widget(widget, seen)
         self._background = None
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-MIN_TEXT_FRACTION = 1 / 90      # of the figure's width
-MAX_LEGEND_COVER = 0.05         # of an axes' plotted points
-OVERLAP_TOLERANCE = 1.0         # pixels two boxes may share (anti-aliased edges)
+MIN_TEXT_FRACTION = 1 / 90  # of the figure's width
+MAX_LEGEND_COVER = 0.05  # of an axes' plotted points
+OVERLAP_TOLERANCE = 1.0  # pixels two boxes may share (anti-aliased edges)
 
 
 @dataclass
@@ -52,7 +52,11 @@ def _texts(fig, renderer):
         if text.axes is not None and not text.axes.get_visible():
             continue
         box = text.get_window_extent(renderer)
-        if box.width <= 0 or box.height <= 0 or not np.isfinite([box.x0, box.y0, box.x1, box.y1]).all():
+        if (
+            box.width <= 0
+            or box.height <= 0
+            or not np.isfinite([box.x0, box.y0, box.x1, box.y1]).all()
+        ):
             continue
         found.append((text, box))
     return found
@@ -67,17 +71,24 @@ def _undrawn_tick_labels(fig):
         for axis in (axes.xaxis, axes.yaxis):
             every = axis.get_major_ticks() + axis.get_minor_ticks()
             try:
-                drawn = {id(tick) for tick in axis._update_ticks()}   # what Axis.draw draws
-            except Exception:   # noqa: BLE001 - another matplotlib: fall back to the view test
+                drawn = {id(tick) for tick in axis._update_ticks()}  # what Axis.draw draws
+            except Exception:  # noqa: BLE001 - another matplotlib: fall back to the view test
                 low, high = sorted(axis.get_view_interval())
-                drawn = {id(tick) for tick in every if tick.get_loc() is not None
-                         and low <= tick.get_loc() <= high}
+                drawn = {
+                    id(tick)
+                    for tick in every
+                    if tick.get_loc() is not None and low <= tick.get_loc() <= high
+                }
             for tick in every:
-                shown = (axes.get_visible() and axis.get_visible() and tick.get_visible()
-                         and id(tick) in drawn)
+                shown = (
+                    axes.get_visible()
+                    and axis.get_visible()
+                    and tick.get_visible()
+                    and id(tick) in drawn
+                )
                 if not shown:
                     undrawn.update((id(tick.label1), id(tick.label2)))
-            if not (axes.axison and axis.get_visible()):   # ax.axis("off") hides the labels
+            if not (axes.axison and axis.get_visible()):  # ax.axis("off") hides the labels
                 undrawn.add(id(axis.label))
                 undrawn.add(id(axis.get_offset_text()))
     return undrawn
@@ -94,10 +105,15 @@ def _small_texts(fig, texts):
     for text, _ in texts:
         size = text.get_fontsize()
         if size < minimum - 1e-9:
-            problems.append(Problem(
-                "small text",
-                f"{_describe(text)} is {size:.1f} pt; this {fig.get_figwidth():.1f}-inch wide figure "
-                f"needs at least {minimum:.1f} pt (1/90 of its width)", [text]))
+            problems.append(
+                Problem(
+                    "small text",
+                    f"{_describe(text)} is {size:.1f} pt; "
+                    f"this {fig.get_figwidth():.1f}-inch wide figure "
+                    f"needs at least {minimum:.1f} pt (1/90 of its width)",
+                    [text],
+                )
+            )
     return problems
 
 
@@ -105,10 +121,15 @@ def _cut_off(fig, texts):
     width, height = fig.bbox.width, fig.bbox.height
     problems = []
     for text, box in texts:
-        if box.x0 < -OVERLAP_TOLERANCE or box.y0 < -OVERLAP_TOLERANCE or \
-                box.x1 > width + OVERLAP_TOLERANCE or box.y1 > height + OVERLAP_TOLERANCE:
-            problems.append(Problem("cut off", f"{_describe(text)} runs past the figure's edge",
-                                    [text]))
+        if (
+            box.x0 < -OVERLAP_TOLERANCE
+            or box.y0 < -OVERLAP_TOLERANCE
+            or box.x1 > width + OVERLAP_TOLERANCE
+            or box.y1 > height + OVERLAP_TOLERANCE
+        ):
+            problems.append(
+                Problem("cut off", f"{_describe(text)} runs past the figure's edge", [text])
+            )
     return problems
 
 
@@ -116,11 +137,13 @@ def _overlaps(texts):
     problems = []
     for i in range(len(texts)):
         a, box_a = texts[i]
-        for b, box_b in texts[i + 1:]:
+        for b, box_b in texts[i + 1 :]:
             width = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
             height = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
             if width > OVERLAP_TOLERANCE and height > OVERLAP_TOLERANCE:
-                problems.append(Problem("overlap", f"{_describe(a)} overlaps {_describe(b)}", [a, b]))
+                problems.append(
+                    Problem("overlap", f"{_describe(a)} overlaps {_describe(b)}", [a, b])
+                )
     return problems
 
 
@@ -156,7 +179,8 @@ def _is_background(collection):
     from matplotlib.contour import ContourSet
 
     return isinstance(collection, (QuadMesh, ContourSet)) or (
-        isinstance(collection, PolyCollection) and collection.get_label().startswith("_"))
+        isinstance(collection, PolyCollection) and collection.get_label().startswith("_")
+    )
 
 
 def _legends_over_data(fig, renderer):
@@ -168,19 +192,30 @@ def _legends_over_data(fig, renderer):
         box = legend.get_window_extent(renderer)
         points = _plotted_points(axes)
         inside_axes = axes.get_window_extent(renderer)
-        points = points[(points[:, 0] >= inside_axes.x0) & (points[:, 0] <= inside_axes.x1)
-                        & (points[:, 1] >= inside_axes.y0) & (points[:, 1] <= inside_axes.y1)]
+        points = points[
+            (points[:, 0] >= inside_axes.x0)
+            & (points[:, 0] <= inside_axes.x1)
+            & (points[:, 1] >= inside_axes.y0)
+            & (points[:, 1] <= inside_axes.y1)
+        ]
         if not len(points):
             continue
-        covered = ((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
-                   & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)).mean()
+        covered = (
+            (points[:, 0] >= box.x0)
+            & (points[:, 0] <= box.x1)
+            & (points[:, 1] >= box.y0)
+            & (points[:, 1] <= box.y1)
+        ).mean()
         if covered > MAX_LEGEND_COVER:
             title = axes.get_title() or "an axes"
-            problems.append(Problem(
-                "legend over data",
-                f"the legend of {title!r} covers {covered:.0%} of its plotted points "
-                f"(at most {MAX_LEGEND_COVER:.0%}); move it outside or to an empty corner",
-                [legend]))
+            problems.append(
+                Problem(
+                    "legend over data",
+                    f"the legend of {title!r} covers {covered:.0%} of its plotted points "
+                    f"(at most {MAX_LEGEND_COVER:.0%}); move it outside or to an empty corner",
+                    [legend],
+                )
+            )
     return problems
 
 
@@ -196,16 +231,20 @@ def _shared_colours(fig):
         seen = {}
         for handle, label in zip(handles, labels):
             if _many_colours(originals.get(label)):
-                continue   # markers coloured one per member: not a path of their own
+                continue  # markers coloured one per member: not a path of their own
             colour = _colour_of(handle)
             if colour is None:
                 continue
             key = mcolors.to_hex(colour)
             if key in seen and seen[key] != label:
-                problems.append(Problem(
-                    "shared colour",
-                    f"{seen[key]!r} and {label!r} share the colour {key} in {axes.get_title()!r}",
-                    [handle]))
+                problems.append(
+                    Problem(
+                        "shared colour",
+                        f"{seen[key]!r} and {label!r} share the colour {key} "
+                        f"in {axes.get_title()!r}",
+                        [handle],
+                    )
+                )
             seen.setdefault(key, label)
     return problems
 
@@ -226,10 +265,18 @@ def _colour_of(handle):
     from matplotlib.lines import Line2D
 
     if isinstance(handle, Line2D):
-        if handle.get_linestyle() in ("None", "none", "", " ") and handle.get_marker() in (None, "None", "none", ""):
+        if handle.get_linestyle() in ("None", "none", "", " ") and handle.get_marker() in (
+            None,
+            "None",
+            "none",
+            "",
+        ):
             return None
-        return handle.get_color() if handle.get_linestyle() not in ("None", "none") \
+        return (
+            handle.get_color()
+            if handle.get_linestyle() not in ("None", "none")
             else handle.get_markerfacecolor()
+        )
     if isinstance(handle, Collection):
         # a marker is known by its fill; a line collection by its stroke
         faces = handle.get_facecolor()
@@ -251,8 +298,13 @@ def lint(fig):
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     texts = _texts(fig, renderer)
-    return (_small_texts(fig, texts) + _overlaps(texts) + _cut_off(fig, texts)
-            + _legends_over_data(fig, renderer) + _shared_colours(fig))
+    return (
+        _small_texts(fig, texts)
+        + _overlaps(texts)
+        + _cut_off(fig, texts)
+        + _legends_over_data(fig, renderer)
+        + _shared_colours(fig)
+    )
 
 
 def check(fig, name=None):
@@ -260,8 +312,11 @@ def check(fig, name=None):
     problems = lint(fig)
     if problems:
         where = f"{name}: " if name else ""
-        raise AssertionError(where + f"{len(problems)} legibility problem(s):\n"
-                             + "\n".join(f"  - {p}" for p in problems))
+        raise AssertionError(
+            where
+            + f"{len(problems)} legibility problem(s):\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
 
 
 def watch_notebook(ipython=None):
@@ -274,6 +329,7 @@ def watch_notebook(ipython=None):
     """
     if ipython is None:
         from IPython import get_ipython
+
         ipython = get_ipython()
     found = []
 
@@ -294,7 +350,8 @@ def watch_notebook(ipython=None):
             found.extend(f"animation: {p}" for p in lint(figure))
         if found and result.error_in_exec is None and result.error_before_exec is None:
             result.error_in_exec = AssertionError(
-                f"{len(found)} legibility problem(s):\n" + "\n".join(f"  - {p}" for p in found))
+                f"{len(found)} legibility problem(s):\n" + "\n".join(f"  - {p}" for p in found)
+            )
             ipython.showtraceback((AssertionError, result.error_in_exec, None))
         found.clear()
 

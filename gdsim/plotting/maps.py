@@ -1,5 +1,6 @@
-"""Drawing the maps of :mod:`gdsim.sim.maps`: basins of attraction and stability over hyperparameters,
-with the quadratic's analytic limits (lr < 2/L, lr < 2(1 + μ)/L with momentum) on top."""
+"""Drawing the maps of :mod:`gdsim.sim.maps`: basins of attraction and stability over
+hyperparameters, with the quadratic's analytic limits (lr < 2/L, lr < 2(1 + μ)/L with
+momentum) on top."""
 
 from __future__ import annotations
 
@@ -13,8 +14,18 @@ from gdsim.sim.engine import simulate
 from gdsim.sim.maps import CLASSES
 
 
-def plot_basins(basin_map, ax=None, *, samples=0, sample_steps=None, shade=False, contours=True,
-                legend=True, titles=True, limits=True):
+def plot_basins(
+    basin_map,
+    ax=None,
+    *,
+    samples=0,
+    sample_steps=None,
+    shade=False,
+    contours=True,
+    legend=True,
+    titles=True,
+    limits=True,
+):
     """Colour each start by the minimum it reached: the basin-of-attraction picture.
 
     Each minimum has its own colour (repeating after eight) and is marked by a white star; grey
@@ -45,16 +56,33 @@ def plot_basins(basin_map, ax=None, *, samples=0, sample_steps=None, shade=False
     drawn = plotting.Drawn(axes=axes, images=[], trajectories=[], legend=None)
     for i, ax in enumerate(axes):
         labels, settled = basin_map.cell(i)
-        image = ax.imshow(labels, origin="lower", extent=extent, cmap=cmap, norm=norm,
-                          interpolation="nearest", aspect="auto", zorder=0)
+        image = ax.imshow(
+            labels,
+            origin="lower",
+            extent=extent,
+            cmap=cmap,
+            norm=norm,
+            interpolation="nearest",
+            aspect="auto",
+            zorder=0,
+        )
         drawn["images"].append(image)
         if shade:
             # slow starts fade towards white: the basin's core is where convergence is quick
             fraction = np.where(settled >= 0, settled / max(basin_map.steps, 1), 0.0)
-            ax.imshow(np.ones(labels.shape + (3,)), origin="lower", extent=extent, alpha=0.65 * fraction,
-                      interpolation="nearest", aspect="auto", zorder=0.5)
+            ax.imshow(
+                np.ones(labels.shape + (3,)),
+                origin="lower",
+                extent=extent,
+                alpha=0.65 * fraction,
+                interpolation="nearest",
+                aspect="auto",
+                zorder=0.5,
+            )
         if contours:
-            plotting.contour(surface, ax=ax, filled=False, saddles=False, resolution=150)["lines"].set_alpha(0.45)
+            plotting.contour(surface, ax=ax, filled=False, saddles=False, resolution=150)[
+                "lines"
+            ].set_alpha(0.45)
         else:
             ax.plot(surface.minima[:, 0], surface.minima[:, 1], **plotting.MINIMUM_STYLE)
         ax.set_xlim(extent[:2])
@@ -68,18 +96,28 @@ def plot_basins(basin_map, ax=None, *, samples=0, sample_steps=None, shade=False
     if legend:
         present = sorted(np.unique(basin_map.labels).tolist(), key=lambda c: (c < 0, c))
         shown = [c for c in present if c < 0] if sum(c >= 0 for c in present) > 10 else present
-        handles = [Patch(facecolor=plotting.basin_color(c), edgecolor="black", linewidth=0.5) for c in shown]
+        handles = [
+            Patch(facecolor=plotting.basin_color(c), edgecolor="black", linewidth=0.5)
+            for c in shown
+        ]
         names = [plotting.basin_label(c, surface) for c in shown]
         if len(shown) < len(present):
             handles.insert(0, Patch(facecolor="white", edgecolor="black"))
             names.insert(0, "one colour per minimum (colours repeat)")
         figure = axes[0].figure
         if n_cells > 1:
-            drawn["legend"] = figure.legend(handles, names, loc="outside lower center",
-                                            ncols=min(len(names), 4), frameon=False)
+            drawn["legend"] = figure.legend(
+                handles, names, loc="outside lower center", ncols=min(len(names), 4), frameon=False
+            )
         else:
-            drawn["legend"] = axes[0].legend(handles, names, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                                             frameon=False, fontsize=plotting.FONT_SIZE - 2)
+            drawn["legend"] = axes[0].legend(
+                handles,
+                names,
+                loc="upper left",
+                bbox_to_anchor=(1.02, 1.0),
+                frameon=False,
+                fontsize=plotting.FONT_SIZE - 2,
+            )
     if n_cells == 1:
         drawn["ax"] = axes[0]
     return finish(drawn)
@@ -102,19 +140,32 @@ def _mark_limits(basin_map, i, ax):
         words = f"too sharp: {formula} = {limit:.3g}" if sharp else f"{formula} = {limit:.3g}"
         # below the star, towards the middle of the panel so the box stays inside it
         dx = 8 if mx < (x0 + x1) / 2 else -8
-        texts.append(ax.annotate(
-            words, (mx, my), xytext=(dx, -12), textcoords="offset points",
-            ha="left" if dx > 0 else "right", va="top", zorder=8,
-            color="#B00000" if sharp else "black",
-            bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="#B00000" if sharp else "#777777",
-                      alpha=0.92)))
+        texts.append(
+            ax.annotate(
+                words,
+                (mx, my),
+                xytext=(dx, -12),
+                textcoords="offset points",
+                ha="left" if dx > 0 else "right",
+                va="top",
+                zorder=8,
+                color="#B00000" if sharp else "black",
+                bbox=dict(
+                    boxstyle="round,pad=0.25",
+                    fc="white",
+                    ec="#B00000" if sharp else "#777777",
+                    alpha=0.92,
+                ),
+            )
+        )
     return texts
 
 
 def _panel_axes(ax, n):
     if ax is None:
         import matplotlib.pyplot as plt
-        rows = -(-n // 3)          # at most three panels a row, rows as even as they can be
+
+        rows = -(-n // 3)  # at most three panels a row, rows as even as they can be
         cols = -(-n // rows)
         with plotting.style():
             # one panel shares its width with the legend beside it, so it gets room for both
@@ -138,13 +189,17 @@ def _sample_paths(basin_map, i, ax, samples, sample_steps):
     gx = np.linspace(x0, x1, side + 2)[1:-1]
     gy = np.linspace(y0, y1, side + 2)[1:-1]
     starts = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)[:samples]
-    run = simulate(basin_map.surface, basin_map.optimizer(i), starts, sample_steps or basin_map.steps)
+    run = simulate(
+        basin_map.surface, basin_map.optimizer(i), starts, sample_steps or basin_map.steps
+    )
     lines = []
     for j in range(len(starts)):
         path = run.positions[:, j]
         # a diverging path is cut where it leaves the picture, not drawn to its frozen far point
-        outside = ((path[:, 0] < x0) | (path[:, 0] > x1) | (path[:, 1] < y0) | (path[:, 1] > y1)).nonzero()[0]
-        path = path[:outside[0] + 1] if outside.size else path
+        outside = (
+            (path[:, 0] < x0) | (path[:, 0] > x1) | (path[:, 1] < y0) | (path[:, 1] > y1)
+        ).nonzero()[0]
+        path = path[: outside[0] + 1] if outside.size else path
         lines.append(ax.plot(path[:, 0], path[:, 1], color="black", lw=1.0, alpha=0.8, zorder=3)[0])
     ax.plot(starts[:, 0], starts[:, 1], "o", mfc="white", mec="black", ms=4, zorder=4)
     return lines
@@ -178,14 +233,21 @@ def _place(values, kind, points):
 
 
 def _axis(ax, which, values, edges, kind):
-    set_scale, set_lim, set_ticks = ((ax.set_xscale, ax.set_xlim, ax.set_xticks) if which == "x"
-                                     else (ax.set_yscale, ax.set_ylim, ax.set_yticks))
+    set_scale, set_lim, set_ticks = (
+        (ax.set_xscale, ax.set_xlim, ax.set_xticks)
+        if which == "x"
+        else (ax.set_yscale, ax.set_ylim, ax.set_yticks)
+    )
     if kind == "log":
         set_scale("log")
     set_lim(edges[0], edges[-1])
     if kind == "categorical":
         # every value labelled while they fit; beyond a dozen rows, about eight evenly spread labels
-        shown = np.arange(len(values)) if len(values) <= 12 else np.unique(np.linspace(0, len(values) - 1, 8).round().astype(int))
+        shown = (
+            np.arange(len(values))
+            if len(values) <= 12
+            else np.unique(np.linspace(0, len(values) - 1, 8).round().astype(int))
+        )
         set_ticks(shown, [f"{values[i]:.3g}" for i in shown])
 
 
@@ -205,7 +267,12 @@ def analytic_limit(stability_map):
     nesterov = bool(getattr(opt, "nesterov", False)) if not isinstance(opt, type) else False
     dampening = 0.0 if isinstance(opt, type) else getattr(opt, "dampening", 0.0)
     fixed_momentum = 0.0 if isinstance(opt, type) else getattr(opt, "momentum", 0.0)
-    if callable(dampening) or callable(fixed_momentum) or np.ndim(dampening) or np.ndim(fixed_momentum):
+    if (
+        callable(dampening)
+        or callable(fixed_momentum)
+        or np.ndim(dampening)
+        or np.ndim(fixed_momentum)
+    ):
         return None
 
     def limit(mu):
@@ -219,7 +286,9 @@ def analytic_limit(stability_map):
         return _place(m.x, x_kind, limit(mu)), _place(m.y, y_kind, mu)
     if m.y_name in ("", "distance of the start from the global minimum"):
         edges = _edges(m.y)[0]
-        return _place(m.x, x_kind, np.full(2, limit(fixed_momentum))), np.array([edges[0], edges[-1]])
+        return _place(m.x, x_kind, np.full(2, limit(fixed_momentum))), np.array(
+            [edges[0], edges[-1]]
+        )
     return None
 
 
@@ -246,18 +315,32 @@ def plot_stability(stability_map, ax=None, *, limit=True, legend=True):
     ax.set_ylabel(m.y_name)
     if not m.y_name:
         ax.set_yticks([])
-    handles = [Patch(facecolor=c, edgecolor="black", linewidth=0.5) for c in plotting.STABILITY_COLORS]
+    handles = [
+        Patch(facecolor=c, edgecolor="black", linewidth=0.5) for c in plotting.STABILITY_COLORS
+    ]
     names = list(CLASSES)
     curve = analytic_limit(m) if limit else None
     if curve is not None:
-        line, = ax.plot(*curve, color="white", lw=2.2, ls="--", zorder=3,
-                        path_effects=[effects.withStroke(linewidth=4, foreground="black")])
+        (line,) = ax.plot(
+            *curve,
+            color="white",
+            lw=2.2,
+            ls="--",
+            zorder=3,
+            path_effects=[effects.withStroke(linewidth=4, foreground="black")],
+        )
         drawn["limit"] = line
         handles.append(line)
         names.append("theory: 2(1+μ)/L" if m.y_name == "momentum" else "theory: lr = 2/L")
     if legend:
-        drawn["legend"] = ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                                    frameon=False, fontsize=plotting.FONT_SIZE - 1)
+        drawn["legend"] = ax.legend(
+            handles,
+            names,
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1.0),
+            frameon=False,
+            fontsize=plotting.FONT_SIZE - 1,
+        )
     if not ax.get_title():
         ax.set_title(f"{m.surface.name.replace('_', ' ')}: {m.steps} steps")
     return finish(drawn)

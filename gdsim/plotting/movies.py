@@ -53,8 +53,9 @@ class Animation:
     displays itself in Jupyter. ``scene`` holds the numbers the browser player draws.
     """
 
-    def __init__(self, figure, update, moving, frame_steps, fps, hold=1.0, scene=None,
-                 traces=(), trace=None):
+    def __init__(
+        self, figure, update, moving, frame_steps, fps, hold=1.0, scene=None, traces=(), trace=None
+    ):
         self.figure, self._update, self._moving = figure, update, moving
         self.frame_steps = np.asarray(frame_steps)
         self.fps, self.hold = fps, hold
@@ -81,7 +82,7 @@ class Animation:
         for artist in self._moving + self._traces:
             artist.set_animated(True)
         self.figure.canvas.draw()
-        self.figure.set_layout_engine("none")   # freeze the layout: every frame the same geometry
+        self.figure.set_layout_engine("none")  # freeze the layout: every frame the same geometry
         _pin_legends(self.figure)
         self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
 
@@ -97,16 +98,23 @@ class Animation:
         """
         figure = self.figure
         if self._background is None:
-            self._prepare()   # the frames' layout, exactly as without the player; now frozen
-        saved = [(ax, ax.get_position(original=True).frozen(), ax.get_position().frozen(),
-                  ax.get_in_layout()) for ax in figure.axes]
+            self._prepare()  # the frames' layout, exactly as without the player; now frozen
+        saved = [
+            (
+                ax,
+                ax.get_position(original=True).frozen(),
+                ax.get_position().frozen(),
+                ax.get_in_layout(),
+            )
+            for ax in figure.axes
+        ]
         removed = [legend for legend in hide if any(legend is f for f in figure.legends)]
         for legend in removed:
             figure.legends.remove(legend)
         hidden = [legend for legend in hide if legend not in removed and legend.get_visible()]
         for legend in hidden:
             legend.set_visible(False)
-        if removed:   # let the layout take the room the legend had
+        if removed:  # let the layout take the room the legend had
             figure.set_layout_engine("constrained")
         try:
             figure.canvas.draw()
@@ -120,7 +128,7 @@ class Animation:
                 for ax, original, active, in_layout in saved:
                     ax.set_position(original, which="original")
                     ax.set_position(active, which="active")
-                    ax.set_in_layout(in_layout)   # set_position takes the axes out of layouts
+                    ax.set_in_layout(in_layout)  # set_position takes the axes out of layouts
 
     def render(self, i):
         """Frame ``i`` as an RGB uint8 array (height, width, 3)."""
@@ -131,7 +139,9 @@ class Animation:
         if self._traces:
             sequential = self._traced_frame is not None and i == self._traced_frame + 1
             canvas.restore_region(self._traced if sequential else self._background)
-            self._trace(int(self.frame_steps[i - 1]) if sequential else None, int(self.frame_steps[i]))
+            self._trace(
+                int(self.frame_steps[i - 1]) if sequential else None, int(self.frame_steps[i])
+            )
             for artist in self._traces:
                 (artist.axes or self.figure).draw_artist(artist)
             self._traced, self._traced_frame = canvas.copy_from_bbox(self.figure.bbox), i
@@ -166,12 +176,17 @@ class Animation:
         path = Path(path)
         if writer is None:
             suffix = path.suffix.lower()
-            writers = {".gif": GifWriter, ".html": HtmlWriter, ".htm": HtmlWriter,
-                       ".mp4": Mp4Writer}
+            writers = {
+                ".gif": GifWriter,
+                ".html": HtmlWriter,
+                ".htm": HtmlWriter,
+                ".mp4": Mp4Writer,
+            }
             if suffix not in writers:
                 raise ValueError(f"path must end in .gif, .html or .mp4, got {str(path)!r}")
             if writers[suffix] is HtmlWriter and self.scene is not None:
                 from gdsim.plotting import player
+
                 path.write_text(player.page(self), encoding="utf-8")
                 return path
             writer = writers[suffix]()
@@ -179,8 +194,14 @@ class Animation:
         indices = range(len(self))
         if progress or progress is None:
             from tqdm.auto import tqdm
-            indices = tqdm(indices, desc=f"frames of {path.name}", unit="frame", leave=False,
-                           delay=0 if progress else 2.0)
+
+            indices = tqdm(
+                indices,
+                desc=f"frames of {path.name}",
+                unit="frame",
+                leave=False,
+                delay=0 if progress else 2.0,
+            )
         for i in indices:
             writer.grab(self.render(i))
         writer.finish(path)
@@ -196,6 +217,7 @@ class Animation:
                 writer.grab(frame)
             return writer.html()
         from gdsim.plotting import player
+
         return player.fragment(self)
 
     def to_jshtml(self):
@@ -209,6 +231,7 @@ class Animation:
         """The same figure as a matplotlib ``FuncAnimation`` that redraws everything per frame
         (the straightforward route; slower, but works with any matplotlib writer)."""
         from matplotlib.animation import FuncAnimation
+
         self.figure.canvas.draw()
         self.figure.set_layout_engine("none")
         for artist in self._moving + self._traces:
@@ -221,12 +244,14 @@ class Animation:
             self._update(int(i))
             return self._moving + self._traces
 
-        return FuncAnimation(self.figure, frame, frames=len(self), interval=1000 / self.fps,
-                             blit=False, repeat=False)
+        return FuncAnimation(
+            self.figure, frame, frames=len(self), interval=1000 / self.fps, blit=False, repeat=False
+        )
 
     def close(self):
         """Release the figure."""
         import matplotlib.pyplot as plt
+
         plt.close(self.figure)
 
     def __repr__(self):
@@ -236,6 +261,7 @@ class Animation:
 
 # -- writers ---------------------------------------------------------------------------------------
 
+
 def _palette_from(animation, colors=255):
     """One palette for every frame: the style's exact line and fill colours, plus colours
     adapted to the first and last frames (between them the background, the antialiased edges
@@ -243,16 +269,25 @@ def _palette_from(animation, colors=255):
     entries on the landscape's greys and turns a thin blue line teal. 255 colours leave one free
     index for Pillow's "unchanged pixel" transparency."""
     from PIL import Image, ImageColor
-    style = list(theme.PALETTE) + list(theme.STABILITY_COLORS) + [
-        theme.NOT_CONVERGED_COLOR, theme.DIVERGED_COLOR, theme.CONTOUR_LINE_COLOR, "#FFFFFF",
-        "#000000"]
+
+    style = (
+        list(theme.PALETTE)
+        + list(theme.STABILITY_COLORS)
+        + [
+            theme.NOT_CONVERGED_COLOR,
+            theme.DIVERGED_COLOR,
+            theme.CONTOUR_LINE_COLOR,
+            "#FFFFFF",
+            "#000000",
+        ]
+    )
     fixed = list(dict.fromkeys(ImageColor.getrgb(c)[:3] for c in style))
     sample = np.concatenate([animation.render(0), animation.render(len(animation) - 1)], axis=0)
-    adaptive = Image.fromarray(sample).quantize(colors - len(fixed),
-                                                method=Image.Quantize.MEDIANCUT,
-                                                dither=Image.Dither.NONE)
+    adaptive = Image.fromarray(sample).quantize(
+        colors - len(fixed), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    )
     used = len(adaptive.getcolors(colors)) if adaptive.getcolors(colors) else colors - len(fixed)
-    entries = adaptive.getpalette()[:3 * used] + [v for rgb in fixed for v in rgb]
+    entries = adaptive.getpalette()[: 3 * used] + [v for rgb in fixed for v in rgb]
     palette = Image.new("P", (1, 1))
     palette.putpalette(entries)
     return palette
@@ -269,14 +304,22 @@ class GifWriter:
 
     def grab(self, rgb):
         from PIL import Image
-        self.images.append(Image.fromarray(rgb).quantize(palette=self.palette,
-                                                         dither=Image.Dither.NONE))
+
+        self.images.append(
+            Image.fromarray(rgb).quantize(palette=self.palette, dither=Image.Dither.NONE)
+        )
 
     def finish(self, path):
         first, *rest = self.images
-        first.save(path, save_all=True, append_images=rest,
-                   duration=[int(d) for d in self.durations],
-                   loop=0, optimize=True, disposal=1)
+        first.save(
+            path,
+            save_all=True,
+            append_images=rest,
+            duration=[int(d) for d in self.durations],
+            loop=0,
+            optimize=True,
+            disposal=1,
+        )
 
 
 class HtmlWriter:
@@ -290,35 +333,53 @@ class HtmlWriter:
 
     def grab(self, rgb):
         from PIL import Image
+
         image = Image.fromarray(rgb).quantize(palette=self.palette, dither=Image.Dither.NONE)
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", compress_level=6)
-        self.urls.append("data:image/png;base64,"
-                         + base64.b64encode(buffer.getvalue()).decode("ascii"))
+        self.urls.append(
+            "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+        )
 
     def html(self):
         # one pass: a frame's base64 may spell STEPS or LAST; nothing inserted is read again
         return _PLAYER.substitute(
-            uid="gdsim" + uuid.uuid4().hex[:10], frames=",".join(f'"{u}"' for u in self.urls),
+            uid="gdsim" + uuid.uuid4().hex[:10],
+            frames=",".join(f'"{u}"' for u in self.urls),
             steps=",".join(str(int(s)) for s in self.steps),
-            delays=",".join(str(int(d)) for d in self.durations), last=str(len(self.urls) - 1),
-            first=self.urls[0] if self.urls else "")
+            delays=",".join(str(int(d)) for d in self.durations),
+            last=str(len(self.urls) - 1),
+            first=self.urls[0] if self.urls else "",
+        )
 
     def finish(self, path):
-        Path(path).write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
-                              + self.html() + "</body></html>", encoding="utf-8")
+        Path(path).write_text(
+            "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+            + self.html()
+            + "</body></html>",
+            encoding="utf-8",
+        )
 
 
 # icons as SVG: the media glyphs (U+23EE, U+23F8) are empty boxes in fonts many browsers have
-_ICON = ('<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">'
-         '<path fill="currentColor" d="{}"/></svg>')
-_ICONS = {name: _ICON.format(d) for name, d in {
-    "first": "M2 3h2v10H2zM14 3v10L5 8z", "back": "M10 3v10L3 8zM11 3h2v10h-2z",
-    "play": "M4 2l10 6-10 6z", "pause": "M3 2h3.5v12H3zM9.5 2H13v12H9.5z",
-    "forward": "M3 3h2v10H3zM6 3v10l7-5z"}.items()}
+_ICON = (
+    '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">'
+    '<path fill="currentColor" d="{}"/></svg>'
+)
+_ICONS = {
+    name: _ICON.format(d)
+    for name, d in {
+        "first": "M2 3h2v10H2zM14 3v10L5 8z",
+        "back": "M10 3v10L3 8zM11 3h2v10h-2z",
+        "play": "M4 2l10 6-10 6z",
+        "pause": "M3 2h3.5v12H3zM9.5 2H13v12H9.5z",
+        "forward": "M3 3h2v10H3zM6 3v10l7-5z",
+    }.items()
+}
 
 # ${...} are filled in one pass by HtmlWriter.html; the icons go in now
-_PLAYER = string.Template("""<div id="${uid}" style="display:inline-block;font-family:sans-serif">
+_PLAYER = string.Template(
+    """<div id="${uid}" style="display:inline-block;font-family:sans-serif">
 <img id="${uid}_img" src="${first}" style="max-width:100%"><br>
 <button onclick="${uid}.first()" title="first">ICON_first</button>
 <button onclick="${uid}.step(-1)" title="back">ICON_back</button>
@@ -345,9 +406,12 @@ var ${uid} = (function(){
   p.first=function(){ if(timer){p.toggle();} p.show(0); };
   p.show(0); return p;
 })();
-</script></div>""".replace("ICON_first", _ICONS["first"]).replace("ICON_back", _ICONS["back"])
-    .replace("ICON_forward", _ICONS["forward"]).replace("ICON_play", _ICONS["play"])
-    .replace("ICON_pause", _ICONS["pause"]))
+</script></div>""".replace("ICON_first", _ICONS["first"])
+    .replace("ICON_back", _ICONS["back"])
+    .replace("ICON_forward", _ICONS["forward"])
+    .replace("ICON_play", _ICONS["play"])
+    .replace("ICON_pause", _ICONS["pause"])
+)
 
 
 class Mp4Writer:
@@ -356,17 +420,39 @@ class Mp4Writer:
     def setup(self, animation):
         self.ffmpeg = shutil.which("ffmpeg")
         if self.ffmpeg is None:
-            raise RuntimeError("saving .mp4 needs ffmpeg on the PATH, which was not found; "
-                               "save as .gif or .html instead (they need only Pillow)")
+            raise RuntimeError(
+                "saving .mp4 needs ffmpeg on the PATH, which was not found; "
+                "save as .gif or .html instead (they need only Pillow)"
+            )
         self.fps, self.frames = animation.fps, []
 
     def grab(self, rgb):
-        h, w = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2   # yuv420p needs even sizes
+        h, w = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2  # yuv420p needs even sizes
         self.frames.append(np.ascontiguousarray(rgb[:h, :w]))
 
     def finish(self, path):
         h, w = self.frames[0].shape[:2]
-        command = [self.ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-                   "-s", f"{w}x{h}", "-r", str(self.fps), "-i", "-", "-c:v", "libx264",
-                   "-pix_fmt", "yuv420p", "-crf", "23", str(path)]
+        command = [
+            self.ffmpeg,
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{w}x{h}",
+            "-r",
+            str(self.fps),
+            "-i",
+            "-",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-crf",
+            "23",
+            str(path),
+        ]
         subprocess.run(command, input=b"".join(f.tobytes() for f in self.frames), check=True)

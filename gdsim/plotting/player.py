@@ -74,6 +74,7 @@ class Scene:
 
 # -- what the sliders are ------------------------------------------------------------------------
 
+
 def _fmt(value):
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return f"{float(value):.4g}"
@@ -91,16 +92,18 @@ def _cells(scene):
     sliders, cells, owners = [], [], []
     for r, run in enumerate(scene.runs):
         n_start = figures._start_ndim(run)
-        shape = run.batch_shape[:len(run.batch_shape) - n_start]
-        axes = run.axes[:len(shape)]
+        shape = run.batch_shape[: len(run.batch_shape) - n_start]
+        axes = run.axes[: len(shape)]
         n_cells = int(np.prod(shape))
         gridded = bool(axes) and all(a in run.coords for a in axes) and not scene.facet
         indices = itertools.product(*(range(s) for s in shape)) if gridded else [()] * n_cells
         keys = []
         for name, size in zip(axes, shape) if gridded else ():
             values = [_fmt(v) for v in run.coords[name]]
-            key = next((k for k, s in enumerate(sliders)
-                        if s["name"] == name and s["labels"] == values), None)
+            key = next(
+                (k for k, s in enumerate(sliders) if s["name"] == name and s["labels"] == values),
+                None,
+            )
             if key is None and size > 1:
                 sliders.append({"name": name, "labels": values, "run": r})
                 key = len(sliders) - 1
@@ -108,7 +111,7 @@ def _cells(scene):
         for index in indices:
             cells.append({k: i for k, i in zip(keys, index) if k is not None})
             owners.append(r)
-    if len(cells) != len(scene.groups):   # groups labelled or built otherwise: no sliders
+    if len(cells) != len(scene.groups):  # groups labelled or built otherwise: no sliders
         return [], [{} for _ in scene.groups], list(range(len(scene.groups)))
     # a slider named twice (two runs sweeping different values of one name) says whose it is
     names = [s["name"] for s in sliders]
@@ -120,11 +123,14 @@ def _cells(scene):
 
 # -- the pixels: background, poster, axes geometry -----------------------------------------------
 
+
 def _png(rgb):
     """A 256-colour PNG data URL (the landscape is a few greys; text and lines stay crisp)."""
     from PIL import Image
-    image = Image.fromarray(rgb).quantize(256, method=Image.Quantize.MEDIANCUT,
-                                          dither=Image.Dither.NONE)
+
+    image = Image.fromarray(rgb).quantize(
+        256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -133,12 +139,18 @@ def _png(rgb):
 def _geometry(ax, height, kind):
     """Where the axes sit in the figure's pixels (top-left origin) and what they span."""
     x0, y0, x1, y1 = ax.bbox.extents
-    return {"kind": kind, "box": [x0, height - y1, x1 - x0, y1 - y0],
-            "xlim": list(ax.get_xlim()), "ylim": list(ax.get_ylim()),
-            "xlog": ax.get_xscale() == "log", "ylog": ax.get_yscale() == "log"}
+    return {
+        "kind": kind,
+        "box": [x0, height - y1, x1 - x0, y1 - y0],
+        "xlim": list(ax.get_xlim()),
+        "ylim": list(ax.get_ylim()),
+        "xlog": ax.get_xscale() == "log",
+        "ylog": ax.get_yscale() == "log",
+    }
 
 
 # -- the numbers ---------------------------------------------------------------------------------
+
 
 class _Blob:
     """Sections of one byte string; each 4-byte aligned so float32 views need no copy."""
@@ -187,8 +199,11 @@ def _position_codes(positions, low, span):
 
 def _gap(groups, surface):
     """log10(loss - f*) per group, (T, n): what the loss panel's log axis shows."""
-    fstar = float(surface.minima_values[0]) if len(getattr(surface, "minima_values", ())) \
+    fstar = (
+        float(surface.minima_values[0])
+        if len(getattr(surface, "minima_values", ()))
         else float(np.nanmin([np.nanmin(g.losses) for g in groups]))
+    )
     tiny = np.finfo(float).tiny
     return fstar, [np.log10(np.maximum(_forward_fill(g.losses) - fstar, tiny)) for g in groups]
 
@@ -205,20 +220,36 @@ def _poster(figure, scene, shown, colours):
         k = len(group.steps) - 1
         k0 = 0 if scene.trail is None else max(0, k - scene.trail)
         paths = group.positions.transpose(1, 0, 2)
-        artists.append((ax, LineCollection(list(paths[:, k0:k + 1]), colors=colours[g],
-                                           linewidths=theme.LINE_WIDTH * 0.8, capstyle="round",
-                                           joinstyle="round")))
+        artists.append(
+            (
+                ax,
+                LineCollection(
+                    list(paths[:, k0 : k + 1]),
+                    colors=colours[g],
+                    linewidths=theme.LINE_WIDTH * 0.8,
+                    capstyle="round",
+                    joinstyle="round",
+                ),
+            )
+        )
         heads = paths[:, k]
-        artists.append((ax, ax.scatter(heads[:, 0], heads[:, 1], s=36, c=colours[g],
-                                       edgecolors="white", linewidths=0.8)))
+        artists.append(
+            (
+                ax,
+                ax.scatter(
+                    heads[:, 0], heads[:, 1], s=36, c=colours[g], edgecolors="white", linewidths=0.8
+                ),
+            )
+        )
         for name, panel in scene.sides.items():
             if name == "loss":
                 values, steps = figures._gap(group.losses, scene.surface, True)[0], group.steps
             else:
                 values, steps = group.lrs, np.arange(len(group.lrs))
             curves = [np.column_stack((steps, values[:, j])) for j in range(values.shape[1])]
-            artists.append((panel, LineCollection(curves, colors=colours[g], linewidths=1.6,
-                                                  alpha=0.85)))
+            artists.append(
+                (panel, LineCollection(curves, colors=colours[g], linewidths=1.6, alpha=0.85))
+            )
     for ax, artist in artists:
         if artist.axes is None:
             ax.add_collection(artist, autolim=False)
@@ -249,9 +280,12 @@ def payload(animation, *, poster=True):
     groups, surface = scene.groups, scene.surface
     sliders, cells, owners = _cells(scene)
     hide = [scene.cell_legend] if sliders and scene.cell_legend is not None else []
-    colours = [[theme.color(owners[g])] * group.positions.shape[1]
-               if sliders and scene.color_by == "run" else list(scene.colors[g])
-               for g, group in enumerate(groups)]   # with sliders a run's cells take turns
+    colours = [
+        [theme.color(owners[g])] * group.positions.shape[1]
+        if sliders and scene.color_by == "run"
+        else list(scene.colors[g])
+        for g, group in enumerate(groups)
+    ]  # with sliders a run's cells take turns
     with animation.still(hide=hide) as rgb:
         height = animation.figure.bbox.height
         axes = [_geometry(ax, height, "main") for ax in scene.mains]
@@ -275,8 +309,11 @@ def payload(animation, *, poster=True):
         if steps not in step_tables:
             step_tables.append(steps)
         codes = _position_codes(group.positions, low, span)
-        loss_codes = np.round((np.clip(gaps[g], loss_low, loss_high) - loss_low) / loss_span
-                              * 65535).astype(np.uint16).T
+        loss_codes = (
+            np.round((np.clip(gaps[g], loss_low, loss_high) - loss_low) / loss_span * 65535)
+            .astype(np.uint16)
+            .T
+        )
         lrs = np.asarray(group.lrs, dtype=float)
         shared = lrs.size == 0 or bool((lrs == lrs[:, :1]).all())
         lrs = lrs[:, :1] if shared and lrs.size else lrs
@@ -284,17 +321,26 @@ def payload(animation, *, poster=True):
             if c not in palette:
                 palette.append(c)
         main = g if scene.facet else 0
-        described.append({
-            "label": group.label or "", "run": owners[g], "cell": {str(k): i for k, i in
-                                                                    cells[g].items()},
-            "axes": main, "n": n, "steps": step_tables.index(steps),
-            "colors": [palette.index(c) for c in colours[g]],
-            "reached": [int(k) for k in group.reached],
-            "starts": np.round(group.positions[0], 4).tolist(),
-            "xy": blob.deltas(codes.reshape(-1, codes.shape[-1])),
-            "loss": blob.deltas(loss_codes),
-            "lr": [blob.add(np.ascontiguousarray(lrs.T, dtype="<f4")), lrs.shape[1], lrs.shape[0]],
-        })
+        described.append(
+            {
+                "label": group.label or "",
+                "run": owners[g],
+                "cell": {str(k): i for k, i in cells[g].items()},
+                "axes": main,
+                "n": n,
+                "steps": step_tables.index(steps),
+                "colors": [palette.index(c) for c in colours[g]],
+                "reached": [int(k) for k in group.reached],
+                "starts": np.round(group.positions[0], 4).tolist(),
+                "xy": blob.deltas(codes.reshape(-1, codes.shape[-1])),
+                "loss": blob.deltas(loss_codes),
+                "lr": [
+                    blob.add(np.ascontiguousarray(lrs.T, dtype="<f4")),
+                    lrs.shape[1],
+                    lrs.shape[0],
+                ],
+            }
+        )
     arrows = []
     for g, j, gradient, taken in scene.arrows:
         rows = np.concatenate([gradient, taken], axis=1).astype("<f4")
@@ -302,25 +348,39 @@ def payload(animation, *, poster=True):
     outcomes = sorted({k for g in groups for k in g.reached.tolist()}, key=lambda k: (k < 0, k))
     clock = sorted({s for table in step_tables for s in table})
     return {
-        "width": width, "height": height, "dpi": float(animation.figure.dpi),
+        "width": width,
+        "height": height,
+        "dpi": float(animation.figure.dpi),
         "background": background,
-        "poster": poster, "axes": axes, "groups": described, "sliders": sliders,
+        "poster": poster,
+        "axes": axes,
+        "groups": described,
+        "sliders": sliders,
         "colors": palette,
-        "stepTables": step_tables, "clock": clock, "frames": [int(s) for s in
-                                                               animation.frame_steps],
-        "last": int(scene.last), "trail": scene.trail, "fps": float(animation.fps),
-        "hold": float(animation.hold), "arrows": arrows,
-        "grid": {"low": (low - _GRID_MARGIN * span).tolist(),
-                 "span": ((1 + 2 * _GRID_MARGIN) * span).tolist()},
+        "stepTables": step_tables,
+        "clock": clock,
+        "frames": [int(s) for s in animation.frame_steps],
+        "last": int(scene.last),
+        "trail": scene.trail,
+        "fps": float(animation.fps),
+        "hold": float(animation.hold),
+        "arrows": arrows,
+        "grid": {
+            "low": (low - _GRID_MARGIN * span).tolist(),
+            "span": ((1 + 2 * _GRID_MARGIN) * span).tolist(),
+        },
         "loss": {"fstar": fstar, "low": loss_low, "span": loss_span},
         "outcomes": {str(k): theme.basin_label(k, surface) for k in outcomes}
-        if scene.outcomes else {}, "clockName": scene.clock,
+        if scene.outcomes
+        else {},
+        "clockName": scene.clock,
         "legend": bool(sliders),
         "data": blob.encoded(),
     }
 
 
 # -- HTML ------------------------------------------------------------------------------------------
+
 
 def _asset(name):
     return resources.files("gdsim.plotting").joinpath(name).read_text(encoding="utf-8")
@@ -336,30 +396,34 @@ def fragment(animation, *, poster=True):
     description = payload(animation, poster=poster)
     uid = "gdsim-" + uuid.uuid4().hex[:10]
     width = description["width"]
-    font = max(13, round(width / 75))   # at least 1/75 of the player's width, and 13 px
+    font = max(13, round(width / 75))  # at least 1/75 of the player's width, and 13 px
     image = description["poster"] or description["background"]
-    description["poster"] = None   # already in the <img>
-    return (f'<div id="{uid}" class="gdsim-player" tabindex="0" '
-            f'style="max-width:{width}px;font-size:{font}px">'
-            f'<div class="gd-stage"><img class="gd-image" alt="animation: the last frame" '
-            f'src="{image}"><canvas class="gd-canvas"></canvas>'
-            f'<div class="gd-tip" hidden></div></div>'
-            f'<div class="gd-legend"></div><div class="gd-controls"></div>'
-            f'<div class="gd-message" hidden></div></div>'
-            f"<style>{_asset('player.css')}</style>"
-            f"<script>{_asset('player.js')}\n"
-            f'gdsimPlayer(document.getElementById("{uid}"), {_json(description)});</script>')
+    description["poster"] = None  # already in the <img>
+    return (
+        f'<div id="{uid}" class="gdsim-player" tabindex="0" '
+        f'style="max-width:{width}px;font-size:{font}px">'
+        f'<div class="gd-stage"><img class="gd-image" alt="animation: the last frame" '
+        f'src="{image}"><canvas class="gd-canvas"></canvas>'
+        f'<div class="gd-tip" hidden></div></div>'
+        f'<div class="gd-legend"></div><div class="gd-controls"></div>'
+        f'<div class="gd-message" hidden></div></div>'
+        f"<style>{_asset('player.css')}</style>"
+        f"<script>{_asset('player.js')}\n"
+        f'gdsimPlayer(document.getElementById("{uid}"), {_json(description)});</script>'
+    )
 
 
 def page(animation, title=None):
     """A whole HTML document holding the player; it opens offline from ``file://``."""
-    if title is None:   # the figure's title, else the landscape's
+    if title is None:  # the figure's title, else the landscape's
         suptitle = getattr(animation.figure, "get_suptitle", lambda: "")()
         titles = [ax.get_title() for ax in animation.scene.mains if ax.get_title()]
         title = suptitle or (titles[0] if titles else "")
     title = title or "gdsim animation"
     escaped = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{escaped}</title><style>body{{margin:16px;font-family:sans-serif}}</style>"
-            f"</head><body>\n{fragment(animation)}\n</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escaped}</title><style>body{{margin:16px;font-family:sans-serif}}</style>"
+        f"</head><body>\n{fragment(animation)}\n</body></html>\n"
+    )

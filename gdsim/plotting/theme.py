@@ -3,8 +3,9 @@
 The look: Okabe-Ito colours (distinguishable with every common colour-vision deficiency, and in
 greyscale print), a light grey background for the loss landscape so that coloured paths stay the
 brightest thing in view, and sizes that survive a projector. This is the one place colours and
-sizes are chosen; :mod:`gdsim.plotting`, :mod:`gdsim.plotting.curves`, :mod:`gdsim.plotting.animation`, the maps and
-the explorer all draw with it (and ``gdsim.plotting`` re-exports every name here).
+sizes are chosen; :mod:`gdsim.plotting`, :mod:`gdsim.plotting.curves`,
+:mod:`gdsim.plotting.animation`, the maps and the explorer all draw with it (and ``gdsim.plotting``
+re-exports every name here).
 
 The start of every figure: new axes in that style, and the :class:`Drawn` record a figure
 function returns.
@@ -25,26 +26,45 @@ NOT_CONVERGED_COLOR = "#BBBBBB"
 DIVERGED_COLOR = "#333333"
 # converged, still descending, oscillating, diverged
 STABILITY_COLORS = ("#009E73", "#56B4E9", "#E69F00", DIVERGED_COLOR)
-LANDSCAPE_COLORS = ("#9E9E9E", "#FFFFFF")   # low loss darker: valleys read as valleys
+LANDSCAPE_COLORS = ("#9E9E9E", "#FFFFFF")  # low loss darker: valleys read as valleys
 CONTOUR_LINE_COLOR = "#6E6E6E"
-MINIMUM_STYLE = dict(marker="*", markersize=15, markerfacecolor="white", markeredgecolor="black",
-                     markeredgewidth=1.2, linestyle="none", zorder=6)
-SADDLE_STYLE = dict(marker="x", markersize=8, color="black", markeredgewidth=1.5, linestyle="none", zorder=6)
+MINIMUM_STYLE = dict(
+    marker="*",
+    markersize=15,
+    markerfacecolor="white",
+    markeredgecolor="black",
+    markeredgewidth=1.2,
+    linestyle="none",
+    zorder=6,
+)
+SADDLE_STYLE = dict(
+    marker="x", markersize=8, color="black", markeredgewidth=1.5, linestyle="none", zorder=6
+)
 LINE_WIDTH = 2.0
 FONT_SIZE = 12
 FIGSIZE = (6.4, 5.2)
 
 # rcParams for lecture slides; figure builders apply them with ``matplotlib.rc_context(STYLE)``
 STYLE = {
-    "font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE + 2, "axes.labelsize": FONT_SIZE + 1,
-    "legend.fontsize": FONT_SIZE - 1, "xtick.labelsize": FONT_SIZE - 1, "ytick.labelsize": FONT_SIZE - 1,
-    "lines.linewidth": LINE_WIDTH, "axes.prop_cycle": None, "figure.dpi": 100, "savefig.dpi": 100,
-    "savefig.bbox": "tight", "axes.spines.top": False, "axes.spines.right": False,
+    "font.size": FONT_SIZE,
+    "axes.titlesize": FONT_SIZE + 2,
+    "axes.labelsize": FONT_SIZE + 1,
+    "legend.fontsize": FONT_SIZE - 1,
+    "xtick.labelsize": FONT_SIZE - 1,
+    "ytick.labelsize": FONT_SIZE - 1,
+    "lines.linewidth": LINE_WIDTH,
+    "axes.prop_cycle": None,
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "savefig.bbox": "tight",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
 }
 
 
 def _style():
     from cycler import cycler
+
     style = dict(STYLE)
     style["axes.prop_cycle"] = cycler(color=list(PALETTE))
     return style
@@ -76,7 +96,8 @@ def use_style():
 
 
 def color(i):
-    """The i-th line colour (cycling; yellow is kept for filled areas, it vanishes as a line on white)."""
+    """The i-th line colour (cycling; yellow is kept for filled areas, it vanishes as a line on
+    white)."""
     return PALETTE[i % (len(PALETTE) - 1)]
 
 
@@ -90,16 +111,17 @@ def basin_color(k):
     return PALETTE[k % len(PALETTE)]
 
 
-
-
 class Drawn(dict):
-    """What a plotting function drew: ``drawn.ax``, ``drawn.lines`` ... (also ``drawn["lines"]``)."""
+    """What a plotting function drew: ``drawn.ax``, ``drawn.lines`` ... (also
+    ``drawn["lines"]``)."""
 
     def __getattr__(self, name):
         try:
             return self[name]
         except KeyError:
-            raise AttributeError(f"nothing called {name!r} was drawn; have {sorted(self)}") from None
+            raise AttributeError(
+                f"nothing called {name!r} was drawn; have {sorted(self)}"
+            ) from None
 
 
 def prepare_axes(ax, projection=None, figsize=None):
@@ -107,6 +129,7 @@ def prepare_axes(ax, projection=None, figsize=None):
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
+
     with style():
         fig = plt.figure(figsize=figsize or FIGSIZE, layout="constrained")
         return fig.add_subplot(projection=projection)

@@ -20,9 +20,9 @@ Integer parameters (step sizes, periods, milestones) are plain ints.
 The metric-driven rules (ReduceLROnPlateau, scikit-learn's "adaptive") cannot be closed
 forms; they live in ``gdsim.schedules.plateau`` as explicit state machines.
 
-The :class:`Schedule` object lives in :mod:`gdsim.schedules.base` and the cyclical family (``cyclic``,
-``one_cycle``) in :mod:`gdsim.schedules.cyclical`; the transformer-training schedules (``wsd``,
-``inverse_sqrt``, ``noam``) in :mod:`gdsim.schedules.transformer`; every one of them is
+The :class:`Schedule` object lives in :mod:`gdsim.schedules.base` and the cyclical family
+(``cyclic``, ``one_cycle``) in :mod:`gdsim.schedules.cyclical`; the transformer-training schedules
+(``wsd``, ``inverse_sqrt``, ``noam``) in :mod:`gdsim.schedules.transformer`; every one of them is
 importable from here.
 """
 
@@ -45,11 +45,35 @@ from gdsim.schedules.plateau import Adaptive, AdaptiveState, PlateauState, Reduc
 from gdsim.schedules.transformer import inverse_sqrt, noam, wsd
 
 __all__ = [
-    "Schedule", "constant", "step", "multistep", "exponential", "time_decay",
-    "inverse_scaling", "cosine", "sgdr", "cyclic", "one_cycle", "linear", "polynomial",
-    "wsd", "inverse_sqrt", "noam", "warmup", "join", "lambda_lr", "function", "REGISTRY", "register", "get", "names",
+    "Schedule",
+    "constant",
+    "step",
+    "multistep",
+    "exponential",
+    "time_decay",
+    "inverse_scaling",
+    "cosine",
+    "sgdr",
+    "cyclic",
+    "one_cycle",
+    "linear",
+    "polynomial",
+    "wsd",
+    "inverse_sqrt",
+    "noam",
+    "warmup",
+    "join",
+    "lambda_lr",
+    "function",
+    "REGISTRY",
+    "register",
+    "get",
+    "names",
     "describe",
-    "ReduceLROnPlateau", "Adaptive", "PlateauState", "AdaptiveState",
+    "ReduceLROnPlateau",
+    "Adaptive",
+    "PlateauState",
+    "AdaptiveState",
 ]
 
 
@@ -61,8 +85,26 @@ describe = REGISTRY.describe
 
 # a user's schedule is any callable of the step (ints or an int array); register a factory of
 # them to see it in `gdsim list` and build it by name
-for _factory in (constant, step, multistep, exponential, time_decay, inverse_scaling, cosine, sgdr,
-                 cyclic, one_cycle, linear, polynomial, wsd, inverse_sqrt, noam, warmup, join,
-                 lambda_lr, function):
+for _factory in (
+    constant,
+    step,
+    multistep,
+    exponential,
+    time_decay,
+    inverse_scaling,
+    cosine,
+    sgdr,
+    cyclic,
+    one_cycle,
+    linear,
+    polynomial,
+    wsd,
+    inverse_sqrt,
+    noam,
+    warmup,
+    join,
+    lambda_lr,
+    function,
+):
     register(_factory.__name__, _factory)
 del _factory

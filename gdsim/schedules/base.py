@@ -1,7 +1,7 @@
 """The Schedule object: a learning rate (or momentum) as a named, closed-form, vectorized
 function of the step, and the checks that every schedule in :mod:`gdsim.schedules` and
-:mod:`gdsim.schedules.cyclical` shares (steps, parameters that may be arrays, user functions that may not be
-vectorized).
+:mod:`gdsim.schedules.cyclical` shares (steps, parameters that may be arrays, user functions that
+may not be vectorized).
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ def _check_steps(step):
 def _show(value):
     """How a parameter appears in a repr."""
     if isinstance(value, np.ndarray):
-        return f"np.array({value.tolist()})" if value.size <= 12 else f"<array of shape {value.shape}>"
+        return (
+            f"np.array({value.tolist()})" if value.size <= 12 else f"<array of shape {value.shape}>"
+        )
     if callable(value) and not isinstance(value, Schedule):
         return getattr(value, "__qualname__", None) or repr(value)
     return repr(value)
@@ -66,7 +68,8 @@ class Schedule:
         self.momentum = momentum
         # array parameters (a sweep) must broadcast together, or every call would fail in NumPy
         self._shape = arguments.broadcast_shapes(
-            {key: _parameter_shape(value) for key, value in self.params.items()})
+            {key: _parameter_shape(value) for key, value in self.params.items()}
+        )
 
     def _value(self, e):
         return self._fn(e)
@@ -74,9 +77,11 @@ class Schedule:
     def __call__(self, step):
         e = _check_steps(step)
         if self._shape:
-            arguments.broadcast_shapes({"the parameters": self._shape, "step": e.shape},
-                                       advice="shape the steps to broadcast against the "
-                                              "parameters, e.g. np.arange(n)[:, None]")
+            arguments.broadcast_shapes(
+                {"the parameters": self._shape, "step": e.shape},
+                advice="shape the steps to broadcast against the "
+                "parameters, e.g. np.arange(n)[:, None]",
+            )
         # A schedule may legitimately overflow (exponential with gamma > 1); the result is
         # data (inf), not a warning.
         with np.errstate(all="ignore"):
@@ -120,7 +125,9 @@ def _check_callable(name, fn):
 
 def _check_schedule(name, value):
     if not isinstance(value, Schedule):
-        raise TypeError(f"{name} must be a Schedule (e.g. gdsim.schedules.cosine(...)), got {value!r}")
+        raise TypeError(
+            f"{name} must be a Schedule (e.g. gdsim.schedules.cosine(...)), got {value!r}"
+        )
     return value
 
 

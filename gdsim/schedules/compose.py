@@ -48,8 +48,9 @@ def warmup(schedule, warmup_steps, start_factor=0.0):
         ramp = schedule._value(np.zeros_like(e)) * (start_factor + (1 - start_factor) * e / W)
         return np.where(e < W, ramp, after)
 
-    return Schedule("warmup", value,
-                    {"schedule": schedule, "warmup_steps": W, "start_factor": start_factor})
+    return Schedule(
+        "warmup", value, {"schedule": schedule, "warmup_steps": W, "start_factor": start_factor}
+    )
 
 
 def join(schedules, milestones):
@@ -68,8 +69,10 @@ def join(schedules, milestones):
         raise TypeError(f"milestones must be a list of integers, got {milestones!r}")
     milestones = [check_int("milestones", m, minimum=1) for m in milestones]
     if len(milestones) != len(schedules) - 1:
-        raise ValueError(f"milestones must hold len(schedules) - 1 = {len(schedules) - 1} "
-                         f"entries, got {len(milestones)}")
+        raise ValueError(
+            f"milestones must hold len(schedules) - 1 = {len(schedules) - 1} "
+            f"entries, got {len(milestones)}"
+        )
     if any(b <= a for a, b in zip(milestones, milestones[1:])):
         raise ValueError(f"milestones must be strictly increasing, got {milestones}")
 

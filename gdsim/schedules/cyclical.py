@@ -19,8 +19,18 @@ from gdsim.arguments import (
 from gdsim.schedules.base import Schedule, _check_callable, _check_momentum, _evaluate, _param
 
 
-def cyclic(base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triangular",
-           gamma=1.0, scale_fn=None, scale_mode="cycle", base_momentum=0.8, max_momentum=0.9):
+def cyclic(
+    base_lr,
+    max_lr,
+    step_size_up=2000,
+    step_size_down=None,
+    mode="triangular",
+    gamma=1.0,
+    scale_fn=None,
+    scale_mode="cycle",
+    base_momentum=0.8,
+    max_momentum=0.9,
+):
     """Cyclical learning rate (PyTorch CyclicLR; bckenstler's CLR when up = down).
 
     With N = up + down, r = up / N, cycle = ⌊1 + e/N⌋, x = 1 + e/N − cycle:
@@ -71,8 +81,14 @@ def cyclic(base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triang
         height, scale = height_and_scale(e)
         return max_momentum - (max_momentum - base_momentum) * height * scale
 
-    params = {"base_lr": base_lr, "max_lr": max_lr, "step_size_up": up, "step_size_down": down,
-              "mode": mode, "gamma": gamma}
+    params = {
+        "base_lr": base_lr,
+        "max_lr": max_lr,
+        "step_size_up": up,
+        "step_size_down": down,
+        "mode": mode,
+        "gamma": gamma,
+    }
     if scale_fn is not None:
         params.update(scale_fn=scale_fn, scale_mode=scale_mode)
     momentum_params = {"base_momentum": base_momentum, "max_momentum": max_momentum, **params}
@@ -93,9 +109,18 @@ def _fastai_cos(start, end, pct):
     return start + (1 + np.cos(np.pi * (1 - pct))) * (end - start) / 2
 
 
-def one_cycle(max_lr, total_steps, pct_start=None, anneal_strategy="cos", div_factor=25.0,
-              final_div_factor=None, three_phase=False, base_momentum=0.85, max_momentum=0.95,
-              convention="pytorch"):
+def one_cycle(
+    max_lr,
+    total_steps,
+    pct_start=None,
+    anneal_strategy="cos",
+    div_factor=25.0,
+    final_div_factor=None,
+    three_phase=False,
+    base_momentum=0.85,
+    max_momentum=0.95,
+    convention="pytorch",
+):
     """One-cycle policy (PyTorch OneCycleLR, or fastai's fit_one_cycle).
 
     With initial = max_lr / div_factor, the lr anneals initial → max_lr → final while the
@@ -154,10 +179,14 @@ def one_cycle(max_lr, total_steps, pct_start=None, anneal_strategy="cos", div_fa
             limit = "(total_steps + 1) / 2" if three_phase else "total_steps"
             raise ValueError(
                 f"pct_start={pct_start} with total_steps={N} leaves a phase without steps; "
-                f"pct_start * total_steps must be > 1 and < {limit}")
+                f"pct_start * total_steps must be > 1 and < {limit}"
+            )
     lrs = [initial, max_lr, initial, final] if three_phase else [initial, max_lr, final]
-    moms = ([max_momentum, base_momentum, max_momentum, max_momentum] if three_phase
-            else [max_momentum, base_momentum, max_momentum])
+    moms = (
+        [max_momentum, base_momentum, max_momentum, max_momentum]
+        if three_phase
+        else [max_momentum, base_momentum, max_momentum]
+    )
 
     # At a phase boundary PyTorch stays in the earlier phase (e <= end), fastai moves on
     # (pos >= pct); both give the same value there, but each is reproduced as written.
@@ -172,12 +201,20 @@ def one_cycle(max_lr, total_steps, pct_start=None, anneal_strategy="cos", div_fa
                 out = phase if out is None else np.where(later(position, start), phase, out)
                 start = end
             return out
+
         return value
 
-    params = {"max_lr": max_lr, "total_steps": N, "pct_start": pct_start,
-              "anneal_strategy": anneal_strategy, "div_factor": div_factor,
-              "final_div_factor": final_div_factor, "three_phase": three_phase,
-              "base_momentum": base_momentum, "max_momentum": max_momentum,
-              "convention": convention}
+    params = {
+        "max_lr": max_lr,
+        "total_steps": N,
+        "pct_start": pct_start,
+        "anneal_strategy": anneal_strategy,
+        "div_factor": div_factor,
+        "final_div_factor": final_div_factor,
+        "three_phase": three_phase,
+        "base_momentum": base_momentum,
+        "max_momentum": max_momentum,
+        "convention": convention,
+    }
     momentum = Schedule("one_cycle.momentum", piecewise(moms), params)
     return Schedule("one_cycle", piecewise(lrs), params, momentum=momentum)

@@ -1,6 +1,5 @@
 """Decays: constant, step, multistep, exponential, time-based, invscaling, linear, polynomial."""
 
-
 from __future__ import annotations
 
 import numpy as np
@@ -28,8 +27,11 @@ def step(lr, step_size, gamma=0.1):
     lr = _param(check_positive("lr", lr))
     step_size = check_int("step_size", step_size, minimum=1)
     gamma = _param(check_positive("gamma", gamma))
-    return Schedule("step", lambda e: lr * gamma ** (e // step_size),
-                    {"lr": lr, "step_size": step_size, "gamma": gamma})
+    return Schedule(
+        "step",
+        lambda e: lr * gamma ** (e // step_size),
+        {"lr": lr, "step_size": step_size, "gamma": gamma},
+    )
 
 
 def multistep(lr, milestones, gamma=0.1):
@@ -76,12 +78,16 @@ def time_decay(lr, decay, decay_steps=1, staircase=False):
         p = e // decay_steps if staircase else e / decay_steps
         return lr / (1 + decay * p)
 
-    return Schedule("time_decay", value, {"lr": lr, "decay": decay, "decay_steps": decay_steps,
-                                          "staircase": staircase})
+    return Schedule(
+        "time_decay",
+        value,
+        {"lr": lr, "decay": decay, "decay_steps": decay_steps, "staircase": staircase},
+    )
 
 
 def inverse_scaling(lr, power_t=0.5, samples_per_step=1):
-    """Inverse scaling (scikit-learn ``invscaling``): lr(e) = lr / (e · samples_per_step + 1)^power_t.
+    """Inverse scaling (scikit-learn ``invscaling``):
+    lr(e) = lr / (e · samples_per_step + 1)^power_t.
 
     scikit-learn counts samples, not updates, and refreshes the lr once per epoch: stepping
     this schedule once per epoch with ``samples_per_step=n_samples`` reproduces it (epoch 0
@@ -103,8 +109,9 @@ def linear(lr, start_factor=1 / 3, end_factor=1.0, total_iters=5):
     s = start_factor in (0, 1], f = end_factor in [0, 1], T = total_iters; constant from T on.
     """
     lr = _param(check_positive("lr", lr))
-    start_factor = _param(check_in_range("start_factor", start_factor, 0, 1,
-                                         low_inclusive=False, high_inclusive=True))
+    start_factor = _param(
+        check_in_range("start_factor", start_factor, 0, 1, low_inclusive=False, high_inclusive=True)
+    )
     end_factor = _param(check_in_range("end_factor", end_factor, 0, 1, high_inclusive=True))
     total_iters = check_int("total_iters", total_iters, minimum=1)
 
@@ -112,8 +119,16 @@ def linear(lr, start_factor=1 / 3, end_factor=1.0, total_iters=5):
         progress = np.minimum(e, total_iters) / total_iters
         return lr * (start_factor + (end_factor - start_factor) * progress)
 
-    return Schedule("linear", value, {"lr": lr, "start_factor": start_factor,
-                                      "end_factor": end_factor, "total_iters": total_iters})
+    return Schedule(
+        "linear",
+        value,
+        {
+            "lr": lr,
+            "start_factor": start_factor,
+            "end_factor": end_factor,
+            "total_iters": total_iters,
+        },
+    )
 
 
 def polynomial(lr, total_iters=5, power=1.0, end_lr=0.0, cycle=False):
@@ -149,8 +164,11 @@ def polynomial(lr, total_iters=5, power=1.0, end_lr=0.0, cycle=False):
             progress = np.minimum(e, total_iters) / total_iters
         return end_lr + (lr - end_lr) * (1.0 - progress) ** power
 
-    return Schedule("polynomial", value, {"lr": lr, "total_iters": total_iters, "power": power,
-                                          "end_lr": end_lr, "cycle": cycle})
+    return Schedule(
+        "polynomial",
+        value,
+        {"lr": lr, "total_iters": total_iters, "power": power, "end_lr": end_lr, "cycle": cycle},
+    )
 
 
 # --------------------------------------------------------------------------------------------

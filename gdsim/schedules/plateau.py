@@ -51,17 +51,18 @@ def _check_metric(state, metric):
     try:
         metric = np.broadcast_to(metric, shape)
     except ValueError:
-        raise ValueError(f"metric must have one value per run, shape {shape}, "
-                         f"got shape {metric.shape}") from None
+        raise ValueError(
+            f"metric must have one value per run, shape {shape}, got shape {metric.shape}"
+        ) from None
     return type(state)(*(np.broadcast_to(field, shape) for field in state)), metric
 
 
 class PlateauState(NamedTuple):
     """Per-run state of ReduceLROnPlateau; every field is an array of the runs' shape."""
 
-    lr: np.ndarray        # the lr in force from now on
-    best: np.ndarray      # best metric so far (+inf in min mode, -inf in max mode, at first)
-    wait: np.ndarray      # non-improving epochs counted (Keras `wait`, PyTorch `num_bad_epochs`)
+    lr: np.ndarray  # the lr in force from now on
+    best: np.ndarray  # best metric so far (+inf in min mode, -inf in max mode, at first)
+    wait: np.ndarray  # non-improving epochs counted (Keras `wait`, PyTorch `num_bad_epochs`)
     cooldown: np.ndarray  # cooldown epochs left
 
 
@@ -92,8 +93,19 @@ class ReduceLROnPlateau:
     ``factor``, ``min_delta`` and ``min_lr`` may be arrays that broadcast against the runs.
     """
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, mode="auto", min_delta=1e-4,
-                 cooldown=0, min_lr=0.0, convention="keras", threshold_mode=None, eps=1e-8):
+    def __init__(
+        self,
+        monitor="val_loss",
+        factor=0.1,
+        patience=10,
+        mode="auto",
+        min_delta=1e-4,
+        cooldown=0,
+        min_lr=0.0,
+        convention="keras",
+        threshold_mode=None,
+        eps=1e-8,
+    ):
         if not isinstance(monitor, str):
             raise TypeError(f"monitor must be a metric name (str), got {monitor!r}")
         self.monitor = monitor
@@ -144,8 +156,12 @@ class ReduceLROnPlateau:
         # Below min_lr Keras does nothing and does not reset `wait`, which then keeps growing.
         drop = counting & (wait >= self.patience) & (state.lr > self.min_lr)
         lr = np.where(drop, np.maximum(state.lr * self.factor, self.min_lr), state.lr)
-        return PlateauState(lr=lr, best=best, wait=np.where(drop, 0, wait),
-                            cooldown=np.where(drop, self.cooldown, cooldown))
+        return PlateauState(
+            lr=lr,
+            best=best,
+            wait=np.where(drop, 0, wait),
+            cooldown=np.where(drop, self.cooldown, cooldown),
+        )
 
     def _pytorch(self, state, improved, best):
         wait = np.where(improved, 0, state.wait + 1)
@@ -157,22 +173,28 @@ class ReduceLROnPlateau:
         # because it would be smaller than eps (lr already at min_lr).
         new_lr = np.maximum(state.lr * self.factor, self.min_lr)
         lr = np.where(trigger & (state.lr - new_lr > self.eps), new_lr, state.lr)
-        return PlateauState(lr=lr, best=best, wait=np.where(trigger, 0, wait),
-                            cooldown=np.where(trigger, self.cooldown, cooldown))
+        return PlateauState(
+            lr=lr,
+            best=best,
+            wait=np.where(trigger, 0, wait),
+            cooldown=np.where(trigger, self.cooldown, cooldown),
+        )
 
     def __repr__(self):
-        return (f"ReduceLROnPlateau(monitor={self.monitor!r}, factor={self.factor!r}, "
-                f"patience={self.patience}, mode={self.mode!r}, min_delta={self.min_delta!r}, "
-                f"cooldown={self.cooldown}, min_lr={self.min_lr!r}, convention={self.convention!r}, "
-                f"threshold_mode={self.threshold_mode!r}, eps={self.eps!r})")
+        return (
+            f"ReduceLROnPlateau(monitor={self.monitor!r}, factor={self.factor!r}, "
+            f"patience={self.patience}, mode={self.mode!r}, min_delta={self.min_delta!r}, "
+            f"cooldown={self.cooldown}, min_lr={self.min_lr!r}, convention={self.convention!r}, "
+            f"threshold_mode={self.threshold_mode!r}, eps={self.eps!r})"
+        )
 
 
 class AdaptiveState(NamedTuple):
     """Per-run state of Adaptive; every field is an array of the runs' shape."""
 
-    lr: np.ndarray       # the lr in force from now on
-    best: np.ndarray     # lowest metric so far (+inf at first)
-    count: np.ndarray    # consecutive epochs without an improvement of at least tol
+    lr: np.ndarray  # the lr in force from now on
+    best: np.ndarray  # lowest metric so far (+inf at first)
+    count: np.ndarray  # consecutive epochs without an improvement of at least tol
     stopped: np.ndarray  # bool: the run wanted to go below min_lr, so training stops
 
 
@@ -200,9 +222,12 @@ class Adaptive:
     def init(self, lr):
         """The state before the first epoch."""
         lr = _initial_lr(lr, np.shape(self.tol), np.shape(self.factor), np.shape(self.min_lr))
-        return AdaptiveState(lr=lr, best=np.full(lr.shape, np.inf),
-                             count=np.zeros(lr.shape, dtype=np.int64),
-                             stopped=np.zeros(lr.shape, dtype=bool))
+        return AdaptiveState(
+            lr=lr,
+            best=np.full(lr.shape, np.inf),
+            count=np.zeros(lr.shape, dtype=np.int64),
+            stopped=np.zeros(lr.shape, dtype=bool),
+        )
 
     def update(self, state, metric):
         """The state after an epoch that ended with loss ``metric`` (one value per run)."""
@@ -217,11 +242,15 @@ class Adaptive:
         # scikit-learn divides by 5.0; 1/0.2 is exactly 5.0, so this is bit-identical to it.
         lr = np.where(drop, state.lr / (1.0 / self.factor), state.lr)
         count = np.where(drop, 0, count)
-        return AdaptiveState(lr=np.where(active, lr, state.lr),
-                             best=np.where(active, best, state.best),
-                             count=np.where(active, count, state.count),
-                             stopped=state.stopped | stop)
+        return AdaptiveState(
+            lr=np.where(active, lr, state.lr),
+            best=np.where(active, best, state.best),
+            count=np.where(active, count, state.count),
+            stopped=state.stopped | stop,
+        )
 
     def __repr__(self):
-        return (f"Adaptive(tol={self.tol!r}, n_iter_no_change={self.n_iter_no_change}, "
-                f"factor={self.factor!r}, min_lr={self.min_lr!r}, monitor={self.monitor!r})")
+        return (
+            f"Adaptive(tol={self.tol!r}, n_iter_no_change={self.n_iter_no_change}, "
+            f"factor={self.factor!r}, min_lr={self.min_lr!r}, monitor={self.monitor!r})"
+        )

@@ -43,9 +43,11 @@ def inverse_sqrt(lr, warmup_steps, timescale=None):
     if timescale is None:
         timescale = warmup_steps or 10_000
     timescale = check_int("timescale", timescale, minimum=1)
-    return Schedule("inverse_sqrt",
-                    lambda e: lr * _inverse_sqrt_factor(e, warmup_steps, timescale),
-                    {"lr": lr, "warmup_steps": warmup_steps, "timescale": timescale})
+    return Schedule(
+        "inverse_sqrt",
+        lambda e: lr * _inverse_sqrt_factor(e, warmup_steps, timescale),
+        {"lr": lr, "warmup_steps": warmup_steps, "timescale": timescale},
+    )
 
 
 def noam(d_model=512, warmup_steps=4000, factor=1.0):
@@ -63,10 +65,11 @@ def noam(d_model=512, warmup_steps=4000, factor=1.0):
     factor = _param(check_positive("factor", factor))
     peak = factor * (d_model * warmup_steps) ** -0.5
     # min(s^−0.5, s·W^−1.5) = W^−0.5 · min(√(W/s), s/W): inverse_sqrt's factor with τ = W
-    return Schedule("noam",
-                    lambda e: peak * _inverse_sqrt_factor(np.maximum(e, 1), warmup_steps,
-                                                          warmup_steps),
-                    {"d_model": d_model, "warmup_steps": warmup_steps, "factor": factor})
+    return Schedule(
+        "noam",
+        lambda e: peak * _inverse_sqrt_factor(np.maximum(e, 1), warmup_steps, warmup_steps),
+        {"d_model": d_model, "warmup_steps": warmup_steps, "factor": factor},
+    )
 
 
 def _rise(shape, p):
@@ -87,8 +90,16 @@ def _fall(shape, p, num_cycles):
     return 1.0 - np.sqrt(p)
 
 
-def wsd(lr, warmup_steps, stable_steps, decay_steps, warmup_type="linear", decay_type="cosine",
-        min_lr_ratio=0.0, num_cycles=0.5):
+def wsd(
+    lr,
+    warmup_steps,
+    stable_steps,
+    decay_steps,
+    warmup_type="linear",
+    decay_type="cosine",
+    min_lr_ratio=0.0,
+    num_cycles=0.5,
+):
     """Warmup-stable-decay (MiniCPM; transformers get_wsd_schedule): rise, hold the peak, decay.
 
         lr(e) = lr · (m + (1 − m) · rise(e / W))               for e < W
@@ -115,13 +126,26 @@ def wsd(lr, warmup_steps, stable_steps, decay_steps, warmup_type="linear", decay
         # each phase's progress clipped to [0, 1], so the unused branches stay finite
         up = _rise(warmup_type, np.minimum(e, W) / max(1, W))
         down = _fall(decay_type, np.clip(e - W - S, 0, D) / max(1, D), num_cycles)
-        factor = np.where(e < W, np.maximum(0.0, up * (1.0 - m) + m),
-                          np.where(e < W + S, 1.0,
-                                   np.where(e < W + S + D, np.maximum(0.0, down * (1.0 - m) + m),
-                                            m)))
+        factor = np.where(
+            e < W,
+            np.maximum(0.0, up * (1.0 - m) + m),
+            np.where(
+                e < W + S, 1.0, np.where(e < W + S + D, np.maximum(0.0, down * (1.0 - m) + m), m)
+            ),
+        )
         return lr * factor
 
-    return Schedule("wsd", value, {
-        "lr": lr, "warmup_steps": W, "stable_steps": S, "decay_steps": D,
-        "warmup_type": warmup_type, "decay_type": decay_type, "min_lr_ratio": m,
-        "num_cycles": num_cycles})
+    return Schedule(
+        "wsd",
+        value,
+        {
+            "lr": lr,
+            "warmup_steps": W,
+            "stable_steps": S,
+            "decay_steps": D,
+            "warmup_type": warmup_type,
+            "decay_type": decay_type,
+            "min_lr_ratio": m,
+            "num_cycles": num_cycles,
+        },
+    )

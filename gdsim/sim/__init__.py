@@ -5,11 +5,32 @@ Nothing here imports matplotlib.
 """
 
 from gdsim.sim.engine import check_starts, simulate
-from gdsim.sim.maps import (BasinMap, StabilityMap, basin_label, basins, classify,
-                             minimum_curvatures, stability, stability_limit)
+from gdsim.sim.maps import (
+    BasinMap,
+    StabilityMap,
+    basin_label,
+    basins,
+    classify,
+    minimum_curvatures,
+    stability,
+    stability_limit,
+)
 from gdsim.sim.run import DIVERGED, NOT_CONVERGED, Run
 from gdsim.sim.sweep import sweep
 
-__all__ = ["simulate", "sweep", "Run", "DIVERGED", "NOT_CONVERGED", "basins", "stability",
-           "BasinMap", "StabilityMap", "classify", "basin_label", "check_starts", "stability_limit",
-           "minimum_curvatures"]
+__all__ = [
+    "simulate",
+    "sweep",
+    "Run",
+    "DIVERGED",
+    "NOT_CONVERGED",
+    "basins",
+    "stability",
+    "BasinMap",
+    "StabilityMap",
+    "classify",
+    "basin_label",
+    "check_starts",
+    "stability_limit",
+    "minimum_curvatures",
+]

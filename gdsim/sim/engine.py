@@ -26,18 +26,21 @@ from gdsim.sim import resources
 from gdsim.sim.run import DIVERGED, Run
 from gdsim.sim.workers import PROGRESS_EVERY, Progress, run_in_processes, shared_empty
 
-BLOCK_SIZE = 8192   # runs per block: a block's dozen working arrays fit in L2
+BLOCK_SIZE = 8192  # runs per block: a block's dozen working arrays fit in L2
 PARALLEL_WORK = 2_000_000  # run-steps below which forking a worker costs more than it saves
-NOISE_TILE = 1024   # runs per noise stream; blocks are whole tiles, so noise ignores blocking
+NOISE_TILE = 1024  # runs per noise stream; blocks are whole tiles, so noise ignores blocking
 ESCAPE_FACTOR = 1e6  # a run further than this many plotting-box sizes away has diverged
 
 
 # -- argument checking ---------------------------------------------------------------------
 
+
 def check_starts(starts):
     starts = np.array(arguments.as_real_array("starts", starts, what="points shaped (..., 2)"))
     if starts.ndim == 0 or starts.shape[-1] != 2:
-        raise ValueError(f"starts must be shaped (..., 2) (x, y on the last axis), got shape {starts.shape}")
+        raise ValueError(
+            f"starts must be shaped (..., 2) (x, y on the last axis), got shape {starts.shape}"
+        )
     if not np.isfinite(starts).all():
         raise ValueError("starts must be finite; found NaN or inf")
     return starts
@@ -49,8 +52,9 @@ def _check_record(record):
         return arguments.check_choice("record", record, ("all", "final"))
     if isinstance(record, numbers.Integral) and not isinstance(record, bool):
         return arguments.check_int("record", record, minimum=1)
-    raise TypeError("record must be 'all', 'final' or a whole number k (keep every k-th step), "
-                    f"got {record!r}")
+    raise TypeError(
+        f"record must be 'all', 'final' or a whole number k (keep every k-th step), got {record!r}"
+    )
 
 
 def _n_recorded(record, steps):
@@ -74,8 +78,10 @@ def _recorded_steps(record, steps):
 def _check_progress(progress):
     if progress is None or isinstance(progress, (bool, np.bool_)):
         return None if progress is None else bool(progress)
-    raise TypeError(f"progress must be None (a bar for a call that will take more than a few "
-                    f"seconds), True or False, got {progress!r}")
+    raise TypeError(
+        f"progress must be None (a bar for a call that will take more than a few "
+        f"seconds), True or False, got {progress!r}"
+    )
 
 
 def _schedule_shape(schedule):
@@ -83,24 +89,29 @@ def _schedule_shape(schedule):
     that cannot be had: resolving the schedule reports any error properly."""
     try:
         values = np.shape(schedule(np.zeros((1,) * 17, dtype=np.int64)))[1:]
-    except Exception:   # noqa: BLE001 - any failure is reported by the resolver, not here
+    except Exception:  # noqa: BLE001 - any failure is reported by the resolver, not here
         return ()
     while values and values[0] == 1:
         values = values[1:]
     return values
 
 
-def memory_needed(optimizer, start_shape, steps, record, callbacks=(), block_size=BLOCK_SIZE,
-                  workers=1, copies=1):
+def memory_needed(
+    optimizer, start_shape, steps, record, callbacks=(), block_size=BLOCK_SIZE, workers=1, copies=1
+):
     """``(runs, {what: bytes})``: how many runs a ``simulate`` call makes and the memory it
     holds at its peak, from the arguments alone (nothing is allocated or evaluated but a
     schedule's first value); ``copies`` of its outputs (a sweep holds every cell, then stacks
     them). ``runs`` is None when the arguments are not valid: their checks will say why."""
-    valid_record = ((isinstance(record, str) and record in ("all", "final"))
-                    or (isinstance(record, numbers.Integral) and not isinstance(record, bool)
-                        and record >= 1))
-    if (not valid_record or isinstance(steps, bool) or not isinstance(steps, numbers.Integral)
-            or steps < 0):
+    valid_record = (isinstance(record, str) and record in ("all", "final")) or (
+        isinstance(record, numbers.Integral) and not isinstance(record, bool) and record >= 1
+    )
+    if (
+        not valid_record
+        or isinstance(steps, bool)
+        or not isinstance(steps, numbers.Integral)
+        or steps < 0
+    ):
         return None, {}
     shapes, schedule_sizes = [tuple(start_shape)], []
     for value in optimizer.hyperparameters().values():
@@ -119,19 +130,28 @@ def memory_needed(optimizer, start_shape, steps, record, callbacks=(), block_siz
     processes = 1 + min(workers, blocks) if workers > 1 and blocks > 1 else 1
     every_step = n_recorded == steps + 1
     return n_runs, resources.simulate_bytes(
-        n_runs, n_recorded, steps, n_starts=int(np.prod(start_shape)),
+        n_runs,
+        n_recorded,
+        steps,
+        n_starts=int(np.prod(start_shape)),
         schedule_sizes=schedule_sizes,
         rule_lr_rows=(steps if every_step else n_recorded) if callbacks else 0,
-        block_size=block_size, processes=processes, copies=copies)
+        block_size=block_size,
+        processes=processes,
+        copies=copies,
+    )
 
 
 def shrink_advice(what="starts"):
     """How to make a simulation smaller, for a memory error."""
-    return (f"keep fewer steps with record='final' or record=k (every k-th step), or use "
-            f"fewer steps or fewer {what}")
+    return (
+        f"keep fewer steps with record='final' or record=k (every k-th step), or use "
+        f"fewer steps or fewer {what}"
+    )
 
 
 # -- hyperparameters per run and per step ------------------------------------------------------
+
 
 def _for_block(hyper, index):
     """A callable ``step -> value`` of one resolved hyperparameter for the runs at flat batch
@@ -169,9 +189,23 @@ def _index_into(shape, batch_shape, flat_index):
 
 # -- the engine ------------------------------------------------------------------------------
 
-def simulate(surface, optimizer, starts, steps, *, record="all", noise=0.0, seed=None,
-             callbacks=(), tol=None, track_settling=False, block_size=BLOCK_SIZE, workers=None,
-             progress=None):
+
+def simulate(
+    surface,
+    optimizer,
+    starts,
+    steps,
+    *,
+    record="all",
+    noise=0.0,
+    seed=None,
+    callbacks=(),
+    tol=None,
+    track_settling=False,
+    block_size=BLOCK_SIZE,
+    workers=None,
+    progress=None,
+):
     """Run ``optimizer`` on ``surface`` from every start for ``steps`` steps.
 
     Parameters
@@ -208,65 +242,102 @@ def simulate(surface, optimizer, starts, steps, *, record="all", noise=0.0, seed
     """
     surface = surfaces.as_surface(surface)
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be a gdsim optimizer such as gdsim.SGD(lr=0.1), got {optimizer!r}")
+        raise TypeError(
+            f"optimizer must be a gdsim optimizer such as gdsim.SGD(lr=0.1), got {optimizer!r}"
+        )
     starts = check_starts(starts)
     steps = arguments.check_int("steps", steps, minimum=0)
     record = _check_record(record)
     arguments.check_nonnegative("noise", noise)
     if np.ndim(noise) != 0:
-        raise TypeError(f"noise must be a single number (a standard deviation), got shape {np.shape(noise)}")
+        raise TypeError(
+            f"noise must be a single number (a standard deviation), got shape {np.shape(noise)}"
+        )
     block_size = arguments.check_int("block_size", block_size, minimum=NOISE_TILE)
     if block_size % NOISE_TILE:
         raise ValueError(f"block_size must be a multiple of {NOISE_TILE}, got {block_size}")
-    workers = (os.cpu_count() or 1) if workers is None else arguments.check_int("workers", workers, minimum=1)
+    workers = (
+        (os.cpu_count() or 1)
+        if workers is None
+        else arguments.check_int("workers", workers, minimum=1)
+    )
     progress = _check_progress(progress)
     seed = arguments.check_seed("seed", seed)
     track_settling = arguments.check_bool("track_settling", track_settling)
-    callbacks = arguments.as_list(callbacks)   # one rule, or a list of (at most) one
+    callbacks = arguments.as_list(callbacks)  # one rule, or a list of (at most) one
     for callback in callbacks:
         if not (hasattr(callback, "init") and hasattr(callback, "update")):
-            raise TypeError("callbacks must be metric-driven rules such as ReduceLROnPlateau(), "
-                            f"got {callback!r}")
+            raise TypeError(
+                "callbacks must be metric-driven rules such as ReduceLROnPlateau(), "
+                f"got {callback!r}"
+            )
     if len(callbacks) > 1:
-        raise ValueError("callbacks may hold at most one metric-driven lr rule in simulate, "
-                         f"got {len(callbacks)}")
+        raise ValueError(
+            "callbacks may hold at most one metric-driven lr rule in simulate, "
+            f"got {len(callbacks)}"
+        )
     if tol is None:
         tol = _default_tol(surface)
     arguments.check_positive("tol", tol)
 
     if "lr" not in optimizer.hyperparameters():
-        raise TypeError(f"{type(optimizer).__name__} has no 'lr' hyperparameter; an optimizer "
-                        "passes lr=... to Optimizer.__init__ with its other hyperparameters")
+        raise TypeError(
+            f"{type(optimizer).__name__} has no 'lr' hyperparameter; an optimizer "
+            "passes lr=... to Optimizer.__init__ with its other hyperparameters"
+        )
     # look before allocating: the outputs and a schedule's table for every step
-    n_runs, needed = memory_needed(optimizer, starts.shape[:-1], steps, record, callbacks,
-                                   block_size, workers)
+    n_runs, needed = memory_needed(
+        optimizer, starts.shape[:-1], steps, record, callbacks, block_size, workers
+    )
     if n_runs is not None:
-        resources.check_memory(needed, f"simulate(steps={steps}, record={record!r}) with "
-                               f"{n_runs:,} run{'s' if n_runs != 1 else ''}", shrink_advice())
+        resources.check_memory(
+            needed,
+            f"simulate(steps={steps}, record={record!r}) with "
+            f"{n_runs:,} run{'s' if n_runs != 1 else ''}",
+            shrink_advice(),
+        )
     hypers = optimizer.resolve(steps)
     if callbacks and hypers["lr"].scheduled:
-        raise TypeError("a metric-driven rule in callbacks (e.g. ReduceLROnPlateau) needs a "
-                        "constant lr, not a schedule: the rule sets the lr itself")
+        raise TypeError(
+            "a metric-driven rule in callbacks (e.g. ReduceLROnPlateau) needs a "
+            "constant lr, not a schedule: the rule sets the lr itself"
+        )
     start_shape = starts.shape[:-1]
     batch_shape = arguments.broadcast_shapes(
-        {"starts (their leading axes)": start_shape, **{n: h.shape for n, h in hypers.items()}})
+        {"starts (their leading axes)": start_shape, **{n: h.shape for n, h in hypers.items()}}
+    )
     n_runs = int(np.prod(batch_shape))
     recorded_steps = _recorded_steps(record, steps)
 
     blocks = [(a, min(a + block_size, n_runs)) for a in range(0, n_runs, block_size)]
-    parallel = (workers > 1 and len(blocks) > 1 and hasattr(os, "fork")
-                and n_runs * steps >= PARALLEL_WORK)
+    parallel = (
+        workers > 1 and len(blocks) > 1 and hasattr(os, "fork") and n_runs * steps >= PARALLEL_WORK
+    )
     tracker = Progress(blocks, steps, progress, shared=parallel)
-    engine = _Engine(surface, optimizer, hypers, starts.reshape(-1, 2), start_shape, batch_shape,
-                     steps, recorded_steps, float(noise), seed, callbacks, float(tol),
-                     track_settling or record == "all", shared=parallel, progress=tracker)
+    engine = _Engine(
+        surface,
+        optimizer,
+        hypers,
+        starts.reshape(-1, 2),
+        start_shape,
+        batch_shape,
+        steps,
+        recorded_steps,
+        float(noise),
+        seed,
+        callbacks,
+        float(tol),
+        track_settling or record == "all",
+        shared=parallel,
+        progress=tracker,
+    )
     try:
         if parallel:
             run_in_processes(engine, blocks, min(workers, len(blocks)), tracker)
         else:
             for block in blocks:
                 engine.run_block(block)
-    except BaseException:   # Ctrl-C included: the workers are already stopped
+    except BaseException:  # Ctrl-C included: the workers are already stopped
         tracker.close(finished=False)
         engine.release()
         raise
@@ -285,9 +356,24 @@ def _default_tol(surface):
 class _Engine:
     """Holds the outputs of one ``simulate`` call and fills them block by block."""
 
-    def __init__(self, surface, optimizer, hypers, starts, start_shape, batch_shape, steps,
-                 recorded_steps, noise, seed, callbacks, tol, track_settling, shared=False,
-                 progress=None):
+    def __init__(
+        self,
+        surface,
+        optimizer,
+        hypers,
+        starts,
+        start_shape,
+        batch_shape,
+        steps,
+        recorded_steps,
+        noise,
+        seed,
+        callbacks,
+        tol,
+        track_settling,
+        shared=False,
+        progress=None,
+    ):
         self.surface, self.optimizer, self.hypers = surface, optimizer, hypers
         self.starts, self.start_shape, self.batch_shape = starts, start_shape, batch_shape
         self.steps, self.recorded_steps = steps, recorded_steps
@@ -304,20 +390,23 @@ class _Engine:
         # a rule's lrs are kept for the recorded steps only (for all steps when all are recorded)
         self.every_lr = len(recorded_steps) == steps + 1
         self.lr_steps = np.arange(steps) if self.every_lr else recorded_steps
-        self.dynamic_lrs = (shared_empty((len(self.lr_steps), n), shared=shared) if callbacks
-                            else None)
+        self.dynamic_lrs = (
+            shared_empty((len(self.lr_steps), n), shared=shared) if callbacks else None
+        )
         self.progress = progress or Progress([(0, n)], steps, show=False)
 
     def run_block(self, block):
-        with np.errstate(all="ignore"):   # overflow in a diverging run is data, not a warning
+        with np.errstate(all="ignore"):  # overflow in a diverging run is data, not a warning
             self._run_block(*block)
 
     def _run_block(self, start, stop):
         index = np.arange(start, stop)
         start_index = _index_into(self.start_shape, self.batch_shape, index)
-        params = np.ascontiguousarray(self.starts[start_index].T)        # (2, n)
-        hyper_at = {name: _for_block(h, _index_into(h.shape, self.batch_shape, index))
-                    for name, h in self.hypers.items()}
+        params = np.ascontiguousarray(self.starts[start_index].T)  # (2, n)
+        hyper_at = {
+            name: _for_block(h, _index_into(h.shape, self.batch_shape, index))
+            for name, h in self.hypers.items()
+        }
         # constants are resolved once per block; only schedules are looked up step by step
         constant = {name: at(0) for name, at in hyper_at.items() if not self.hypers[name].scheduled}
         scheduled = {name: at for name, at in hyper_at.items() if self.hypers[name].scheduled}
@@ -368,7 +457,7 @@ class _Engine:
                 loss[diverged_at >= 0] = np.nan
                 rule_state = rule.update(rule_state, loss)
             record(step + 1, params)
-        if rule and lr_row is not None:   # the last recorded step: the lr in force at the end
+        if rule and lr_row is not None:  # the last recorded step: the lr in force at the end
             self.dynamic_lrs[-1, start:stop] = _rule_lr(rule_state)
         self.progress.report(start, self.steps)
         self.final[start:stop] = params.T
@@ -381,7 +470,7 @@ class _Engine:
         last good point (in place in ``new``); return the mask of those runs, or None while no
         run of the block has diverged."""
         low, high = new.min(), new.max()
-        if low > -self.escape and high < self.escape:   # the common case: one check per step
+        if low > -self.escape and high < self.escape:  # the common case: one check per step
             if not self._block_has_diverged:
                 return None
         else:
@@ -400,12 +489,19 @@ class _Engine:
         """
         tiles = np.unique(start_index // NOISE_TILE)
         entropy = self.seed_sequence.entropy
-        generators = [np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(int(t),)))
-                      for t in tiles]
-        local = np.searchsorted(tiles, start_index // NOISE_TILE) * NOISE_TILE + start_index % NOISE_TILE
+        generators = [
+            np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(int(t),)))
+            for t in tiles
+        ]
+        local = (
+            np.searchsorted(tiles, start_index // NOISE_TILE) * NOISE_TILE
+            + start_index % NOISE_TILE
+        )
 
         def draw(step):
-            values = np.concatenate([g.standard_normal((2, NOISE_TILE)) for g in generators], axis=1)
+            values = np.concatenate(
+                [g.standard_normal((2, NOISE_TILE)) for g in generators], axis=1
+            )
             return values[:, local]
 
         return draw
@@ -434,24 +530,34 @@ class _Engine:
             lrs = self.dynamic_lrs.reshape((len(self.lr_steps),) + batch)
         elif not lr.per_run:
             # a constant lr is one number seen as (steps,), not a table of a float per step
-            lrs = (lr.table.reshape(steps) if lr.scheduled
-                   else np.broadcast_to(float(lr.table), (steps,)))
+            lrs = (
+                lr.table.reshape(steps)
+                if lr.scheduled
+                else np.broadcast_to(float(lr.table), (steps,))
+            )
         else:
             per_step = lr.table if lr.scheduled else np.broadcast_to(lr.table, (steps,) + lr.shape)
             aligned = per_step.reshape((steps,) + (1,) * (len(batch) - len(lr.shape)) + lr.shape)
             lrs = np.broadcast_to(aligned, (steps,) + batch)
         start_axes = {0: (), 1: ("start",), 2: ("y", "x")}.get(
-            len(start_shape), tuple(f"start{i}" for i in range(len(start_shape))))
+            len(start_shape), tuple(f"start{i}" for i in range(len(start_shape)))
+        )
         axes = tuple(f"axis{i}" for i in range(len(batch) - len(start_axes))) + start_axes
         return Run(
-            surface=self.surface, optimizer=self.optimizer, steps=steps,
+            surface=self.surface,
+            optimizer=self.optimizer,
+            steps=steps,
             positions=self.positions.reshape((len(self.recorded_steps),) + batch + (2,)),
             losses=self.losses.reshape((len(self.recorded_steps),) + batch),
-            recorded_steps=self.recorded_steps, lrs=lrs,
-            final=final, final_loss=self.surface.value(final), diverged=diverged,
-            diverged_at=diverged_at, reached=reached,
+            recorded_steps=self.recorded_steps,
+            lrs=lrs,
+            final=final,
+            final_loss=self.surface.value(final),
+            diverged=diverged,
+            diverged_at=diverged_at,
+            reached=reached,
             settled_at=None if self.settled_at is None else self.settled_at.reshape(batch),
-            axes=axes[len(axes) - len(batch):],
+            axes=axes[len(axes) - len(batch) :],
         )
 
 

@@ -40,8 +40,10 @@ def _maker(optimizer, grid):
         return None, optimizer().with_hyperparameters
     if callable(optimizer):
         if not grid:
-            raise TypeError(f"optimizer {optimizer!r} is a factory; give an optimizer such as "
-                            "gdsim.SGD(lr=0.01), or grid values to sweep, e.g. lr=[0.01, 0.02]")
+            raise TypeError(
+                f"optimizer {optimizer!r} is a factory; give an optimizer such as "
+                "gdsim.SGD(lr=0.01), or grid values to sweep, e.g. lr=[0.01, 0.02]"
+            )
         return None, optimizer
     raise TypeError(f"optimizer must be a gdsim optimizer, its name or class, got {optimizer!r}")
 
@@ -52,8 +54,9 @@ def _grid_shape(grid):
         return n, n
     if isinstance(grid, (tuple, list)) and len(grid) == 2:
         # a whole float such as 200.0 (from arithmetic) is as good as 200
-        return tuple(arguments.check_int("grid", int(g) if _is_whole(g) else g, minimum=2)
-                     for g in grid)
+        return tuple(
+            arguments.check_int("grid", int(g) if _is_whole(g) else g, minimum=2) for g in grid
+        )
     raise TypeError(f"grid must be n or (ny, nx), the map's size in pixels, got {grid!r}")
 
 
@@ -63,27 +66,44 @@ def _is_whole(value):
 
 # sweep's own keywords: a grid axis of one of these names would collide with what basins and
 # stability pass to sweep
-_SWEEP_KEYWORDS = ("surface", "make_optimizer", "starts", "steps", "record", "noise", "seed",
-                   "callbacks", "tol", "track_settling", "progress")
+_SWEEP_KEYWORDS = (
+    "surface",
+    "make_optimizer",
+    "starts",
+    "steps",
+    "record",
+    "noise",
+    "seed",
+    "callbacks",
+    "tol",
+    "track_settling",
+    "progress",
+)
 
 
 def _check_grid(grid, what):
     for name in grid:
         if name == "starts" and what == "basins":
-            raise ValueError("basins places one start per pixel of grid over bounds and takes no "
-                             "starts; for starts of your own use gdsim.simulate or gdsim.sweep")
+            raise ValueError(
+                "basins places one start per pixel of grid over bounds and takes no "
+                "starts; for starts of your own use gdsim.simulate or gdsim.sweep"
+            )
         if name in _SWEEP_KEYWORDS:
-            raise ValueError(f"{name!r} is not a hyperparameter that {what} can sweep; "
-                             f"{what} sets it itself")
+            raise ValueError(
+                f"{name!r} is not a hyperparameter that {what} can sweep; {what} sets it itself"
+            )
 
 
 def _points(name, value, shape):
     """``value`` as finite points of the given shape text, ``(2,)`` or ``(n, 2)``."""
     points = arguments.as_real_array(name, value, what=f"points {shape}")
-    if (shape == "(2,)" and points.shape != (2,)) or (shape == "(n, 2)" and (
-            points.ndim != 2 or points.shape[1] != 2 or not len(points))):
-        raise ValueError(f"{name} must be {'one point' if shape == '(2,)' else 'points'} "
-                         f"{shape}, got shape {points.shape}")
+    if (shape == "(2,)" and points.shape != (2,)) or (
+        shape == "(n, 2)" and (points.ndim != 2 or points.shape[1] != 2 or not len(points))
+    ):
+        raise ValueError(
+            f"{name} must be {'one point' if shape == '(2,)' else 'points'} "
+            f"{shape}, got shape {points.shape}"
+        )
     arguments.check_finite(name, points)
     return points
 
@@ -139,18 +159,20 @@ class BasinMap:
     def fractions(self):
         """Share of the pixels per outcome, per panel: ``{label: array (cells,)}``."""
         flat = self.labels.reshape(len(self.cells), -1)
-        return {basin_label(k, self.surface): (flat == k).mean(axis=1)
-                for k in np.unique(flat)}
+        return {basin_label(k, self.surface): (flat == k).mean(axis=1) for k in np.unique(flat)}
 
     def plot(self, ax=None, **options):
         """Draw the map: see :func:`gdsim.plotting.maps.plot_basins`."""
         from gdsim.plotting.maps import plot_basins  # drawing needs matplotlib; the numbers do not
+
         return plot_basins(self, ax=ax, **options)
 
     def __repr__(self):
         ny, nx = self.labels.shape[-2:]
-        return (f"<BasinMap {self.surface.name}: {ny}x{nx} starts, {len(self.cells)} panel(s) "
-                f"over {self.axes or 'one optimizer'}, {self.steps} steps>")
+        return (
+            f"<BasinMap {self.surface.name}: {ny}x{nx} starts, {len(self.cells)} panel(s) "
+            f"over {self.axes or 'one optimizer'}, {self.steps} steps>"
+        )
 
 
 def _values(values):
@@ -167,19 +189,32 @@ def _check_map_memory(call, single, maker, grid, start_shape, steps, record, per
     values = {name: _values(v) for name, v in grid.items()}
     try:
         probe = single if maker is None else maker(**{n: v[0] for n, v in values.items()})
-    except Exception:   # noqa: BLE001 - the sweep itself reports a bad grid properly
+    except Exception:  # noqa: BLE001 - the sweep itself reports a bad grid properly
         return
     numeric = tuple(len(v) for v in values.values() if _is_numeric(v))
     n_cells = int(np.prod([len(v) for v in values.values() if not _is_numeric(v)]))
-    n_runs, needed = memory_needed_by_sweep(probe, numeric + tuple(start_shape), steps, record,
-                                            (), n_cells)
+    n_runs, needed = memory_needed_by_sweep(
+        probe, numeric + tuple(start_shape), steps, record, (), n_cells
+    )
     if n_runs is not None:
         needed["the map's own arrays"] = n_runs * per_run
         resources.check_memory(needed, f"{call} with {n_runs:,} runs", shrink)
 
 
-def basins(surface, optimizer, grid=(200, 200), steps=200, *, bounds=None, tol=None, noise=0.0,
-           seed=None, workers=None, progress=None, **sweep_values):
+def basins(
+    surface,
+    optimizer,
+    grid=(200, 200),
+    steps=200,
+    *,
+    bounds=None,
+    tol=None,
+    noise=0.0,
+    seed=None,
+    workers=None,
+    progress=None,
+    **sweep_values,
+):
     """Run one start per pixel and record which minimum each reached.
 
     ``grid`` is n or (ny, nx) pixels over ``bounds`` (default: the surface's plotting box);
@@ -202,20 +237,33 @@ def basins(surface, optimizer, grid=(200, 200), steps=200, *, bounds=None, tol=N
 
     def coarser(allowed, needed):
         scale = min(1.0, (allowed / needed) ** 0.5)
-        fits = (int(grid * scale) if isinstance(grid, (int, np.integer))
-                else (int(ny * scale), int(nx * scale)))
+        fits = (
+            int(grid * scale)
+            if isinstance(grid, (int, np.integer))
+            else (int(ny * scale), int(nx * scale))
+        )
         panels = " or fewer panels" if sweep_values else ""
         return f"use a coarser grid (grid={fits} fits){panels}, or fewer steps"
 
     # starts (three arrays of 16 bytes a pixel on the way), labels and settling steps
-    _check_map_memory(f"basins(grid={grid!r}, steps={steps})", single, maker, sweep_values,
-                      (ny, nx), steps, "final", 3 * 16 + 9, coarser)
+    _check_map_memory(
+        f"basins(grid={grid!r}, steps={steps})",
+        single,
+        maker,
+        sweep_values,
+        (ny, nx),
+        steps,
+        "final",
+        3 * 16 + 9,
+        coarser,
+    )
     # pixel centres, so the picture's extent is exactly the bounds
     x = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
     y = y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny
     starts = np.stack(np.meshgrid(x, y), axis=-1)
-    options = dict(record="final", tol=tol, noise=noise, seed=seed, track_settling=True,
-                   progress=progress)
+    options = dict(
+        record="final", tol=tol, noise=noise, seed=seed, track_settling=True, progress=progress
+    )
     if maker is None:
         run = simulate(surface, single, starts, steps, workers=workers, **options)
     else:
@@ -224,6 +272,7 @@ def basins(surface, optimizer, grid=(200, 200), steps=200, *, bounds=None, tol=N
 
 
 # -- stability ------------------------------------------------------------------------------
+
 
 class StabilityMap:
     """Each run of a two-way sweep classified: ``classes (ny, nx)`` with values
@@ -243,12 +292,15 @@ class StabilityMap:
     def plot(self, ax=None, **options):
         """Draw the map: see :func:`gdsim.plotting.maps.plot_stability`."""
         from gdsim.plotting.maps import plot_stability
+
         return plot_stability(self, ax=ax, **options)
 
     def __repr__(self):
         shares = ", ".join(f"{k} {v:.0%}" for k, v in self.fractions().items())
-        return (f"<StabilityMap {self.surface.name}: {self.y_name} x {self.x_name} = "
-                f"{self.classes.shape}; {shares}>")
+        return (
+            f"<StabilityMap {self.surface.name}: {self.y_name} x {self.x_name} = "
+            f"{self.classes.shape}; {shares}>"
+        )
 
 
 def classify(run, window=0.5):
@@ -263,12 +315,12 @@ def classify(run, window=0.5):
     from being mislabelled as unstable.
     """
     classes = np.full(run.reached.shape, OSCILLATING, dtype=np.int8)
-    losses = run.losses[int(len(run.losses) * (1 - window)):]
-    with np.errstate(all="ignore"):   # NaN and huge losses (4 x 1e308) are data here
+    losses = run.losses[int(len(run.losses) * (1 - window)) :]
+    with np.errstate(all="ignore"):  # NaN and huge losses (4 x 1e308) are data here
         if len(losses) > 1:
             classes[(np.diff(losses, axis=0) < 0).all(axis=0)] = SLOW
             half = len(losses) // 2
-            early, late = losses[:max(half, 1)].max(axis=0), losses[half:].max(axis=0)
+            early, late = losses[: max(half, 1)].max(axis=0), losses[half:].max(axis=0)
             classes[(late > 4 * early) & (losses[-1] > run.losses[0])] = DIVERGED_CLASS
     classes[run.reached >= 0] = CONVERGED
     classes[run.diverged] = DIVERGED_CLASS
@@ -282,8 +334,9 @@ def _default_start(surface):
     return m + 0.6 * (np.array([x0, y1]) - m)
 
 
-def stability(surface, optimizer, steps=200, *, start=None, starts=None, tol=None, progress=None,
-              **grid):
+def stability(
+    surface, optimizer, steps=200, *, start=None, starts=None, tol=None, progress=None, **grid
+):
     """Classify runs over one or two hyperparameters (or one and the start).
 
     ``stability(q, gdsim.SGD, lr=np.geomspace(1e-3, 1, 80), momentum=np.linspace(0, 0.99, 60))``:
@@ -298,11 +351,14 @@ def stability(surface, optimizer, steps=200, *, start=None, starts=None, tol=Non
     steps = arguments.check_int("steps", steps, minimum=2)
     _check_grid(grid, "stability")
     if not 1 <= len(grid) <= 2:
-        raise ValueError("stability needs one or two hyperparameters to sweep, e.g. lr=[...], "
-                         f"momentum=[...]; got {sorted(grid) or 'none'}")
+        raise ValueError(
+            "stability needs one or two hyperparameters to sweep, e.g. lr=[...], "
+            f"momentum=[...]; got {sorted(grid) or 'none'}"
+        )
     if starts is not None and len(grid) == 2:
-        raise ValueError("give starts (a start axis) with one hyperparameter, or two "
-                         "hyperparameters, not both")
+        raise ValueError(
+            "give starts (a start axis) with one hyperparameter, or two hyperparameters, not both"
+        )
     _, maker = _maker(optimizer, grid)
     if starts is None:
         point = _default_start(surface) if start is None else _points("start", start, "(2,)")
@@ -312,13 +368,21 @@ def stability(surface, optimizer, steps=200, *, start=None, starts=None, tol=Non
         # rows in order of distance from the global minimum, so the map reads bottom to top
         reference = surface.minima[0] if len(surface.minima) else np.zeros(2)
         points = points[np.argsort(np.hypot(*(points - reference).T), kind="stable")]
-    stride = max(1, steps // 40) | 1   # odd, so a period-2 bounce never aliases into a steady value
+    stride = max(1, steps // 40) | 1  # odd, so a period-2 bounce never aliases into a steady value
     # classify's differences and maxima over the recorded losses, then the classes
     recorded = steps // stride + 2
     described = ", ".join(f"{name}=[{len(_values(v))} values]" for name, v in grid.items())
-    _check_map_memory(f"stability(steps={steps}, {described})", None, maker, grid,
-                      (len(points),), steps, stride, 2 * recorded * 8 + 1,
-                      "use fewer grid values or starts, or fewer steps")
+    _check_map_memory(
+        f"stability(steps={steps}, {described})",
+        None,
+        maker,
+        grid,
+        (len(points),),
+        steps,
+        stride,
+        2 * recorded * 8 + 1,
+        "use fewer grid values or starts, or fewer steps",
+    )
     run = sweep(surface, maker, points, steps, record=stride, tol=tol, progress=progress, **grid)
     classes = classify(run)
     names = list(grid)

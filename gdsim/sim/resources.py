@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import os
 
-MEMORY_FRACTION = 0.8     # a call may plan to use at most this share of the available memory
-CHECK_ABOVE = 32 << 20    # calls needing less are never checked (reading /proc costs ~20 µs)
-FLOAT = 8                 # bytes of a float64 (and of an int64 / intp index)
-RECORD_ROW = 100          # bytes per recorded step of a block's {step: row} lookup (a dict entry)
-BLOCK_WORK = 400          # bytes per run of one block's working arrays (params, grads, state...)
-RUN_RESULTS = 100         # bytes per run of the per-run results and their temporaries
+MEMORY_FRACTION = 0.8  # a call may plan to use at most this share of the available memory
+CHECK_ABOVE = 32 << 20  # calls needing less are never checked (reading /proc costs ~20 µs)
+FLOAT = 8  # bytes of a float64 (and of an int64 / intp index)
+RECORD_ROW = 100  # bytes per recorded step of a block's {step: row} lookup (a dict entry)
+BLOCK_WORK = 400  # bytes per run of one block's working arrays (params, grads, state...)
+RUN_RESULTS = 100  # bytes per run of the per-run results and their temporaries
 SCHEDULE_TEMPORARIES = 3  # a schedule's table is built through about this many same-size arrays
-MEMBER = 1024             # bytes of Python objects per population member (seed, generators...)
+MEMBER = 1024  # bytes of Python objects per population member (seed, generators...)
 
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 
@@ -104,12 +104,17 @@ def _inactive_file(path, key):
 def _cgroup_room():
     """Bytes left under the cgroup's memory limit (v2, then v1), or None without a limit."""
     for limit_file, usage_file, stat_file, key in (
-            ("memory.max", "memory.current", "memory.stat", "inactive_file"),
-            ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes", "memory/memory.stat",
-             "total_inactive_file")):
+        ("memory.max", "memory.current", "memory.stat", "inactive_file"),
+        (
+            "memory/memory.limit_in_bytes",
+            "memory/memory.usage_in_bytes",
+            "memory/memory.stat",
+            "total_inactive_file",
+        ),
+    ):
         limit = _read_number(f"/sys/fs/cgroup/{limit_file}")
         usage = _read_number(f"/sys/fs/cgroup/{usage_file}")
-        if limit is None or usage is None or limit >= 1 << 60:   # "max" or v1's "unlimited"
+        if limit is None or usage is None or limit >= 1 << 60:  # "max" or v1's "unlimited"
             continue
         usage -= _inactive_file(f"/sys/fs/cgroup/{stat_file}", key)
         return max(limit - max(usage, 0), 0)
@@ -138,16 +143,29 @@ def check_memory(parts, call, shrink):
     largest = sorted(((v, k) for k, v in parts.items() if k and v >= 0.1 * needed), reverse=True)
     detail = ", ".join(f"{k} {format_bytes(v)}" for v, k in largest[:3])
     advice = shrink(allowed, needed) if callable(shrink) else shrink
-    raise ValueError(f"{call} needs about {format_bytes(needed)} of memory"
-                     + (f" ({detail})" if detail else "")
-                     + f", more than the {format_bytes(allowed)} it may use ({MEMORY_FRACTION:.0%} "
-                     f"of the {format_bytes(available)} available); {advice}")
+    raise ValueError(
+        f"{call} needs about {format_bytes(needed)} of memory"
+        + (f" ({detail})" if detail else "")
+        + f", more than the {format_bytes(allowed)} it may use ({MEMORY_FRACTION:.0%} "
+        f"of the {format_bytes(available)} available); {advice}"
+    )
 
 
 # -- estimates ---------------------------------------------------------------------------------
 
-def simulate_bytes(n_runs, n_recorded, steps, *, n_starts, schedule_sizes=(), rule_lr_rows=0,
-                   block_size=8192, processes=1, copies=1):
+
+def simulate_bytes(
+    n_runs,
+    n_recorded,
+    steps,
+    *,
+    n_starts,
+    schedule_sizes=(),
+    rule_lr_rows=0,
+    block_size=8192,
+    processes=1,
+    copies=1,
+):
     """``{what: bytes}`` that one ``simulate`` call holds at its peak.
 
     ``n_recorded`` steps are kept for each of ``n_runs`` runs (position and loss); a schedule
@@ -160,8 +178,11 @@ def simulate_bytes(n_runs, n_recorded, steps, *, n_starts, schedule_sizes=(), ru
     tables = sum(steps * (size * SCHEDULE_TEMPORARIES + 1) * FLOAT for size in schedule_sizes)
     plural = "s" if n_recorded != 1 else ""
     return {
-        f"positions and losses at {n_recorded:,} recorded step{plural}":
-            n_recorded * n_runs * 3 * FLOAT * copies,
+        f"positions and losses at {n_recorded:,} recorded step{plural}": n_recorded
+        * n_runs
+        * 3
+        * FLOAT
+        * copies,
         "bookkeeping of the recorded steps": n_recorded * (FLOAT + RECORD_ROW * processes),
         "the rule's lrs": rule_lr_rows * n_runs * FLOAT * copies,
         f"schedule tables for {steps:,} steps": tables,
@@ -183,7 +204,8 @@ def population_bytes(layers, population, *, building=True, state_arrays=None, ro
     parts = {}
     if building:
         parts[f"weights of {population:,} members, built then stacked"] = (
-            2 * weights + population * MEMBER)
+            2 * weights + population * MEMBER
+        )
     if state_arrays is not None:
         parts["gradients, updates and optimizer state"] = weights * (2 + state_arrays)
     if rows:

@@ -11,8 +11,8 @@ import numpy as np
 from gdsim import arguments
 from gdsim.optimizers import Optimizer
 
-NOT_CONVERGED = -1   # ``run.reached`` for a run that ended near no known minimum
-DIVERGED = -2        # ``run.reached`` for a run that blew up
+NOT_CONVERGED = -1  # ``run.reached`` for a run that ended near no known minimum
+DIVERGED = -2  # ``run.reached`` for a run that blew up
 
 
 @dataclass
@@ -48,7 +48,7 @@ class Run:
     settled_at: np.ndarray | None
     axes: tuple
     coords: dict = field(default_factory=dict)
-    selected: dict = field(default_factory=dict)   # grid values fixed by ``select``
+    selected: dict = field(default_factory=dict)  # grid values fixed by ``select``
 
     @property
     def batch_shape(self):
@@ -77,16 +77,22 @@ class Run:
         selected = {**self.selected, **coords}
         left = [a for a, i in zip(self.axes, index) if isinstance(i, slice) and a in self.coords]
         return Run(
-            surface=self.surface, optimizer=self._cell_optimizer(selected, left), steps=self.steps,
-            positions=self.positions[time_index], losses=self.losses[time_index],
+            surface=self.surface,
+            optimizer=self._cell_optimizer(selected, left),
+            steps=self.steps,
+            positions=self.positions[time_index],
+            losses=self.losses[time_index],
             recorded_steps=self.recorded_steps,
             lrs=self.lrs[time_index] if per_run_lrs else self.lrs,
-            final=self.final[index], final_loss=self.final_loss[index],
-            diverged=self.diverged[index], diverged_at=self.diverged_at[index],
+            final=self.final[index],
+            final_loss=self.final_loss[index],
+            diverged=self.diverged[index],
+            diverged_at=self.diverged_at[index],
             reached=self.reached[index],
             settled_at=None if self.settled_at is None else self.settled_at[index],
             axes=tuple(a for a, i in zip(self.axes, index) if isinstance(i, slice)),
-            coords={a: self.coords[a] for a in left}, selected=selected,
+            coords={a: self.coords[a] for a in left},
+            selected=selected,
         )
 
     def _cell_optimizer(self, selected, left):
@@ -111,18 +117,24 @@ class Run:
     def summary(self):
         """A small text table: how many runs reached each minimum, did not converge, diverged."""
         total = self.reached.size
-        lines = [f"{total} runs of {self.steps} steps on {getattr(self.surface, 'name', self.surface)}"]
+        lines = [
+            f"{total} runs of {self.steps} steps on {getattr(self.surface, 'name', self.surface)}"
+        ]
         minima = getattr(self.surface, "minima", np.zeros((0, 2)))
         for k, point in enumerate(minima):
-            lines.append(f"  minimum {k} at ({point[0]:.3f}, {point[1]:.3f}): {np.sum(self.reached == k)}")
+            lines.append(
+                f"  minimum {k} at ({point[0]:.3f}, {point[1]:.3f}): {np.sum(self.reached == k)}"
+            )
         lines.append(f"  not converged: {np.sum(self.reached == NOT_CONVERGED)}")
         lines.append(f"  diverged: {np.sum(self.reached == DIVERGED)}")
         return "\n".join(lines)
 
     def __repr__(self):
-        return (f"Run(surface={getattr(self.surface, 'name', '?')!r}, optimizer={self.optimizer!r}, "
-                f"steps={self.steps}, batch_shape={self.batch_shape}, axes={self.axes}, "
-                f"diverged={int(self.diverged.sum())}/{self.diverged.size})")
+        return (
+            f"Run(surface={getattr(self.surface, 'name', '?')!r}, optimizer={self.optimizer!r}, "
+            f"steps={self.steps}, batch_shape={self.batch_shape}, axes={self.axes}, "
+            f"diverged={int(self.diverged.sum())}/{self.diverged.size})"
+        )
 
 
 def _show(value):

@@ -33,10 +33,10 @@ import warnings
 
 import numpy as np
 
-PROGRESS_EVERY = 64   # steps between two progress reports of a block (ms, tens for a big one)
+PROGRESS_EVERY = 64  # steps between two progress reports of a block (ms, tens for a big one)
 PROGRESS_AFTER = 3.0  # seconds: with progress=None, a call expected to last longer shows a bar
-PROGRESS_LOOK = 0.5   # seconds into a call when its length is first estimated from its speed
-REFRESH = 0.1         # seconds between two updates of the bar
+PROGRESS_LOOK = 0.5  # seconds into a call when its length is first estimated from its speed
+REFRESH = 0.1  # seconds between two updates of the bar
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
@@ -60,14 +60,14 @@ class Progress:
         self.began = time.monotonic()
         self.next_look = self.began if show else self.began + PROGRESS_LOOK
         self.bar = None
-        self.parent = None   # in a worker: the pid of the parent, whose death ends the worker
+        self.parent = None  # in a worker: the pid of the parent, whose death ends the worker
 
     def report(self, start, steps_done):
         """The block starting at run ``start`` has done ``steps_done`` steps (called by the
         engine every PROGRESS_EVERY steps, in whichever process runs the block)."""
         self.done[self.slot[start]] = steps_done
         if self.parent is not None:
-            if os.getppid() != self.parent:   # orphaned where PR_SET_PDEATHSIG is missing
+            if os.getppid() != self.parent:  # orphaned where PR_SET_PDEATHSIG is missing
                 os._exit(1)
         elif self.show is not False:
             self.refresh()
@@ -83,8 +83,16 @@ class Progress:
             if not (self.show or self._expected_seconds(now, done) > PROGRESS_AFTER):
                 return
             from tqdm.auto import tqdm  # only now: most calls never need it
-            self.bar = tqdm(total=self.total, initial=done, desc=self.desc, unit="run-step",
-                            unit_scale=True, leave=False, dynamic_ncols=True)
+
+            self.bar = tqdm(
+                total=self.total,
+                initial=done,
+                desc=self.desc,
+                unit="run-step",
+                unit_scale=True,
+                leave=False,
+                dynamic_ncols=True,
+            )
         self.bar.update(done - self.bar.n)
 
     def _expected_seconds(self, now, done):
@@ -112,7 +120,7 @@ def run_in_processes(engine, blocks, workers, progress):
     reads as closed when the child has exited, however it exited; and the progress counters.
     """
     shares = [blocks[i::workers] for i in range(workers)]
-    children = {}   # pid -> (read end of the child's pipe, its share of the blocks)
+    children = {}  # pid -> (read end of the child's pipe, its share of the blocks)
     unforked = []
     try:
         with warnings.catch_warnings():
@@ -121,7 +129,7 @@ def run_in_processes(engine, blocks, workers, progress):
             warnings.simplefilter("ignore", DeprecationWarning)
             for share in shares:
                 if not _fork(engine, share, progress, children):
-                    unforked.append(share)   # no process to be had: the parent does it
+                    unforked.append(share)  # no process to be had: the parent does it
         failed = _wait(children, progress)
     except BaseException:
         _stop(children)
@@ -142,18 +150,18 @@ def _fork(engine, share, progress, children):
     parent = os.getpid()
     try:
         read, write = os.pipe()
-    except OSError:   # out of file descriptors
+    except OSError:  # out of file descriptors
         return False
     held = _hold_signals()
     try:
         try:
             pid = os.fork()
-        except OSError:   # out of processes or memory
+        except OSError:  # out of processes or memory
             os.close(read)
             os.close(write)
             return False
         if pid == 0:
-            _work(engine, share, progress, parent, read, held)   # never returns
+            _work(engine, share, progress, parent, read, held)  # never returns
         os.close(write)
         children[pid] = (read, share)
         return True
@@ -175,7 +183,7 @@ def _work(engine, share, progress, parent, read, held):
             engine.run_block(block)
         status = 0
     finally:
-        os._exit(status)   # no atexit handlers, no flushing of the parent's buffers
+        os._exit(status)  # no atexit handlers, no flushing of the parent's buffers
 
 
 def _wait(children, progress):
@@ -186,8 +194,8 @@ def _wait(children, progress):
     while children:
         ready, _, _ = select.select([fd for fd, _ in children.values()], [], [], timeout)
         for pid, (fd, share) in list(children.items()):
-            if fd in ready:   # the pipe reads as closed: the child has exited
-                held = _hold_signals()   # a reap and its record go together
+            if fd in ready:  # the pipe reads as closed: the child has exited
+                held = _hold_signals()  # a reap and its record go together
                 try:
                     _, status = os.waitpid(pid, 0)
                     del children[pid]
@@ -242,7 +250,7 @@ def _ignore_interrupts(held):
     for signum, action in ((signal.SIGINT, signal.SIG_IGN), (signal.SIGTERM, signal.SIG_DFL)):
         try:
             signal.signal(signum, action)
-        except (ValueError, OSError):   # not the main thread: SIGINT stays blocked all the same
+        except (ValueError, OSError):  # not the main thread: SIGINT stays blocked all the same
             pass
     if held is not None:
         signal.pthread_sigmask(signal.SIG_SETMASK, set(held) | {signal.SIGINT})

@@ -4,8 +4,8 @@ every ``custom`` one) builds on, with the input checks they share.
 A Surface writes its maths once, in ``_value(x, y)`` and ``_grad(x, y)``; this class gives it
 the fast structure-of-arrays path (``value_xy`` / ``grad_xy``), the ``(..., 2)`` path
 (``value`` / ``grad``), ``nearest_minimum``, ``grid``, a finite-difference Hessian, and its
-stationary points, found once per (class, parameters) by :mod:`gdsim.surfaces.stationary`. The catalogue
-itself is :mod:`gdsim.surfaces`, which re-exports :class:`Surface`.
+stationary points, found once per (class, parameters) by :mod:`gdsim.surfaces.stationary`. The
+catalogue itself is :mod:`gdsim.surfaces`, which re-exports :class:`Surface`.
 """
 
 from __future__ import annotations
@@ -36,8 +36,10 @@ def _check_bounds(bounds):
     except (TypeError, ValueError):
         b = None
     if b is None or b.shape != (2, 2) or not np.isfinite(b).all() or not (b[:, 0] < b[:, 1]).all():
-        raise ValueError("bounds must be ((xmin, xmax), (ymin, ymax)) with finite xmin < xmax "
-                         f"and ymin < ymax, got {bounds!r}")
+        raise ValueError(
+            "bounds must be ((xmin, xmax), (ymin, ymax)) with finite xmin < xmax "
+            f"and ymin < ymax, got {bounds!r}"
+        )
     return tuple((float(lo), float(hi)) for lo, hi in b)
 
 
@@ -59,8 +61,8 @@ class Surface:
 
     A new surface subclasses this, sets ``name``, ``description`` and ``bounds``, writes
     ``_value(x, y)`` and ``_grad(x, y)`` (returning new arrays; they may be modified in place),
-    and is registered with ``gdsim.surfaces.register``; a surface with parameters stores ``self.params`` before
-    ``super().__init__()``, which finds the stationary points.
+    and is registered with ``gdsim.surfaces.register``; a surface with parameters stores
+    ``self.params`` before ``super().__init__()``, which finds the stationary points.
     """
 
     name = "surface"
@@ -153,8 +155,10 @@ class Surface:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         k, s = len(self.minima), len(self.saddles)
-        return (f"<Surface {self.name}({args}): {k} minim{'um' if k == 1 else 'a'}, "
-                f"{s} saddle{'' if s == 1 else 's'}, bounds {self.bounds}>")
+        return (
+            f"<Surface {self.name}({args}): {k} minim{'um' if k == 1 else 'a'}, "
+            f"{s} saddle{'' if s == 1 else 's'}, bounds {self.bounds}>"
+        )
 
 
 _STATIONARY = {}

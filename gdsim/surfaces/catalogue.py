@@ -155,7 +155,10 @@ class Rosenbrock(Surface):
         check_positive("b", b)
         self.params = {"a": a, "b": b}
         # the classic picture for a = 1, widened when the minimum (a, a²) would fall outside it
-        self.bounds = ((min(-2.0, a - 1), max(2.0, a + 1)), (min(-1.0, a * a - 1), max(3.0, a * a + 1)))
+        self.bounds = (
+            (min(-2.0, a - 1), max(2.0, a + 1)),
+            (min(-1.0, a * a - 1), max(3.0, a * a + 1)),
+        )
         super().__init__()
 
     def _value(self, x, y):
@@ -333,12 +336,18 @@ class GaussianWells(Surface):
     """
 
     name = "gaussian_wells"
-    description = "a deep narrow well and a shallow wide well on a gentle bowl (sharp vs flat minima)"
+    description = (
+        "a deep narrow well and a shallow wide well on a gentle bowl (sharp vs flat minima)"
+    )
 
-    def __init__(self, centers=((1.5, 0.0), (-1.5, 0.0)), depths=(2.0, 1.0), widths=(0.3, 1.0), bowl=0.1):
+    def __init__(
+        self, centers=((1.5, 0.0), (-1.5, 0.0)), depths=(2.0, 1.0), widths=(0.3, 1.0), bowl=0.1
+    ):
         centers = _as_points(centers, "centers")
         if centers.ndim != 2 or len(centers) == 0:
-            raise ValueError(f"centers must have shape (k, 2) with k >= 1, got shape {centers.shape}")
+            raise ValueError(
+                f"centers must have shape (k, 2) with k >= 1, got shape {centers.shape}"
+            )
         check_finite("centers", centers)
         k = len(centers)
         arrays = {}
@@ -346,17 +355,24 @@ class GaussianWells(Surface):
             check_positive(name, value)
             array = np.asarray(value, dtype=np.float64)
             if array.ndim > 1 or array.size not in (1, k):
-                raise ValueError(f"{name} must be a number or one value per center ({k}), got {value!r}")
+                raise ValueError(
+                    f"{name} must be a number or one value per center ({k}), got {value!r}"
+                )
             arrays[name] = np.broadcast_to(array, (k,))
         bowl = _number("bowl", bowl)
         check_nonnegative("bowl", bowl)
-        self.params = {"centers": tuple(map(tuple, centers.tolist())),
-                       "depths": tuple(arrays["depths"].tolist()),
-                       "widths": tuple(arrays["widths"].tolist()), "bowl": bowl}
+        self.params = {
+            "centers": tuple(map(tuple, centers.tolist())),
+            "depths": tuple(arrays["depths"].tolist()),
+            "widths": tuple(arrays["widths"].tolist()),
+            "bowl": bowl,
+        }
         # show every well with room around it, and never less than the default picture
         reach = 2.5 * arrays["widths"]
-        self.bounds = ((min(-4.0, (centers[:, 0] - reach).min()), max(4.0, (centers[:, 0] + reach).max())),
-                       (min(-3.0, (centers[:, 1] - reach).min()), max(3.0, (centers[:, 1] + reach).max())))
+        self.bounds = (
+            (min(-4.0, (centers[:, 0] - reach).min()), max(4.0, (centers[:, 0] + reach).max())),
+            (min(-3.0, (centers[:, 1] - reach).min()), max(3.0, (centers[:, 1] + reach).max())),
+        )
         super().__init__()
 
     def _wells(self):
@@ -383,11 +399,23 @@ class GaussianWells(Surface):
 
 REGISTRY = Registry("surface")
 register = REGISTRY.register
-names = REGISTRY.names       # in teaching order
+names = REGISTRY.names  # in teaching order
 describe = REGISTRY.describe
 
-for _cls in (Quadratic, Saddle, Himmelblau, Rosenbrock, Beale, Booth, ThreeHumpCamel, SixHumpCamel,
-             StyblinskiTang, Rastrigin, Plateau, GaussianWells):
+for _cls in (
+    Quadratic,
+    Saddle,
+    Himmelblau,
+    Rosenbrock,
+    Beale,
+    Booth,
+    ThreeHumpCamel,
+    SixHumpCamel,
+    StyblinskiTang,
+    Rastrigin,
+    Plateau,
+    GaussianWells,
+):
     register(_cls.name, _cls, _cls.description)
 del _cls
 
@@ -400,7 +428,9 @@ def get(name, **params):
     """
     if isinstance(name, Surface):
         if params:
-            raise TypeError(f"parameters {sorted(params)} cannot be applied to an existing surface {name!r}")
+            raise TypeError(
+                f"parameters {sorted(params)} cannot be applied to an existing surface {name!r}"
+            )
         return name
     cls = REGISTRY.factory(name)
     allowed = [p for p in inspect.signature(cls).parameters]
@@ -409,7 +439,9 @@ def get(name, **params):
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else "."
             takes = ", ".join(map(repr, allowed)) if allowed else "none"
-            raise TypeError(f"surface {name!r} has no parameter {key!r}{hint} Its parameters: {takes}")
+            raise TypeError(
+                f"surface {name!r} has no parameter {key!r}{hint} Its parameters: {takes}"
+            )
     return cls(**params)
 
 

@@ -1,4 +1,5 @@
-"""Your own surface: a Surface from a vectorized function, with a numerical gradient if none is given."""
+"""Your own surface: a Surface from a vectorized function, with a numerical gradient if none is
+given."""
 
 from __future__ import annotations
 
@@ -23,11 +24,16 @@ class _Custom(Surface):
         self.bounds = _check_bounds(bounds)
         self._user_value, self._user_grad = value, grad
         probe = np.zeros((3, 2))  # catch a non-vectorized function now, not deep in a run
-        for what, fn, expected, wanted in (("value", value, (3,), "(...)"), ("grad", grad, (3, 2), "(..., 2)")):
+        for what, fn, expected, wanted in (
+            ("value", value, (3,), "(...)"),
+            ("grad", grad, (3, 2), "(..., 2)"),
+        ):
             shape = None if fn is None else np.shape(fn(probe))
             if shape is not None and shape != expected:
-                raise ValueError(f"{what} must map points of shape (..., 2) to shape {wanted}; "
-                                 f"points of shape (3, 2) gave shape {shape}")
+                raise ValueError(
+                    f"{what} must map points of shape (..., 2) to shape {wanted}; "
+                    f"points of shape (3, 2) gave shape {shape}"
+                )
         super().__init__()
         if minima is not None:
             minima = _as_points(minima, "minima").reshape(-1, 2)

@@ -36,8 +36,13 @@ def _stationary_points(surface, n=64, iterations=60):
         dx, dy = newton_step(x, y)
         x, y = x - dx, y - dy
         slack = 1e-9 * diagonal
-        keep = ((np.hypot(dx, dy) <= 1e-9 * diagonal) & (x >= x0 - slack) & (x <= x1 + slack)
-                & (y >= y0 - slack) & (y <= y1 + slack))
+        keep = (
+            (np.hypot(dx, dy) <= 1e-9 * diagonal)
+            & (x >= x0 - slack)
+            & (x <= x1 + slack)
+            & (y >= y0 - slack)
+            & (y <= y1 + slack)
+        )
         points = _distinct(np.column_stack((x[keep], y[keep])), 1e-6 * diagonal)
         hxx, hxy, hyy = surface._hessian_xy(points[:, 0], points[:, 1])
     mean, radius = (hxx + hyy) / 2, np.hypot((hxx - hyy) / 2, hxy)

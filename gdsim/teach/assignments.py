@@ -26,35 +26,45 @@ from pathlib import Path
 from gdsim import homework
 
 FORMATS = ("lessons", "otter", "nbgrader")
-HIDDEN_SEEDS = (2718, 31415)    # seeds the notebooks never show
+HIDDEN_SEEDS = (2718, 31415)  # seeds the notebooks never show
 EDGE_SEED = 2718
-WHEEL_DIR = "/autograder/source/files"   # where Gradescope and `otter grade` put Otter's files
+WHEEL_DIR = "/autograder/source/files"  # where Gradescope and `otter grade` put Otter's files
 
-_KERNEL = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-           "language_info": {"name": "python"}}
+_KERNEL = {
+    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+}
 
-_YOUR_TURN = ("## Your turn\n\nFill in the function below. It must run for every input the "
-              "grader sends, so start\nfrom the maths above rather than from special cases.")
-_CHECK_IT = ("## Check it\n\nThe grader calls your function on seeded, randomized cases and "
-             "compares every output with\ngdsim's own implementation. If something is wrong, it "
-             "shows the first wrong case and step,\nthe inputs, expected against got, and the "
-             "likely mistake by name. For more help, run\n`report.hint()` (how to fix that "
-             "mistake), then `report.hint(2)` (the full rule).")
-_CHECK_SOLUTION = ("## Check it\n\nThe grader must pass; the `assert` makes the test suite fail "
-                   "if this solution (or gdsim)\never drifts.")
+_YOUR_TURN = (
+    "## Your turn\n\nFill in the function below. It must run for every input the "
+    "grader sends, so start\nfrom the maths above rather than from special cases."
+)
+_CHECK_IT = (
+    "## Check it\n\nThe grader calls your function on seeded, randomized cases and "
+    "compares every output with\ngdsim's own implementation. If something is wrong, it "
+    "shows the first wrong case and step,\nthe inputs, expected against got, and the "
+    "likely mistake by name. For more help, run\n`report.hint()` (how to fix that "
+    "mistake), then `report.hint(2)` (the full rule)."
+)
+_CHECK_SOLUTION = (
+    "## Check it\n\nThe grader must pass; the `assert` makes the test suite fail "
+    "if this solution (or gdsim)\never drifts."
+)
 
 
 @dataclass(frozen=True)
 class _Test:
-    name: str          # "public", "fresh_seeds", "edge_cases"
+    name: str  # "public", "fresh_seeds", "edge_cases"
     points: int
     hidden: bool
-    about: str         # one line for the test's docstring or comment
+    about: str  # one line for the test's docstring or comment
 
 
-TESTS = (_Test("public", 1, False, "the grader's own cases (seed 0), as the notebook runs it"),
-         _Test("fresh_seeds", 2, True, "the grader on two seeds the notebook never shows"),
-         _Test("edge_cases", 1, True, "the grader's edge cases"))
+TESTS = (
+    _Test("public", 1, False, "the grader's own cases (seed 0), as the notebook runs it"),
+    _Test("fresh_seeds", 2, True, "the grader on two seeds the notebook never shows"),
+    _Test("edge_cases", 1, True, "the grader's edge cases"),
+)
 POINTS = sum(t.points for t in TESTS)
 
 
@@ -79,8 +89,7 @@ def _notebook(cells, sheet, **metadata):
     for k, cell in enumerate(cells):
         if cell["id"] is None:
             cell["id"] = f"{sheet.number:02d}-{k:02d}"
-    return {"cells": cells, "metadata": {**_KERNEL, **metadata}, "nbformat": 4,
-            "nbformat_minor": 5}
+    return {"cells": cells, "metadata": {**_KERNEL, **metadata}, "nbformat": 4, "nbformat_minor": 5}
 
 
 def dumps(notebook):
@@ -106,13 +115,18 @@ def _indent(code):
 
 def _waiting_picture(sheet):
     """The picture as the exercise has it: it waits for the grader."""
-    return (f"if report:\n{_indent(sheet.picture)}\nelse:\n"
-            f'    print("Finish {sheet.function} first: the grader above says what to fix.")')
+    return (
+        f"if report:\n{_indent(sheet.picture)}\nelse:\n"
+        f'    print("Finish {sheet.function} first: the grader above says what to fix.")'
+    )
 
 
 def _head(sheet, suffix=""):
-    return [_md(f"# {sheet.heading}{suffix}\n\n{sheet.intro}"), _md(sheet.rule),
-            _code(sheet.imports)]
+    return [
+        _md(f"# {sheet.heading}{suffix}\n\n{sheet.intro}"),
+        _md(sheet.rule),
+        _code(sheet.imports),
+    ]
 
 
 def _tail(sheet):
@@ -125,20 +139,33 @@ def _tail(sheet):
 
 def lesson(sheet):
     """The exercise notebook of ``lessons/homework/``."""
-    cells = [*_head(sheet), _md(_YOUR_TURN), _code(sheet.stub()), _md(_CHECK_IT),
-             _code(f"report = {sheet.grader}({sheet.function})\nreport"), *_tail(sheet)]
+    cells = [
+        *_head(sheet),
+        _md(_YOUR_TURN),
+        _code(sheet.stub()),
+        _md(_CHECK_IT),
+        _code(f"report = {sheet.grader}({sheet.function})\nreport"),
+        *_tail(sheet),
+    ]
     return _notebook(cells, sheet)
 
 
 def solution(sheet):
     """The solution notebook of ``lessons/homework/solutions/``: the grader and the picture
     must agree, or the test suite (which runs it) fails."""
-    cells = [*_head(sheet, " — solution"), _md("## A solution"), _code(sheet.solution()),
-             _md(_CHECK_SOLUTION),
-             _code(f"report = {sheet.grader}({sheet.function})\n"
-                   "assert report.passed, report.message\nreport"),
-             _md(sheet.see_it), _code(f"{sheet.picture}\n{sheet.picture_check}"),
-             _md(sheet.things_to_try)]
+    cells = [
+        *_head(sheet, " — solution"),
+        _md("## A solution"),
+        _code(sheet.solution()),
+        _md(_CHECK_SOLUTION),
+        _code(
+            f"report = {sheet.grader}({sheet.function})\n"
+            "assert report.passed, report.message\nreport"
+        ),
+        _md(sheet.see_it),
+        _code(f"{sheet.picture}\n{sheet.picture_check}"),
+        _md(sheet.things_to_try),
+    ]
     return _notebook(cells, sheet)
 
 
@@ -148,27 +175,38 @@ def _grader_calls(sheet, test):
     if test.name == "public":
         return [f"report = {call}, seed=0)", "assert report, report.message"]
     if test.name == "fresh_seeds":
-        return [f"for seed in {HIDDEN_SEEDS}:", f"    report = {call}, seed=seed)",
-                "    assert report, report.message"]
-    return [f"report = {call}, seed={EDGE_SEED}, edge_cases=True)",
-            "assert report, report.message"]
+        return [
+            f"for seed in {HIDDEN_SEEDS}:",
+            f"    report = {call}, seed=seed)",
+            "    assert report, report.message",
+        ]
+    return [f"report = {call}, seed={EDGE_SEED}, edge_cases=True)", "assert report, report.message"]
 
 
 def otter_test(sheet, test):
     """One exception-based Otter test cell: a config block, one function and its call."""
-    body = "\n".join("    " + line for line in
-                     [f'"""{test.about[0].upper()}{test.about[1:]}."""',
-                      f"from gdsim.homework import {sheet.grader}", *_grader_calls(sheet, test)])
-    return (f'""" # BEGIN TEST CONFIG\npoints: {test.points}\nhidden: '
-            f'{"true" if test.hidden else "false"}\n""" # END TEST CONFIG\n'
-            f"def test_{test.name}({sheet.function}):\n{body}\n\n"
-            f"test_{test.name}({sheet.function})")
+    body = "\n".join(
+        "    " + line
+        for line in [
+            f'"""{test.about[0].upper()}{test.about[1:]}."""',
+            f"from gdsim.homework import {sheet.grader}",
+            *_grader_calls(sheet, test),
+        ]
+    )
+    return (
+        f'""" # BEGIN TEST CONFIG\npoints: {test.points}\nhidden: '
+        f'{"true" if test.hidden else "false"}\n""" # END TEST CONFIG\n'
+        f"def test_{test.name}({sheet.function}):\n{body}\n\n"
+        f"test_{test.name}({sheet.function})"
+    )
 
 
 def _otter_solution(sheet):
     """The function as Otter's solution cell: the solution, and the stub as its prompt."""
-    return (f"{sheet.signature}\n    # BEGIN SOLUTION NO PROMPT\n{sheet.body}\n    # END SOLUTION\n"
-            f'    """ # BEGIN PROMPT\n{sheet.todo}\n    return None\n    """ # END PROMPT')
+    return (
+        f"{sheet.signature}\n    # BEGIN SOLUTION NO PROMPT\n{sheet.body}\n    # END SOLUTION\n"
+        f'    """ # BEGIN PROMPT\n{sheet.todo}\n    return None\n    """ # END PROMPT'
+    )
 
 
 def assignment_name(sheet):
@@ -179,22 +217,49 @@ def otter(sheet, wheel):
     """The Otter-Grader source notebook (Otter's v1 format, exception-based tests). ``wheel``
     is the file name of gdsim's wheel, which Otter copies into the autograder and installs from
     its requirements, so grading needs no index for gdsim."""
-    config = "\n".join([
-        "# ASSIGNMENT CONFIG", f"name: {assignment_name(sheet)}", "requirements: requirements.txt",
-        "files:", f"  - {wheel}", "export_cell:", "  pdf: false", "generate:", "  pdf: false",
-        "tests:", "  ok_format: false"])
-    cells = [_raw(config), *_head(sheet),
-             _raw(f"# BEGIN QUESTION\nname: {sheet.slug}\npoints: {POINTS}"), _md(_YOUR_TURN),
-             _raw("# BEGIN SOLUTION"), _code(_otter_solution(sheet)), _raw("# END SOLUTION"),
-             _raw("# BEGIN TESTS"), *[_code(otter_test(sheet, t)) for t in TESTS],
-             _raw("# END TESTS"), _raw("# END QUESTION"), _md(_CHECK_IT),
-             _code(f"report = {sheet.grader}({sheet.function})\nreport"), *_tail(sheet)]
+    config = "\n".join(
+        [
+            "# ASSIGNMENT CONFIG",
+            f"name: {assignment_name(sheet)}",
+            "requirements: requirements.txt",
+            "files:",
+            f"  - {wheel}",
+            "export_cell:",
+            "  pdf: false",
+            "generate:",
+            "  pdf: false",
+            "tests:",
+            "  ok_format: false",
+        ]
+    )
+    cells = [
+        _raw(config),
+        *_head(sheet),
+        _raw(f"# BEGIN QUESTION\nname: {sheet.slug}\npoints: {POINTS}"),
+        _md(_YOUR_TURN),
+        _raw("# BEGIN SOLUTION"),
+        _code(_otter_solution(sheet)),
+        _raw("# END SOLUTION"),
+        _raw("# BEGIN TESTS"),
+        *[_code(otter_test(sheet, t)) for t in TESTS],
+        _raw("# END TESTS"),
+        _raw("# END QUESTION"),
+        _md(_CHECK_IT),
+        _code(f"report = {sheet.grader}({sheet.function})\nreport"),
+        *_tail(sheet),
+    ]
     return _notebook(cells, sheet)
 
 
 def _nbgrader(grade_id, solution=False, grade=False, locked=False, points=None):
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
-            "solution": solution, "task": False}
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
     if points is not None:
         meta["points"] = points
     return {"nbgrader": meta}
@@ -202,8 +267,10 @@ def _nbgrader(grade_id, solution=False, grade=False, locked=False, points=None):
 
 def nbgrader_test(sheet, test):
     """One nbgrader autograder cell; a hidden test sits between nbgrader's hidden markers."""
-    lines = [f"# {test.about} ({test.points} point{'s' if test.points > 1 else ''})",
-             f"from gdsim.homework import {sheet.grader}"]
+    lines = [
+        f"# {test.about} ({test.points} point{'s' if test.points > 1 else ''})",
+        f"from gdsim.homework import {sheet.grader}",
+    ]
     calls = _grader_calls(sheet, test)
     lines += ["### BEGIN HIDDEN TESTS", *calls, "### END HIDDEN TESTS"] if test.hidden else calls
     return "\n".join(lines)
@@ -213,15 +280,25 @@ def nbgrader(sheet):
     """The nbgrader source notebook: the solution between ``### BEGIN SOLUTION`` markers in a
     solution cell, one autograder cell per test, the instructions locked."""
     slug = sheet.slug
-    solution_code = (f"{sheet.signature}\n{sheet.todo}\n    ### BEGIN SOLUTION\n{sheet.body}\n"
-                     "    ### END SOLUTION")
-    cells = [*_head(sheet), _md(_YOUR_TURN, **_nbgrader(f"{slug}-prompt", locked=True)),
-             _code(solution_code, **_nbgrader(slug, solution=True)),
-             *[_code(nbgrader_test(sheet, t),
-                     **_nbgrader(f"test_{slug}_{t.name}", grade=True, locked=True,
-                                 points=t.points)) for t in TESTS],
-             _md(_CHECK_IT), _code(f"report = {sheet.grader}({sheet.function})\nreport"),
-             *_tail(sheet)]
+    solution_code = (
+        f"{sheet.signature}\n{sheet.todo}\n    ### BEGIN SOLUTION\n{sheet.body}\n"
+        "    ### END SOLUTION"
+    )
+    cells = [
+        *_head(sheet),
+        _md(_YOUR_TURN, **_nbgrader(f"{slug}-prompt", locked=True)),
+        _code(solution_code, **_nbgrader(slug, solution=True)),
+        *[
+            _code(
+                nbgrader_test(sheet, t),
+                **_nbgrader(f"test_{slug}_{t.name}", grade=True, locked=True, points=t.points),
+            )
+            for t in TESTS
+        ],
+        _md(_CHECK_IT),
+        _code(f"report = {sheet.grader}({sheet.function})\nreport"),
+        *_tail(sheet),
+    ]
     return _notebook(cells, sheet)
 
 
@@ -238,8 +315,9 @@ def wheel_name():
 
 def _write(path, text, force):
     if path.exists() and not force:
-        raise FileExistsError(f"{path} already exists; choose another folder, or pass --force "
-                              "to overwrite it")
+        raise FileExistsError(
+            f"{path} already exists; choose another folder, or pass --force to overwrite it"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
@@ -264,20 +342,27 @@ def write(folder, fmt, wheel=None, force=False, sheets=None):
     if fmt == "lessons":
         for sheet in sheets:
             written.append(_write(folder / f"{sheet.name}.ipynb", dumps(lesson(sheet)), force))
-            written.append(_write(folder / "solutions" / f"{sheet.name}.ipynb",
-                                  dumps(solution(sheet)), force))
+            written.append(
+                _write(folder / "solutions" / f"{sheet.name}.ipynb", dumps(solution(sheet)), force)
+            )
     elif fmt == "nbgrader":
         for sheet in sheets:
-            written.append(_write(folder / "source" / sheet.name / f"{sheet.name}.ipynb",
-                                  dumps(nbgrader(sheet)), force))
+            written.append(
+                _write(
+                    folder / "source" / sheet.name / f"{sheet.name}.ipynb",
+                    dumps(nbgrader(sheet)),
+                    force,
+                )
+            )
     else:
         name = Path(wheel).name if wheel is not None else wheel_name()
         if wheel is not None and not Path(wheel).is_file():
-            raise FileNotFoundError(f"wheel {wheel} does not exist; build it with "
-                                    "`pip wheel . --no-deps -w DIR` in gdsim's folder")
+            raise FileNotFoundError(
+                f"wheel {wheel} does not exist; build it with "
+                "`pip wheel . --no-deps -w DIR` in gdsim's folder"
+            )
         for sheet in sheets:
-            written.append(_write(folder / f"{sheet.name}.ipynb", dumps(otter(sheet, name)),
-                                  force))
+            written.append(_write(folder / f"{sheet.name}.ipynb", dumps(otter(sheet, name)), force))
         written.append(_write(folder / "requirements.txt", requirements(name), force))
         if wheel is not None and Path(wheel).resolve() != (folder / name).resolve():
             shutil.copy2(wheel, folder / name)
@@ -289,8 +374,10 @@ def requirements(wheel):
     """Otter's requirements.txt: gdsim from its wheel inside the autograder (gdsim's own
     dependencies, numpy, matplotlib and tqdm, come with it from the index when the image is
     built; grading itself then runs offline)."""
-    return ("# gdsim, from the wheel that otter assign copies into the autograder (files:)\n"
-            f"{WHEEL_DIR}/{wheel}\n")
+    return (
+        "# gdsim, from the wheel that otter assign copies into the autograder (files:)\n"
+        f"{WHEEL_DIR}/{wheel}\n"
+    )
 
 
 def lesson_folder():
@@ -300,6 +387,6 @@ def lesson_folder():
     return lessons.folder() / "homework"
 
 
-if __name__ == "__main__":   # python -m gdsim.teach.assignments: rewrite lessons/homework
+if __name__ == "__main__":  # python -m gdsim.teach.assignments: rewrite lessons/homework
     for path in write(lesson_folder(), "lessons", force=True):
         print(f"wrote {path}")

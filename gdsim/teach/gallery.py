@@ -26,10 +26,11 @@ from gdsim.sim.maps import basins, stability
 from gdsim.sim.sweep import sweep
 from gdsim.teach import experiments
 
-PROJECTOR = (13.33, 7.5)   # inches: a 16:9 slide
+PROJECTOR = (13.33, 7.5)  # inches: a 16:9 slide
 
 
 # -- fair races ---------------------------------------------------------------------------------
+
 
 @dataclass
 class Tuned:
@@ -57,7 +58,7 @@ def tune_lr(surface, make_optimizer, starts, steps, lrs, name=None):
     surface = surfaces.as_surface(surface)
     lrs = np.asarray(lrs, dtype=float)
     grid = sweep(surface, make_optimizer, starts, steps, lr=list(lrs))
-    losses = grid.losses.reshape(grid.losses.shape[:2] + (-1,))          # (T, n_lr, n_starts)
+    losses = grid.losses.reshape(grid.losses.shape[:2] + (-1,))  # (T, n_lr, n_starts)
     climbed = (losses > losses[:1] * (1 + 1e-12) + 1e-12).any(axis=0)
     eligible = ~grid.diverged.reshape(len(lrs), -1).any(axis=1) & ~climbed.any(axis=1)
     if not eligible.any():
@@ -76,7 +77,7 @@ def _sgd(**options):
 
 RACE_SURFACE = "himmelblau"
 RACE_STARTS = np.array([[-0.3, -0.9], [0.0, 0.0], [-4.5, 4.5], [4.5, -4.5], [1.0, -4.5]])
-RACE = {   # name: (factory of lr, the lrs tried)
+RACE = {  # name: (factory of lr, the lrs tried)
     "SGD": (_sgd(), np.geomspace(1e-4, 3e-2, 12)),
     "Momentum (μ=0.9)": (_sgd(momentum=0.9), np.geomspace(1e-4, 3e-2, 12)),
     "Adagrad": (lambda lr: optimizers.Adagrad(lr=lr), np.geomspace(1e-2, 3.0, 12)),
@@ -92,18 +93,23 @@ def race_title(contenders):
     steps = next(iter(contenders.values())).run.steps
     if (reached >= 0).all():
         agree = (reached == reached[0]).all()
-        return ("Each optimizer at its own best lr reaches a minimum from every start, "
-                + ("and all reach the same ones" if agree else "but not always the same one"))
+        return "Each optimizer at its own best lr reaches a minimum from every start, " + (
+            "and all reach the same ones" if agree else "but not always the same one"
+        )
     missing = int((reached < 0).sum())
-    return (f"Each optimizer at its own best lr: after {steps} steps {missing} of "
-            f"{reached.size} runs have not reached a minimum yet")
+    return (
+        f"Each optimizer at its own best lr: after {steps} steps {missing} of "
+        f"{reached.size} runs have not reached a minimum yet"
+    )
 
 
 def race(steps=200):
     """The tour's race: five optimizers from the same five starts on Himmelblau, each tuned by
     :func:`tune_lr`. Returns ``{name: Tuned}``."""
-    return {name: tune_lr(RACE_SURFACE, make, RACE_STARTS, steps, lrs, name)
-            for name, (make, lrs) in RACE.items()}
+    return {
+        name: tune_lr(RACE_SURFACE, make, RACE_STARTS, steps, lrs, name)
+        for name, (make, lrs) in RACE.items()
+    }
 
 
 def reached_table(surface, contenders):
@@ -136,10 +142,24 @@ def _sweep_panel(ax, contenders, colours):
     for (name, tuned), c in zip(contenders.items(), colours):
         scores = np.maximum(tuned.scores, floor)
         ax.plot(tuned.lrs, np.where(tuned.eligible, scores, np.nan), "-o", color=c, ms=4)
-        ax.plot(tuned.lrs[~tuned.eligible], np.full((~tuned.eligible).sum(), top), "^",
-                color=c, ms=9, mec="black", mew=0.6)
-        ax.plot([tuned.lr], [max(tuned.scores[tuned.lrs == tuned.lr][0], floor)], "o", ms=13,
-                mfc="none", mec=c, mew=2.2)
+        ax.plot(
+            tuned.lrs[~tuned.eligible],
+            np.full((~tuned.eligible).sum(), top),
+            "^",
+            color=c,
+            ms=9,
+            mec="black",
+            mew=0.6,
+        )
+        ax.plot(
+            [tuned.lr],
+            [max(tuned.scores[tuned.lrs == tuned.lr][0], floor)],
+            "o",
+            ms=13,
+            mfc="none",
+            mec=c,
+            mew=2.2,
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_ylim(floor / 10, top * 30)
@@ -173,7 +193,7 @@ VALLEY = {
     "Adam": (lambda lr: optimizers.Adam(lr=lr), np.geomspace(1e-3, 1.0, 13)),
     "Adagrad": (lambda lr: optimizers.Adagrad(lr=lr), np.geomspace(1e-2, 3.0, 13)),
 }
-NEAR_THE_MINIMUM = 0.5   # distance to Rosenbrock's minimum (1, 1) that counts as "there"
+NEAR_THE_MINIMUM = 0.5  # distance to Rosenbrock's minimum (1, 1) that counts as "there"
 
 
 def valley_title(contenders):
@@ -188,8 +208,10 @@ def valley_title(contenders):
         return f"{first}:\nnone is near the minimum (1, 1) yet"
     if not crawling:
         return f"{first}:\nall end near the minimum (1, 1)"
-    return (f"{first}:\n{_names(there)} end near (1, 1); {_names(crawling)} "
-            f"{'is' if len(crawling) == 1 else 'are'} still on the way")
+    return (
+        f"{first}:\n{_names(there)} end near (1, 1); {_names(crawling)} "
+        f"{'is' if len(crawling) == 1 else 'are'} still on the way"
+    )
 
 
 def _names(names):
@@ -200,8 +222,10 @@ def _names(names):
 def valley_race(steps=400):
     """Six optimizers from one start down Rosenbrock's curved valley, each tuned by
     :func:`tune_lr` (so none diverges or climbs above its start). Returns ``{name: Tuned}``."""
-    return {name: tune_lr("rosenbrock", make, VALLEY_START, steps, lrs, name)
-            for name, (make, lrs) in VALLEY.items()}
+    return {
+        name: tune_lr("rosenbrock", make, VALLEY_START, steps, lrs, name)
+        for name, (make, lrs) in VALLEY.items()
+    }
 
 
 def _told_apart(contenders, surface):
@@ -212,8 +236,13 @@ def _told_apart(contenders, surface):
     ends = {name: t.run.final.reshape(-1, 2)[0] for name, t in contenders.items()}
     labels = []
     for name, tuned in contenders.items():
-        hidden = [other for other in ends if other != name and list(ends).index(other) > list(ends).index(name)
-                  and np.hypot(*(ends[other] - ends[name])) < near]
+        hidden = [
+            other
+            for other in ends
+            if other != name
+            and list(ends).index(other) > list(ends).index(name)
+            and np.hypot(*(ends[other] - ends[name])) < near
+        ]
         labels.append(tuned.label + (f"; ends under {', '.join(hidden)}" if hidden else ""))
     return labels
 
@@ -223,8 +252,15 @@ def optimizer_race_movie(*, steps=400, frames=160, fps=15, figsize=None):
     the loss racing alongside."""
     contenders = valley_race(steps)
     runs = [t.run for t in contenders.values()]
-    return animate(runs, frames=frames, fps=fps, labels=_told_apart(contenders, "rosenbrock"),
-                   panels=("loss",), title=valley_title(contenders), figsize=figsize or (13.0, 7.6))
+    return animate(
+        runs,
+        frames=frames,
+        fps=fps,
+        labels=_told_apart(contenders, "rosenbrock"),
+        panels=("loss",),
+        title=valley_title(contenders),
+        figsize=figsize or (13.0, 7.6),
+    )
 
 
 BASIN_LRS = (0.005, 0.017, 0.021, 0.023)
@@ -259,13 +295,22 @@ def which_minimum_runs(steps=150):
 def which_minimum(*, steps=150, frames=100, fps=12, figsize=None):
     """GIF: 25 starts on Himmelblau at three lrs, each path coloured by the minimum it ends in."""
     run = which_minimum_runs(steps)
-    return animate(run, facet=True, color_by="minimum", frames=frames,
-                   fps=fps, title=which_title(run), figsize=figsize)
+    return animate(
+        run,
+        facet=True,
+        color_by="minimum",
+        frames=frames,
+        fps=fps,
+        title=which_title(run),
+        figsize=figsize,
+    )
 
 
-BASINS_TITLE = ("A minimum keeps its basin only while lr < 2/λ there (SGD on Himmelblau)\n"
-                "λ: the sharpest curvature (largest Hessian eigenvalue) at that minimum; "
-                "black lines: sample runs")
+BASINS_TITLE = (
+    "A minimum keeps its basin only while lr < 2/λ there (SGD on Himmelblau)\n"
+    "λ: the sharpest curvature (largest Hessian eigenvalue) at that minimum; "
+    "black lines: sample runs"
+)
 
 
 def basins_by_lr(*, grid=240, steps=200, samples=4, figsize=None):
@@ -274,8 +319,9 @@ def basins_by_lr(*, grid=240, steps=200, samples=4, figsize=None):
     figure = None
     if figsize is not None:
         figure, axes = plotting.subplots(2, 2, figsize=figsize)
-    drawn = plot_basins(basin_map, ax=None if figure is None else list(axes.ravel()),
-                        samples=samples)
+    drawn = plot_basins(
+        basin_map, ax=None if figure is None else list(axes.ravel()), samples=samples
+    )
     figure = drawn.axes[0].figure
     figure.suptitle(BASINS_TITLE)
     return plotting.legible(figure)
@@ -286,8 +332,13 @@ def stability_map(*, steps=300, resolution=(120, 80), figsize=None):
     limit lr < 2(1 + μ)/L on top."""
     nx, ny = resolution
     quadratic = surfaces.get("quadratic", condition=10)
-    result = stability(quadratic, optimizers.SGD, steps, lr=np.geomspace(1e-3, 1.0, nx),
-                       momentum=np.linspace(0.0, 0.99, ny))
+    result = stability(
+        quadratic,
+        optimizers.SGD,
+        steps,
+        lr=np.geomspace(1e-3, 1.0, nx),
+        momentum=np.linspace(0.0, 0.99, ny),
+    )
     ax = None
     if figsize is not None:
         _, ax = plotting.subplots(figsize=figsize)
@@ -321,8 +372,11 @@ register("basins-by-lr", basins_by_lr)
 register("stability", stability_map)
 register("schedules", schedules)
 for _name, (_experiment, _) in experiments.FIGURES.items():
-    register(_name, functools.partial(experiment_figure, _name),
-             "PNG, the seed tutorial's experiment: " + summary(_experiment))
+    register(
+        _name,
+        functools.partial(experiment_figure, _name),
+        "PNG, the seed tutorial's experiment: " + summary(_experiment),
+    )
 del _name, _experiment
 
 
@@ -349,4 +403,3 @@ def save(drawing, path, dpi=100):
             import matplotlib.pyplot as plt
 
             plt.close(drawing)
-

@@ -25,8 +25,9 @@ def notebooks(solutions=True):
     """Every lesson and homework notebook, relative to :func:`folder`, in order; without the
     homework's ``solutions/`` unless ``solutions``."""
     root = folder()
-    found = (p.relative_to(root) for p in root.rglob("*.ipynb")
-             if ".ipynb_checkpoints" not in p.parts)
+    found = (
+        p.relative_to(root) for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+    )
     return sorted(p for p in found if solutions or "solutions" not in p.parts)
 
 
@@ -42,8 +43,10 @@ def copy_to(destination="gdsim-lessons", solutions=False):
     chosen = notebooks(solutions)
     existing = [p for p in chosen if (destination / p).exists()]
     if existing:
-        raise FileExistsError(f"{destination / existing[0]} already exists; choose another folder "
-                              f"or move it away (gdsim never overwrites a student's work)")
+        raise FileExistsError(
+            f"{destination / existing[0]} already exists; choose another folder "
+            f"or move it away (gdsim never overwrites a student's work)"
+        )
     for relative in chosen:
         target = destination / relative
         target.parent.mkdir(parents=True, exist_ok=True)

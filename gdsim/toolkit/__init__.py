@@ -8,5 +8,14 @@ from gdsim.toolkit.landscape import loss_landscape
 from gdsim.toolkit.search import grid_search, random_search
 from gdsim.toolkit.transfer import transfer_experiment
 
-__all__ = ["lr_find", "grid_search", "random_search", "diagnose", "loss_landscape", "Ensemble",
-           "SnapshotEnsemble", "snapshot_experiment", "transfer_experiment"]
+__all__ = [
+    "lr_find",
+    "grid_search",
+    "random_search",
+    "diagnose",
+    "loss_landscape",
+    "Ensemble",
+    "SnapshotEnsemble",
+    "snapshot_experiment",
+    "transfer_experiment",
+]

@@ -73,33 +73,33 @@ MIN_EPOCHS = 5
 LABELS = {
     "diverged": "The loss blew up: lower the learning rate by a factor of 10 or more.",
     "too high": "Big jumps mean the weights always change in big steps and never settle: lower "
-                "the learning rate, or start large and decay it (ReduceLROnPlateau, a schedule).",
+    "the learning rate, or start large and decay it (ReduceLROnPlateau, a schedule).",
     "too low": "Slow or no change: at this learning rate the model takes a very long time to "
-               "converge, so raise it (try 10x), unless the model is small and you can wait.",
+    "converge, so raise it (try 10x), unless the model is small and you can wait.",
     "overfitting": "The validation loss rises while the training loss falls: the model is "
-                   "overfitting, so reduce its complexity (or keep the best epoch with "
-                   "EarlyStopping / ModelCheckpoint).",
+    "overfitting, so reduce its complexity (or keep the best epoch with "
+    "EarlyStopping / ModelCheckpoint).",
     "unstable validation": "The validation loss oscillates while training is smooth: the "
-                           "validation set does not resemble the training set or there is not "
-                           "enough data, so collect more.",
+    "validation set does not resemble the training set or there is not "
+    "enough data, so collect more.",
     "plateau": "The loss has stopped improving: lower the learning rate now (ReduceLROnPlateau) "
-               "to take smaller steps into the minimum, or stop training.",
+    "to take smaller steps into the minimum, or stop training.",
     "healthy": "A big early drop and a smooth trend: keep this learning rate (an adaptive decay "
-               "can still polish the end).",
+    "can still polish the end).",
 }
 
 THRESHOLDS = {
-    "growth": 2.0,                  # diverged: final loss above 2x the first epoch's
-    "noise": 0.05,                  # too high: jumps of more than 5% per epoch ...
-    "bounce": 0.15,                 # ... and sitting more than 15% above its best
-    "decrease": 0.10,               # too low: less than 10% total decrease ...
-    "early_share": 0.35,            # ... or under 35% of it in the first tenth of the epochs ...
-    "late_change": 0.01,            # ... while still improving (plateau: improving by less)
-    "val_rise": 0.15,               # overfitting: validation loss 15% above its best ...
-    "val_rise_noise": 2.0,          # ... and 2x its own epoch-to-epoch jumps ...
-    "train_fall": 0.05,             # ... while training loss fell 5% more since then
-    "val_noise": 0.10,              # unstable validation: validation jumps of 10% per epoch ...
-    "val_noise_ratio": 5.0,         # ... and 5x the training loss's
+    "growth": 2.0,  # diverged: final loss above 2x the first epoch's
+    "noise": 0.05,  # too high: jumps of more than 5% per epoch ...
+    "bounce": 0.15,  # ... and sitting more than 15% above its best
+    "decrease": 0.10,  # too low: less than 10% total decrease ...
+    "early_share": 0.35,  # ... or under 35% of it in the first tenth of the epochs ...
+    "late_change": 0.01,  # ... while still improving (plateau: improving by less)
+    "val_rise": 0.15,  # overfitting: validation loss 15% above its best ...
+    "val_rise_noise": 2.0,  # ... and 2x its own epoch-to-epoch jumps ...
+    "train_fall": 0.05,  # ... while training loss fell 5% more since then
+    "val_noise": 0.10,  # unstable validation: validation jumps of 10% per epoch ...
+    "val_noise_ratio": 5.0,  # ... and 5x the training loss's
 }
 
 
@@ -158,9 +158,11 @@ class Diagnoses:
         ``format``: ``"text"`` (aligned columns) or ``"markdown"``."""
         arguments.check_choice("format", format, ["text", "markdown"])
         header = ["run", "label"] + list(self.COLUMNS)
-        rows = [[str(index if len(index) != 1 else index[0]), d.label]
-                + [_fmt(d.evidence.get(c, np.nan)) for c in self.COLUMNS]
-                for index, d in zip(np.ndindex(*self.shape), self.items)]
+        rows = [
+            [str(index if len(index) != 1 else index[0]), d.label]
+            + [_fmt(d.evidence.get(c, np.nan)) for c in self.COLUMNS]
+            for index, d in zip(np.ndindex(*self.shape), self.items)
+        ]
         return render_table(header, rows, format)
 
     def advice(self):
@@ -170,10 +172,11 @@ class Diagnoses:
 
     def __repr__(self):
         counts = self.counts()
-        advice = "\n".join(f"  {label} ({counts[label]} run{'s' if counts[label] > 1 else ''}): "
-                           f"{text}" for label, text in self.advice().items())
-        return (f"Diagnoses(shape={self.shape}, counts={counts})\n{self.table()}\n"
-                f"advice:\n{advice}")
+        advice = "\n".join(
+            f"  {label} ({counts[label]} run{'s' if counts[label] > 1 else ''}): {text}"
+            for label, text in self.advice().items()
+        )
+        return f"Diagnoses(shape={self.shape}, counts={counts})\n{self.table()}\nadvice:\n{advice}"
 
 
 def _fmt(value):
@@ -190,22 +193,24 @@ def render_table(header, rows, format="text"):
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
     widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
-    return "\n".join("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip()
-                     for row in [header] + rows)
+    return "\n".join(
+        "  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip() for row in [header] + rows
+    )
 
 
 # -- measuring -------------------------------------------------------------------------------------
+
 
 def _smooth(x):
     """Running median over ~5% of the epochs (odd, at least 3); the window shrinks at the ends."""
     n = len(x)
     half = max(1, n // 40)
-    return np.array([np.median(x[max(0, t - half):t + half + 1]) for t in range(n)])
+    return np.array([np.median(x[max(0, t - half) : t + half + 1]) for t in range(n)])
 
 
 def _noise(x):
     """Mean epoch-to-epoch jump over the second half, relative to that half's median level."""
-    tail = x[len(x) // 2:]
+    tail = x[len(x) // 2 :]
     level = abs(np.median(tail))
     return float(np.mean(np.abs(np.diff(tail))) / level) if level > 0 else 0.0
 
@@ -221,7 +226,7 @@ def _measure(loss, val):
     first, final = loss[0], s[-1]
     total = first - final
     early = s[max(1, round(n / 10))]
-    tail = loss[-max(2, n // 4):]
+    tail = loss[-max(2, n // 4) :]
     ev = {
         "epochs": n,
         "decrease": _ratio(total, abs(first)),
@@ -234,12 +239,14 @@ def _measure(loss, val):
     if val is not None:
         sv = _smooth(val)
         best = int(np.argmin(sv))
-        ev.update({
-            "val_rise": _ratio(np.median(val[-max(2, n // 4):]) - sv[best], abs(sv[best])),
-            "val_best_epoch": best,
-            "train_fall_since_val_best": _ratio(s[best] - final, abs(s[best])),
-            "val_noise": _noise(val),
-        })
+        ev.update(
+            {
+                "val_rise": _ratio(np.median(val[-max(2, n // 4) :]) - sv[best], abs(sv[best])),
+                "val_best_epoch": best,
+                "train_fall_since_val_best": _ratio(s[best] - final, abs(s[best])),
+                "val_noise": _noise(val),
+            }
+        )
     return ev
 
 
@@ -250,37 +257,59 @@ def _pct(x):
 def _decide(ev, t, has_val):
     """The first rule that fires, and the sentence that says why."""
     if ev["growth"] > t["growth"]:
-        return "diverged", (f"the smoothed final loss is {ev['growth']:.3g}x the first epoch's "
-                            f"(threshold {t['growth']:g}x)")
+        return "diverged", (
+            f"the smoothed final loss is {ev['growth']:.3g}x the first epoch's "
+            f"(threshold {t['growth']:g}x)"
+        )
     if ev["noise"] > t["noise"] and ev["bounce"] > t["bounce"]:
-        return "too high", (f"the training loss jumps {_pct(ev['noise'])} per epoch "
-                            f"(threshold {_pct(t['noise'])}) and its last quarter sits "
-                            f"{_pct(ev['bounce'])} above its best (threshold {_pct(t['bounce'])})")
+        return "too high", (
+            f"the training loss jumps {_pct(ev['noise'])} per epoch "
+            f"(threshold {_pct(t['noise'])}) and its last quarter sits "
+            f"{_pct(ev['bounce'])} above its best (threshold {_pct(t['bounce'])})"
+        )
     if ev["decrease"] < t["decrease"]:
-        return "too low", (f"the training loss fell only {_pct(ev['decrease'])} in {ev['epochs']} "
-                           f"epochs (threshold {_pct(t['decrease'])})")
+        return "too low", (
+            f"the training loss fell only {_pct(ev['decrease'])} in {ev['epochs']} "
+            f"epochs (threshold {_pct(t['decrease'])})"
+        )
     if ev["early_share"] < t["early_share"] and ev["late_change"] > t["late_change"]:
-        return "too low", (f"the first tenth of the epochs gave only {_pct(ev['early_share'])} of "
-                           f"the decrease (threshold {_pct(t['early_share'])}) and the loss is "
-                           f"still falling steadily ({_pct(ev['late_change'])} in the second half)")
-    if has_val and ev["val_rise"] > max(t["val_rise"], t["val_rise_noise"] * ev["val_noise"]) \
-            and ev["train_fall_since_val_best"] > t["train_fall"]:
-        return "overfitting", (f"the validation loss ended {_pct(ev['val_rise'])} above its best "
-                               f"(epoch {ev['val_best_epoch']}; threshold "
-                               f"{_pct(max(t['val_rise'], t['val_rise_noise'] * ev['val_noise']))}) "
-                               f"while the training loss fell another "
-                               f"{_pct(ev['train_fall_since_val_best'])}")
-    if has_val and ev["val_noise"] > t["val_noise"] and \
-            ev["val_noise"] > t["val_noise_ratio"] * ev["noise"]:
-        return "unstable validation", (f"the validation loss jumps {_pct(ev['val_noise'])} per "
-                                       f"epoch (threshold {_pct(t['val_noise'])}), "
-                                       f"{_ratio(ev['val_noise'], ev['noise']):.3g}x the training "
-                                       f"loss's (threshold {t['val_noise_ratio']:g}x)")
+        return "too low", (
+            f"the first tenth of the epochs gave only {_pct(ev['early_share'])} of "
+            f"the decrease (threshold {_pct(t['early_share'])}) and the loss is "
+            f"still falling steadily ({_pct(ev['late_change'])} in the second half)"
+        )
+    if (
+        has_val
+        and ev["val_rise"] > max(t["val_rise"], t["val_rise_noise"] * ev["val_noise"])
+        and ev["train_fall_since_val_best"] > t["train_fall"]
+    ):
+        return "overfitting", (
+            f"the validation loss ended {_pct(ev['val_rise'])} above its best "
+            f"(epoch {ev['val_best_epoch']}; threshold "
+            f"{_pct(max(t['val_rise'], t['val_rise_noise'] * ev['val_noise']))}) "
+            f"while the training loss fell another "
+            f"{_pct(ev['train_fall_since_val_best'])}"
+        )
+    if (
+        has_val
+        and ev["val_noise"] > t["val_noise"]
+        and ev["val_noise"] > t["val_noise_ratio"] * ev["noise"]
+    ):
+        return "unstable validation", (
+            f"the validation loss jumps {_pct(ev['val_noise'])} per "
+            f"epoch (threshold {_pct(t['val_noise'])}), "
+            f"{_ratio(ev['val_noise'], ev['noise']):.3g}x the training "
+            f"loss's (threshold {t['val_noise_ratio']:g}x)"
+        )
     if ev["late_change"] < t["late_change"]:
-        return "plateau", (f"the loss improved only {_pct(ev['late_change'])} over the second "
-                           f"half (threshold {_pct(t['late_change'])})")
-    return "healthy", (f"the loss fell {_pct(ev['decrease'])}, {_pct(ev['early_share'])} of it in "
-                       f"the first tenth of the epochs, and jumps only {_pct(ev['noise'])} per epoch")
+        return "plateau", (
+            f"the loss improved only {_pct(ev['late_change'])} over the second "
+            f"half (threshold {_pct(t['late_change'])})"
+        )
+    return "healthy", (
+        f"the loss fell {_pct(ev['decrease'])}, {_pct(ev['early_share'])} of it in "
+        f"the first tenth of the epochs, and jumps only {_pct(ev['noise'])} per epoch"
+    )
 
 
 def _diagnose_one(loss, val, stopped_at, diverged_at, thresholds):
@@ -288,17 +317,22 @@ def _diagnose_one(loss, val, stopped_at, diverged_at, thresholds):
     val = None if val is None else np.asarray(val, dtype=float)
     if stopped_at >= 0 and diverged_at < 0:
         # a member stopped by a callback has NaN after its stop: that is not divergence
-        loss = loss[:stopped_at + 1]
-        val = None if val is None else val[:stopped_at + 1]
+        loss = loss[: stopped_at + 1]
+        val = None if val is None else val[: stopped_at + 1]
     bad = ~np.isfinite(loss)
     if bad.any() or diverged_at >= 0:
         epoch = int(np.argmax(bad)) if bad.any() else int(diverged_at)
-        return Diagnosis("diverged", LABELS["diverged"],
-                         f"the training loss is not finite from epoch {epoch} on",
-                         {"epochs": len(loss), "diverged_at": epoch})
+        return Diagnosis(
+            "diverged",
+            LABELS["diverged"],
+            f"the training loss is not finite from epoch {epoch} on",
+            {"epochs": len(loss), "diverged_at": epoch},
+        )
     if len(loss) < MIN_EPOCHS:
-        raise ValueError(f"history must hold at least {MIN_EPOCHS} epochs for diagnose to read a "
-                         f"trend, got {len(loss)}")
+        raise ValueError(
+            f"history must hold at least {MIN_EPOCHS} epochs for diagnose to read a "
+            f"trend, got {len(loss)}"
+        )
     if val is not None and not np.isfinite(val).all():
         val = None  # validation blew up alone (rare): judge the training curve
     ev = _measure(loss, val)
@@ -312,7 +346,7 @@ def _curves(history, val_loss):
     if hasattr(history, "history") and isinstance(history.history, Mapping):
         stopped = getattr(history, "stopped_at", None)
         diverged = getattr(history, "diverged_at", None)
-        history = history.history          # gdsim's History, or a Keras History
+        history = history.history  # gdsim's History, or a Keras History
     if isinstance(history, Mapping):
         if "loss" not in history:
             raise ValueError(f"history has no 'loss'; it holds {sorted(history)}")
@@ -352,8 +386,10 @@ def diagnose(history, val_loss=None, *, thresholds=None):
     t = dict(THRESHOLDS)
     if thresholds is not None:
         if not isinstance(thresholds, Mapping):
-            raise TypeError(f"thresholds must be a dict of {{name: value}} overriding entries of "
-                            f"THRESHOLDS, got {thresholds!r}")
+            raise TypeError(
+                f"thresholds must be a dict of {{name: value}} overriding entries of "
+                f"THRESHOLDS, got {thresholds!r}"
+            )
         unknown = set(thresholds) - set(THRESHOLDS)
         if unknown:
             raise arguments.unknown_name_error("threshold", sorted(unknown)[0], THRESHOLDS)
@@ -367,7 +403,14 @@ def diagnose(history, val_loss=None, *, thresholds=None):
     flat = loss.reshape(len(loss), n_runs)
     flat_val = None if val is None else val.reshape(len(val), n_runs)
     with np.errstate(all="ignore"):
-        items = [_diagnose_one(flat[:, k], None if flat_val is None else flat_val[:, k],
-                               int(stopped.reshape(-1)[k]), int(diverged.reshape(-1)[k]), t)
-                 for k in range(n_runs)]
+        items = [
+            _diagnose_one(
+                flat[:, k],
+                None if flat_val is None else flat_val[:, k],
+                int(stopped.reshape(-1)[k]),
+                int(diverged.reshape(-1)[k]),
+                t,
+            )
+            for k in range(n_runs)
+        ]
     return items[0] if shape == () else Diagnoses(items, shape)

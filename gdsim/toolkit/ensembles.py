@@ -63,16 +63,20 @@ class SnapshotEnsemble(Callback):
     def on_train_begin(self, run):
         epochs = run.epochs
         if epochs < self.n_cycles:
-            raise ValueError(f"n_cycles must be <= epochs, got n_cycles={self.n_cycles} with "
-                             f"epochs={epochs}")
+            raise ValueError(
+                f"n_cycles must be <= epochs, got n_cycles={self.n_cycles} with epochs={epochs}"
+            )
         length = epochs // self.n_cycles
         self.cycle_starts = [c * length for c in range(self.n_cycles)]
-        self.cycle_lengths = [length] * (self.n_cycles - 1) + [epochs - length * (self.n_cycles - 1)]
+        self.cycle_lengths = [length] * (self.n_cycles - 1) + [
+            epochs - length * (self.n_cycles - 1)
+        ]
         self.snapshot_epochs, self.snapshots, self._lrs = [], [], []
         self._model = run.model
 
     def lr_at(self, epoch, batch=0, batches_per_epoch=1):
-        """The lr of update ``batch`` of epoch ``epoch`` (``batch`` ignored with ``per="epoch"``)."""
+        """The lr of update ``batch`` of epoch ``epoch`` (``batch`` ignored with
+        ``per="epoch"``)."""
         c = min(epoch // self.cycle_lengths[0], self.n_cycles - 1)
         if self.per == "epoch":
             position, total = epoch - self.cycle_starts[c], self.cycle_lengths[c]
@@ -114,7 +118,9 @@ class SnapshotEnsemble(Callback):
         if last is not None:
             last = arguments.check_int("last", last, minimum=1)
             if last > len(models):
-                raise ValueError(f"last must be <= the number of snapshots ({len(models)}), got {last}")
+                raise ValueError(
+                    f"last must be <= the number of snapshots ({len(models)}), got {last}"
+                )
             models = models[-last:]
         return Ensemble(models)
 
@@ -135,8 +141,11 @@ class Ensemble:
         for m in models:
             if not isinstance(m, MLP):
                 raise TypeError(f"models must be gdsim MLPs, got {m!r} among them")
-            if (m.layers != first.layers or m.population != first.population
-                    or m.single != first.single):
+            if (
+                m.layers != first.layers
+                or m.population != first.population
+                or m.single != first.single
+            ):
                 raise ValueError("models of an Ensemble must share layers and population size")
         self.models = models
 
@@ -148,7 +157,8 @@ class Ensemble:
         return np.mean([m.predict_proba(X) for m in self.models], axis=0)
 
     def predict(self, X):
-        """Class labels from the averaged probabilities (argmax; ``> 0.5`` for one sigmoid output)."""
+        """Class labels from the averaged probabilities (argmax; ``> 0.5`` for one sigmoid
+        output)."""
         p = self.predict_proba(X)
         if p.shape[-1] == 1:
             return (p[..., 0] > 0.5).astype(np.int64)
@@ -163,7 +173,8 @@ class Ensemble:
         return correct.mean(axis=-1) if correct.ndim > 1 else float(correct.mean())
 
 
-# -- the MLM snapshot tutorial ----------------------------------------------------------------------
+# -- the MLM snapshot tutorial ---------------------------------------------------------------------
+
 
 def tutorial_data():
     """``X_train, X_test, y_train, y_test``: ``make_blobs(1100, centers=3, n_features=2,
@@ -195,7 +206,10 @@ class SnapshotResult:
         M = len(self.single)
         for n in range(1, M + 1):
             single = self.single[M - n]
-            lines.append(f"> {n:2d}: single={np.mean(single):.3f}, ensemble={np.mean(self.ensemble[n - 1]):.3f}")
+            lines.append(
+                f"> {n:2d}: single={np.mean(single):.3f}, "
+                f"ensemble={np.mean(self.ensemble[n - 1]):.3f}"
+            )
         lines.append(f"singles: {np.mean(self.single):.3f} ± {np.std(self.single):.3f}")
         return "\n".join(lines)
 
@@ -206,6 +220,7 @@ class SnapshotResult:
         Returns ``Drawn(axes, lr, snapshots, accuracy, single, ensemble)``."""
         if axes is None:
             import matplotlib.pyplot as plt
+
             with theme.style():
                 fig = plt.figure(figsize=(12.5, 4.6), layout="constrained")
                 axes = fig.subplots(1, 2)
@@ -213,14 +228,26 @@ class SnapshotResult:
         pick = (lambda a: np.mean(a, axis=-1)) if member is None else (lambda a: a[..., member])
         steps = np.arange(len(self.lrs)) / self.batches_per_epoch
         lr = left.plot(steps, self.lrs, color=theme.color(0), lw=1.5, label="learning rate")[0]
-        marks = left.plot(np.array(self.snapshot_epochs) + 1, [self.lrs[(e + 1) * self.batches_per_epoch - 1]
-                                                               for e in self.snapshot_epochs],
-                          "v", color="black", ms=8, label="snapshot", zorder=5)[0]
+        marks = left.plot(
+            np.array(self.snapshot_epochs) + 1,
+            [self.lrs[(e + 1) * self.batches_per_epoch - 1] for e in self.snapshot_epochs],
+            "v",
+            color="black",
+            ms=8,
+            label="snapshot",
+            zorder=5,
+        )[0]
         left.set_xlabel("epoch")
         left.set_ylabel("learning rate")
         twin = left.twinx()
-        accuracy = twin.plot(np.arange(1, len(self.history.epoch) + 1), pick(self.history.val_accuracy),
-                             color=theme.color(1), lw=1, alpha=0.8, label="test accuracy")[0]
+        accuracy = twin.plot(
+            np.arange(1, len(self.history.epoch) + 1),
+            pick(self.history.val_accuracy),
+            color=theme.color(1),
+            lw=1,
+            alpha=0.8,
+            label="test accuracy",
+        )[0]
         twin.set_ylabel("test accuracy")
         values = pick(self.history.val_accuracy)
         values = values[np.isfinite(values)]
@@ -228,21 +255,40 @@ class SnapshotResult:
             # the first epochs' low accuracy would flatten the rest of the curve
             low, high = np.percentile(values, 5), values.max()
             twin.set_ylim(low - 0.5 * (high - low), high + 0.1 * (high - low) + 1e-3)
-        left.legend(handles=[lr, marks, accuracy], loc="upper center", bbox_to_anchor=(0.5, -0.14),
-                    ncol=3, framealpha=0.9)
+        left.legend(
+            handles=[lr, marks, accuracy],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.14),
+            ncol=3,
+            framealpha=0.9,
+        )
         left.set_title("cosine cycles and snapshots")
         M = len(self.single)
         n = np.arange(1, M + 1)
-        single = right.plot(n, pick(self.single[::-1]), "o", color=theme.color(0),
-                            label="single snapshot (n-th latest)")[0]
-        ensemble = right.plot(n, pick(self.ensemble), "-", color=theme.color(1),
-                              label="ensemble of the n latest")[0]
+        single = right.plot(
+            n,
+            pick(self.single[::-1]),
+            "o",
+            color=theme.color(0),
+            label="single snapshot (n-th latest)",
+        )[0]
+        ensemble = right.plot(
+            n, pick(self.ensemble), "-", color=theme.color(1), label="ensemble of the n latest"
+        )[0]
         right.set_xlabel("n")
         right.set_ylabel("test accuracy")
         right.set_title("snapshots and their ensembles")
         right.legend(loc="best", framealpha=0.9)
-        return theme.finish(theme.Drawn(axes=axes, lr=lr, snapshots=marks, accuracy=accuracy, single=single,
-                           ensemble=ensemble))
+        return theme.finish(
+            theme.Drawn(
+                axes=axes,
+                lr=lr,
+                snapshots=marks,
+                accuracy=accuracy,
+                single=single,
+                ensemble=ensemble,
+            )
+        )
 
 
 def snapshot_experiment(seeds=1, epochs=500, n_cycles=10, lr_max=0.01, per="epoch", verbose=0):
@@ -259,14 +305,36 @@ def snapshot_experiment(seeds=1, epochs=500, n_cycles=10, lr_max=0.01, per="epoc
     else:
         seeds = list(range(arguments.check_int("seeds", seeds, minimum=1)))
     X_train, X_test, y_train, y_test = tutorial_data()
-    model = MLP([2, 25, 3], init="glorot_uniform", output_init="glorot_uniform",
-                population=len(seeds), seed=seeds)
+    model = MLP(
+        [2, 25, 3],
+        init="glorot_uniform",
+        output_init="glorot_uniform",
+        population=len(seeds),
+        seed=seeds,
+    )
     callback = SnapshotEnsemble(n_cycles, lr_max, per=per)
-    history = fit(model, SGD(lr=lr_max, momentum=0.9, convention="keras"), X_train, y_train,
-                  epochs=epochs, batch_size=32, validation_data=(X_test, y_test),
-                  callbacks=[callback], verbose=verbose)
+    history = fit(
+        model,
+        SGD(lr=lr_max, momentum=0.9, convention="keras"),
+        X_train,
+        y_train,
+        epochs=epochs,
+        batch_size=32,
+        validation_data=(X_test, y_test),
+        callbacks=[callback],
+        verbose=verbose,
+    )
     models = callback.models()
     single = np.array([Ensemble([m]).accuracy(X_test, y_test) for m in models])
-    ensemble = np.array([Ensemble(models[-n:]).accuracy(X_test, y_test) for n in range(1, len(models) + 1)])
-    return SnapshotResult(seeds, history, callback.snapshot_epochs, callback.lrs, single, ensemble,
-                          -(-len(X_train) // 32))
+    ensemble = np.array(
+        [Ensemble(models[-n:]).accuracy(X_test, y_test) for n in range(1, len(models) + 1)]
+    )
+    return SnapshotResult(
+        seeds,
+        history,
+        callback.snapshot_epochs,
+        callback.lrs,
+        single,
+        ensemble,
+        -(-len(X_train) // 32),
+    )

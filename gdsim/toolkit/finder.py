@@ -47,8 +47,18 @@ from gdsim.nn.training import check_data, fit
 from gdsim.plotting import theme
 from gdsim.sim.engine import check_starts, simulate
 
-__all__ = ["lr_find", "LRFinderResult", "SurfaceLRFinderResult", "sweep_lrs", "suggest",
-           "valley", "slide", "minimum", "steep", "SUGGESTIONS"]
+__all__ = [
+    "lr_find",
+    "LRFinderResult",
+    "SurfaceLRFinderResult",
+    "sweep_lrs",
+    "suggest",
+    "valley",
+    "slide",
+    "minimum",
+    "steep",
+    "SUGGESTIONS",
+]
 
 SUGGESTIONS = ("valley", "slide", "minimum", "steep")
 DIVERGENCE_FACTOR = 4.0  # fastai: stop once the smoothed loss exceeds 4x the best so far
@@ -56,13 +66,16 @@ DIVERGENCE_FACTOR = 4.0  # fastai: stop once the smoothed loss exceeds 4x the be
 
 # -- the lr sequence and the smoothed loss ---------------------------------------------------------
 
+
 def _check(start_lr, end_lr, num_it, mode, smooth):
     arguments.check_positive("start_lr", start_lr)
     arguments.check_positive("end_lr", end_lr)
     if np.ndim(start_lr) or np.ndim(end_lr):
         raise TypeError("start_lr and end_lr must be single numbers")
     if not start_lr < end_lr:
-        raise ValueError(f"start_lr must be < end_lr, got start_lr={start_lr:g} >= end_lr={end_lr:g}")
+        raise ValueError(
+            f"start_lr must be < end_lr, got start_lr={start_lr:g} >= end_lr={end_lr:g}"
+        )
     num_it = arguments.check_int("num_it", num_it, minimum=2)
     arguments.check_choice("mode", mode, ["exp", "linear"])
     arguments.check_in_range("smooth", smooth, 0.0, 1.0)
@@ -105,9 +118,10 @@ class _Smoother:
         """Feed one loss per curve (only ``active`` curves move); returns ``(L̃, stop)``."""
         with np.errstate(all="ignore"):
             self.count += 1
-            self.average = np.where(active, self.beta * self.average + (1 - self.beta) * loss,
-                                    self.average)
-            smoothed = self.average / (1 - self.beta ** self.count)
+            self.average = np.where(
+                active, self.beta * self.average + (1 - self.beta) * loss, self.average
+            )
+            smoothed = self.average / (1 - self.beta**self.count)
             self.best = np.where(active & (smoothed < self.best), smoothed, self.best)
             stop = ~np.isfinite(smoothed)
             if self.stop_div:
@@ -116,6 +130,7 @@ class _Smoother:
 
 
 # -- the suggestions (fastai/callback/schedule.py, one curve each) --------------------------------
+
 
 def valley(lrs, losses):
     """The lr half-way down the middle third of the longest valley; returns ``(lr, (lr, loss))``."""
@@ -142,12 +157,12 @@ def slide(lrs, losses, lr_diff=15, thresh=0.005, adjust_value=1.0):
     if n < max(lr_diff + 1, 2):
         return np.nan, (np.nan, np.nan)
     grad = np.gradient(losses)
-    r, l = -1, -1 - lr_diff
-    candidate = lrs[l]
-    while l >= -n and abs(grad[r] - grad[l]) > thresh:
-        candidate = lrs[l]
-        r -= 1
-        l -= 1
+    right, left = -1, -1 - lr_diff
+    candidate = lrs[left]
+    while left >= -n and abs(grad[right] - grad[left]) > thresh:
+        candidate = lrs[left]
+        right -= 1
+        left -= 1
     suggestion = float(candidate) * adjust_value
     return suggestion, (suggestion, float(np.interp(np.log10(suggestion), np.log10(lrs), losses)))
 
@@ -178,16 +193,17 @@ def suggest(lrs, losses, num_it):
     ``lrs`` and ``losses`` are what the sweep recorded (smoothed losses); as fastai does, the
     first ``num_it // 10`` and the last 5 points are dropped and the rest cut at the first
     non-finite loss."""
-    lrs = np.asarray(lrs, dtype=float)[num_it // 10:-5]
-    losses = np.asarray(losses, dtype=float)[num_it // 10:-5]
+    lrs = np.asarray(lrs, dtype=float)[num_it // 10 : -5]
+    losses = np.asarray(losses, dtype=float)[num_it // 10 : -5]
     bad = np.flatnonzero(~np.isfinite(losses))
     if bad.size:
-        lrs, losses = lrs[:bad[0]], losses[:bad[0]]
+        lrs, losses = lrs[: bad[0]], losses[: bad[0]]
     with np.errstate(all="ignore"):
         return {name: fn(lrs, losses) for name, fn in _FUNCTIONS.items()}
 
 
 # -- the result ------------------------------------------------------------------------------------
+
 
 class LRFinderResult:
     """A finished range test: what each batch used and lost, and the suggestions.
@@ -204,10 +220,13 @@ class LRFinderResult:
         self.lrs, self.losses, self.smoothed = lrs, losses, smoothed
         self.lengths, self.num_it, self.settings, self.single = lengths, num_it, settings, single
         per_curve = [suggest(lrs[:n], smoothed[:n, k], num_it) for k, n in enumerate(lengths)]
-        self.suggestions = {name: self._out(np.array([s[name][0] for s in per_curve]))
-                            for name in SUGGESTIONS}
-        self.points = {name: tuple(self._out(np.array([s[name][1][j] for s in per_curve]))
-                                   for j in (0, 1)) for name in SUGGESTIONS}
+        self.suggestions = {
+            name: self._out(np.array([s[name][0] for s in per_curve])) for name in SUGGESTIONS
+        }
+        self.points = {
+            name: tuple(self._out(np.array([s[name][1][j] for s in per_curve])) for j in (0, 1))
+            for name in SUGGESTIONS
+        }
         if single:
             self.losses, self.smoothed, self.lengths = losses[:, 0], smoothed[:, 0], int(lengths[0])
 
@@ -228,12 +247,13 @@ class LRFinderResult:
         """``(lrs, losses)`` recorded by curve ``k`` (its own length)."""
         values = self.smoothed if smoothed else self.losses
         if self.single:
-            return self.lrs[:self.lengths], values[:self.lengths]
-        return self.lrs[:self.lengths[k]], values[:self.lengths[k], k]
+            return self.lrs[: self.lengths], values[: self.lengths]
+        return self.lrs[: self.lengths[k]], values[: self.lengths[k], k]
 
     def __repr__(self):
         def show(v):
             return f"{v:.3g}" if np.ndim(v) == 0 else "[" + ", ".join(f"{x:.3g}" for x in v) + "]"
+
         inside = ", ".join(f"{name}={show(self.suggestions[name])}" for name in SUGGESTIONS)
         return f"{type(self).__name__}({inside})"
 
@@ -260,12 +280,18 @@ class LRFinderResult:
             keep = slice(None, len(lrs) - skip_end if skip_end else None)
             c = theme.color(0 if one else i)
             if raw:
-                drawn["raw"].append(ax.plot(lrs[keep], self._y(losses[keep], log), color=c,
-                                            alpha=0.25, lw=1)[0])
-            label = ("smoothed loss" if self.settings["smooth"] else "loss") if one else f"member {k}"
-            drawn["lines"].append(ax.plot(lrs[keep], self._y(smoothed[keep], log), color=c,
-                                          label=label)[0])
-        for j, name in enumerate(suggestions if one else [n for n in ("valley",) if n in suggestions]):
+                drawn["raw"].append(
+                    ax.plot(lrs[keep], self._y(losses[keep], log), color=c, alpha=0.25, lw=1)[0]
+                )
+            label = (
+                ("smoothed loss" if self.settings["smooth"] else "loss") if one else f"member {k}"
+            )
+            drawn["lines"].append(
+                ax.plot(lrs[keep], self._y(smoothed[keep], log), color=c, label=label)[0]
+            )
+        for j, name in enumerate(
+            suggestions if one else [n for n in ("valley",) if n in suggestions]
+        ):
             xs, ys = (np.atleast_1d(v) for v in self.points[name])
             lr = np.atleast_1d(self.suggestions[name])
             if one:
@@ -275,8 +301,16 @@ class LRFinderResult:
             else:
                 label = f"{name} suggestions"
                 colors = [theme.color(i) for i in range(len(members))]
-            drawn["markers"][name] = ax.scatter(xs, self._y(ys, log), c=colors, s=60, zorder=5, edgecolors="black",
-                                                linewidths=0.6, label=label)
+            drawn["markers"][name] = ax.scatter(
+                xs,
+                self._y(ys, log),
+                c=colors,
+                s=60,
+                zorder=5,
+                edgecolors="black",
+                linewidths=0.6,
+                label=label,
+            )
         if raw and not log:
             # single noisy batches would set the scale; the smoothed curves are the message
             shown = np.concatenate([line.get_ydata() for line in drawn["lines"]])
@@ -319,10 +353,13 @@ class SurfaceLRFinderResult(LRFinderResult):
         first = min(self.num_it // 10, len(lrs) - 1)
         finite = np.isfinite(losses)
         low = int(np.argmin(np.where(finite, losses, np.inf))) if finite.any() else first
-        picks = {"too small": lrs[first],
-                 "valley": np.atleast_1d(self.suggestions["valley"])[k],
-                 "minimum (lowest / 10)": np.atleast_1d(self.suggestions["minimum"])[k],
-                 "lowest loss": lrs[low], "last before stop": lrs[len(lrs) - 1]}
+        picks = {
+            "too small": lrs[first],
+            "valley": np.atleast_1d(self.suggestions["valley"])[k],
+            "minimum (lowest / 10)": np.atleast_1d(self.suggestions["minimum"])[k],
+            "lowest loss": lrs[low],
+            "last before stop": lrs[len(lrs) - 1],
+        }
         return {label: float(lr) for label, lr in picks.items() if np.isfinite(lr)}
 
     def plot_trajectories(self, lrs=None, steps=None, start=0, axes=None, log=True):
@@ -331,43 +368,77 @@ class SurfaceLRFinderResult(LRFinderResult):
         the same colours. ``lrs`` is a list or dict label -> lr (default :meth:`marked_lrs`).
         ``log`` draws the left curve as the gap to the lowest minimum on a log axis.
         Returns ``Drawn(axes, curve, markers, runs, trajectories)``."""
-        picks = self.marked_lrs(start) if lrs is None else (
-            dict(lrs) if isinstance(lrs, dict) else {f"lr={v:.2g}": float(v) for v in lrs})
+        picks = (
+            self.marked_lrs(start)
+            if lrs is None
+            else (dict(lrs) if isinstance(lrs, dict) else {f"lr={v:.2g}": float(v) for v in lrs})
+        )
         for label, v in picks.items():
             arguments.check_positive(f"lrs[{label!r}]", v)
         steps = self.num_it if steps is None else arguments.check_int("steps", steps, minimum=1)
         if axes is None:
             import matplotlib.pyplot as plt
+
             with theme.style():
                 fig = plt.figure(figsize=(12.5, 5), layout="constrained")
                 axes = fig.subplots(1, 2)
         left, right = axes
-        curve = self.plot(ax=left, member=None if self.single else start, skip_end=0,
-                          suggestions=(), log=log)
+        curve = self.plot(
+            ax=left, member=None if self.single else start, skip_end=0, suggestions=(), log=log
+        )
         curve["lines"][0].set_color("#555555")
         lrs_k, smoothed = self.curve(start)
         colors = [theme.color(i) for i in range(len(picks))]
         markers = []
         for (label, lr), c in zip(picks.items(), colors):
             y = np.interp(np.log(lr), np.log(lrs_k), self._y(smoothed, log))
-            markers.append(left.scatter([lr], [y], color=c, s=70, zorder=5, edgecolors="black",
-                                        label=f"{label}: {lr:.2g}"))
+            markers.append(
+                left.scatter(
+                    [lr],
+                    [y],
+                    color=c,
+                    s=70,
+                    zorder=5,
+                    edgecolors="black",
+                    label=f"{label}: {lr:.2g}",
+                )
+            )
         left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=2, framealpha=0.9)
         left.set_title("LR range test")
         point = np.reshape(self.starts, (-1, 2))[start]
-        runs = [simulate(self.surface, self.optimizer.with_hyperparameters(lr=lr), point, steps)
-                for lr in picks.values()]
-        drawn_runs = plotting.trajectories(runs, ax=right, labels=list(picks), colors=colors,
-                                           legend=False)
+        runs = [
+            simulate(self.surface, self.optimizer.with_hyperparameters(lr=lr), point, steps)
+            for lr in picks.values()
+        ]
+        drawn_runs = plotting.trajectories(
+            runs, ax=right, labels=list(picks), colors=colors, legend=False
+        )
         right.set_title(f"{steps} steps at each constant lr")
-        return theme.Drawn(axes=axes, curve=curve, markers=markers, runs=runs, trajectories=drawn_runs)
+        return theme.Drawn(
+            axes=axes, curve=curve, markers=markers, runs=runs, trajectories=drawn_runs
+        )
 
 
 # -- running the sweep -----------------------------------------------------------------------------
 
-def lr_find(target, optimizer, data, y=None, start_lr=1e-7, end_lr=10.0, num_it=100, mode="exp",
-            smooth=None, stop_div=True, validation_data=None, batch_size=32, seed=None, noise=0.0,
-            lr_mult=None):
+
+def lr_find(
+    target,
+    optimizer,
+    data,
+    y=None,
+    start_lr=1e-7,
+    end_lr=10.0,
+    num_it=100,
+    mode="exp",
+    smooth=None,
+    stop_div=True,
+    validation_data=None,
+    batch_size=32,
+    seed=None,
+    noise=0.0,
+    lr_mult=None,
+):
     """The LR range test on an MLP (``lr_find(model, optimizer, X, y)``) or on a 2-D surface
     (``lr_find(surface, optimizer, starts)``); see the module docstring for the procedure.
 
@@ -385,8 +456,9 @@ def lr_find(target, optimizer, data, y=None, start_lr=1e-7, end_lr=10.0, num_it=
     about 1/(1−β) = 50 batches — four decades of lr with the default sweep.
     """
     if not (isinstance(target, (MLP, str)) or hasattr(target, "grad_xy")):
-        raise TypeError(f"target must be a gdsim.nn.MLP or a surface (a Surface or its name), "
-                        f"got {target!r}")
+        raise TypeError(
+            f"target must be a gdsim.nn.MLP or a surface (a Surface or its name), got {target!r}"
+        )
     for o in optimizer if isinstance(target, MLP) and isinstance(optimizer, list) else [optimizer]:
         arguments.check_optimizer("optimizer", o)
     arguments.check_nonnegative("noise", noise)
@@ -399,10 +471,13 @@ def lr_find(target, optimizer, data, y=None, start_lr=1e-7, end_lr=10.0, num_it=
     if isinstance(target, MLP):
         if y is None:
             raise TypeError("lr_find(model, optimizer, X, y) needs the targets y")
-        return _lr_find_mlp(target, optimizer, data, y, num_it, settings, validation_data,
-                            batch_size, seed, lr_mult)
+        return _lr_find_mlp(
+            target, optimizer, data, y, num_it, settings, validation_data, batch_size, seed, lr_mult
+        )
     if y is not None or validation_data is not None:
-        raise TypeError("on a surface, lr_find(surface, optimizer, starts) takes no y or validation_data")
+        raise TypeError(
+            "on a surface, lr_find(surface, optimizer, starts) takes no y or validation_data"
+        )
     return _lr_find_surface(target, optimizer, data, num_it, settings, noise, seed)
 
 
@@ -428,20 +503,35 @@ class _RangeTest(Callback):
         run.stop(active if iteration + 1 >= self.num_it else stop)
 
 
-def _lr_find_mlp(model, optimizer, X, y, num_it, settings, validation_data, batch_size, seed, lr_mult):
+def _lr_find_mlp(
+    model, optimizer, X, y, num_it, settings, validation_data, batch_size, seed, lr_mult
+):
     batch_size = arguments.check_int("batch_size", batch_size, minimum=1)
     _, _, _, validation = check_data(model, X, y, validation_data)
     n_batches = -(-len(X) // batch_size)
     schedule = _lr_schedule(num_it, settings)
-    sweeping = ([o.with_hyperparameters(lr=schedule) for o in optimizer]
-                if isinstance(optimizer, (list, tuple)) else optimizer.with_hyperparameters(lr=schedule))
+    sweeping = (
+        [o.with_hyperparameters(lr=schedule) for o in optimizer]
+        if isinstance(optimizer, (list, tuple))
+        else optimizer.with_hyperparameters(lr=schedule)
+    )
     recorder = _RangeTest(model.population, num_it, settings, validation)
     saved_theta = [t.copy() for t in model.theta]
     streams = getattr(model, "_shuffle_rngs", None)
     saved_streams = None if streams is None else [rng.bit_generator.state for rng in streams]
     try:
-        fit(model, sweeping, X, y, epochs=num_it // n_batches + 1, batch_size=batch_size,
-            callbacks=[recorder], seed=seed, verbose=0, lr_mult=lr_mult)
+        fit(
+            model,
+            sweeping,
+            X,
+            y,
+            epochs=num_it // n_batches + 1,
+            batch_size=batch_size,
+            callbacks=[recorder],
+            seed=seed,
+            verbose=0,
+            lr_mult=lr_mult,
+        )
     finally:
         model.theta = saved_theta
         if saved_streams is None:
@@ -452,18 +542,33 @@ def _lr_find_mlp(model, optimizer, X, y, num_it, settings, validation_data, batc
             model._shuffle_rngs = streams
     n = int(recorder.lengths.max())
     lrs = sweep_lrs(settings["start_lr"], settings["end_lr"], num_it, settings["mode"])[:n]
-    return LRFinderResult(lrs, recorder.losses[:n], recorder.smoothed[:n], recorder.lengths, num_it,
-                          settings, model.single)
+    return LRFinderResult(
+        lrs,
+        recorder.losses[:n],
+        recorder.smoothed[:n],
+        recorder.lengths,
+        num_it,
+        settings,
+        model.single,
+    )
 
 
 def _lr_find_surface(surface, optimizer, starts, num_it, settings, noise, seed):
     surface = surfaces.as_surface(surface)
     starts = check_starts(starts)
     if starts.ndim > 2:
-        raise ValueError(f"starts must be one point (2,) or a list of points (n, 2), got shape {starts.shape}")
+        raise ValueError(
+            f"starts must be one point (2,) or a list of points (n, 2), got shape {starts.shape}"
+        )
     points = starts.reshape(-1, 2)
-    run = simulate(surface, optimizer.with_hyperparameters(lr=_lr_schedule(num_it, settings)), points,
-                   num_it, noise=noise, seed=seed)
+    run = simulate(
+        surface,
+        optimizer.with_hyperparameters(lr=_lr_schedule(num_it, settings)),
+        points,
+        num_it,
+        noise=noise,
+        seed=seed,
+    )
     raw = run.losses[:num_it].copy()
     step = np.arange(num_it)[:, None]
     # the engine freezes a run that blew up at its last finite point; for the finder that step
@@ -486,5 +591,16 @@ def _lr_find_surface(surface, optimizer, starts, num_it, settings, noise, seed):
     raw[np.arange(num_it)[:, None] >= lengths] = np.nan
     n = int(lengths.max())
     lrs = sweep_lrs(settings["start_lr"], settings["end_lr"], num_it, settings["mode"])[:n]
-    return SurfaceLRFinderResult(surface, optimizer, starts, lrs, raw[:n], smoothed[:n], lengths,
-                                 num_it, settings, starts.ndim == 1, floor)
+    return SurfaceLRFinderResult(
+        surface,
+        optimizer,
+        starts,
+        lrs,
+        raw[:n],
+        smoothed[:n],
+        lengths,
+        num_it,
+        settings,
+        starts.ndim == 1,
+        floor,
+    )

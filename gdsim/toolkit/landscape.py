@@ -32,12 +32,19 @@ import numpy as np
 from gdsim import arguments, plotting
 from gdsim.nn import MLP, Callback
 
-__all__ = ["loss_landscape", "Landscape", "RecordWeights", "filter_normalized_directions",
-           "pca_directions", "plot_landscape", "animate_landscape"]
+__all__ = [
+    "loss_landscape",
+    "Landscape",
+    "RecordWeights",
+    "filter_normalized_directions",
+    "pca_directions",
+    "plot_landscape",
+    "animate_landscape",
+]
 
 IGNORE = ("biasbn", None)
 NORMS = ("filter", "layer", None)
-_MEMORY = 64e6     # bytes of activations and weights per evaluated chunk
+_MEMORY = 64e6  # bytes of activations and weights per evaluated chunk
 
 
 class RecordWeights(Callback):
@@ -55,7 +62,9 @@ class RecordWeights(Callback):
     def trajectory(self, member=0):
         """``(epochs + 1, n_params)``: member ``member``'s weights flattened, start first."""
         if not hasattr(self, "snapshots"):
-            raise ValueError("RecordWeights has recorded nothing: pass it to fit(..., callbacks=[...])")
+            raise ValueError(
+                "RecordWeights has recorded nothing: pass it to fit(..., callbacks=[...])"
+            )
         pick = (lambda w: w) if self.single else (lambda w: w[member])
         return np.stack([_flatten([pick(w) for w in snapshot]) for snapshot in self.snapshots])
 
@@ -76,7 +85,7 @@ def _unflatten(vectors, shapes):
     out, start = [], 0
     for shape in shapes:
         size = int(np.prod(shape))
-        out.append(vectors[:, start:start + size].reshape((len(vectors),) + shape))
+        out.append(vectors[:, start : start + size].reshape((len(vectors),) + shape))
         start += size
     return out
 
@@ -106,7 +115,7 @@ def filter_normalized_directions(weights, seed=None, norm="filter", ignore="bias
             d = rng.standard_normal(w.shape)
             if w.ndim <= 1:
                 d = np.zeros_like(w) if ignore == "biasbn" else w.copy()
-            elif norm == "filter":     # axis 0 is fan_in: a column is one unit's incoming weights
+            elif norm == "filter":  # axis 0 is fan_in: a column is one unit's incoming weights
                 d *= np.linalg.norm(w, axis=0) / (np.linalg.norm(d, axis=0) + 1e-10)
             elif norm == "layer":
                 d *= np.linalg.norm(w) / (np.linalg.norm(d) + 1e-10)
@@ -122,8 +131,10 @@ def pca_directions(trajectory, center=None, mask=None):
     explained_variance_ratio (2,))``; the components have unit norm."""
     trajectory = np.asarray(trajectory, dtype=float)
     if trajectory.ndim != 2 or len(trajectory) < 3:
-        raise ValueError(f"trajectory must be (T, n_params) with T >= 3 saved weights, got shape "
-                         f"{trajectory.shape}")
+        raise ValueError(
+            f"trajectory must be (T, n_params) with T >= 3 saved weights, got shape "
+            f"{trajectory.shape}"
+        )
     center = trajectory[-1] if center is None else np.asarray(center, dtype=float)
     rows = trajectory - center
     if mask is not None:
@@ -132,7 +143,7 @@ def pca_directions(trajectory, center=None, mask=None):
     _, s, vt = np.linalg.svd(centered, full_matrices=False)
     # svd_flip as scikit-learn's PCA (u_based_decision=False): each component's largest |entry| > 0
     vt *= np.sign(vt[np.arange(len(vt)), np.argmax(np.abs(vt), axis=1)])[:, None]
-    variance = s ** 2 / (len(rows) - 1)
+    variance = s**2 / (len(rows) - 1)
     if not variance.sum() > 0:
         raise ValueError("the trajectory never moved: there are no directions to find")
     return vt[:2], variance[:2] / variance.sum()
@@ -147,14 +158,15 @@ class Landscape:
     ``gdsim.plotting.contour(landscape)`` draws it in the package's style.
     """
 
-    def __init__(self, kind, a, b, loss, accuracy, center, center_loss, directions, path,
-                 path_loss, ratio):
+    def __init__(
+        self, kind, a, b, loss, accuracy, center, center_loss, directions, path, path_loss, ratio
+    ):
         self.kind, self.a, self.b, self.loss, self.accuracy = kind, a, b, loss, accuracy
         self.center, self.center_loss, self.directions = center, center_loss, directions
         self.path, self.path_loss, self.explained_variance_ratio = path, path_loss, ratio
         self.name = f"loss landscape ({kind} directions)"
         self.bounds = ((float(a[0]), float(a[-1])), (float(b[0]), float(b[-1])))
-        self.minima = np.zeros((1, 2))          # θ*: the trained weights, at the origin
+        self.minima = np.zeros((1, 2))  # θ*: the trained weights, at the origin
         self.minima_values = np.array([self.center_loss])
         self.saddles = np.zeros((0, 2))
 
@@ -171,14 +183,19 @@ class Landscape:
 
     def axis_labels(self):
         if self.explained_variance_ratio is None:
-            return "δx (filter-normalized random direction)", "δy (filter-normalized random direction)"
+            return (
+                "δx (filter-normalized random direction)",
+                "δy (filter-normalized random direction)",
+            )
         r1, r2 = self.explained_variance_ratio
         return f"PC1: {100 * r1:.1f}% of the path's variance", f"PC2: {100 * r2:.1f}%"
 
     def __repr__(self):
         path = "" if self.path is None else f", path of {len(self.path)} points"
-        return (f"Landscape({self.kind}, {len(self.a)}x{len(self.b)} grid over {self.bounds}, "
-                f"loss at θ* {self.center_loss:.4g}{path})")
+        return (
+            f"Landscape({self.kind}, {len(self.a)}x{len(self.b)} grid over {self.bounds}, "
+            f"loss at θ* {self.center_loss:.4g}{path})"
+        )
 
 
 def _evaluator(model, X, y, shapes, chunk):
@@ -186,8 +203,8 @@ def _evaluator(model, X, y, shapes, chunk):
     weight vectors of the points in ``part``: each chunk of them becomes one MLP population,
     scored by one ``evaluate`` (one forward pass), so memory stays bounded however fine the grid."""
     X = model.check_X(X)
-    model.targets(y, len(X))                       # bad labels fail here, before any work
-    if chunk is None:                              # activations and weight copies per point
+    model.targets(y, len(X))  # bad labels fail here, before any work
+    if chunk is None:  # activations and weight copies per point
         per_point = 8 * 3 * (len(X) * max(model.layers) + sum(int(np.prod(s)) for s in shapes))
         chunk = max(1, int(_MEMORY // per_point))
     chunk = arguments.check_int("chunk", chunk, minimum=1)
@@ -198,9 +215,15 @@ def _evaluator(model, X, y, shapes, chunk):
         for start in range(0, n, chunk):
             part = slice(start, min(start + chunk, n))
             size = part.stop - part.start
-            if size not in populations:            # at most two sizes: full chunks and the rest
-                populations[size] = MLP(model.layers, activation=model.activation,
-                                        output=model.output, loss=model.loss, population=size, seed=0)
+            if size not in populations:  # at most two sizes: full chunks and the rest
+                populations[size] = MLP(
+                    model.layers,
+                    activation=model.activation,
+                    output=model.output,
+                    loss=model.loss,
+                    population=size,
+                    seed=0,
+                )
             population = populations[size]
             population.set_weights(_unflatten(rows(part), shapes))
             scores = population.evaluate(X, y)
@@ -228,17 +251,36 @@ def _trajectory(trajectory, member, n_params):
         return None
     if isinstance(trajectory, RecordWeights):
         return trajectory.trajectory(member)
-    if isinstance(trajectory, (list, tuple)) and len(trajectory) and isinstance(trajectory[0], (list, tuple)):
-        trajectory = np.stack([_flatten(w) for w in trajectory])   # a list of get_weights() lists
+    if (
+        isinstance(trajectory, (list, tuple))
+        and len(trajectory)
+        and isinstance(trajectory[0], (list, tuple))
+    ):
+        trajectory = np.stack([_flatten(w) for w in trajectory])  # a list of get_weights() lists
     trajectory = np.asarray(trajectory, dtype=float)
     if trajectory.ndim != 2 or trajectory.shape[1] != n_params:
-        raise ValueError(f"trajectory must be (T, {n_params}) flattened weights, a RecordWeights "
-                         f"or a list of weight lists, got shape {trajectory.shape}")
+        raise ValueError(
+            f"trajectory must be (T, {n_params}) flattened weights, a RecordWeights "
+            f"or a list of weight lists, got shape {trajectory.shape}"
+        )
     return trajectory
 
 
-def loss_landscape(model, X, y, *, directions="random", trajectory=None, member=0, resolution=25,
-                   extent=None, seed=0, norm="filter", ignore="biasbn", chunk=None):
+def loss_landscape(
+    model,
+    X,
+    y,
+    *,
+    directions="random",
+    trajectory=None,
+    member=0,
+    resolution=25,
+    extent=None,
+    seed=0,
+    norm="filter",
+    ignore="biasbn",
+    chunk=None,
+):
     """The loss of ``model`` (member ``member`` of a population) on ``(X, y)`` over a plane
     through its current, trained weights; see the module docstring.
 
@@ -262,20 +304,32 @@ def loss_landscape(model, X, y, *, directions="random", trajectory=None, member=
         kind = directions
         _choice("ignore", ignore, IGNORE)
         if kind == "random":
-            dx, dy = (_flatten(d) for d in filter_normalized_directions(weights, seed, norm, ignore))
+            dx, dy = (
+                _flatten(d) for d in filter_normalized_directions(weights, seed, norm, ignore)
+            )
         else:
             if path is None:
-                raise ValueError("directions='pca' needs the trajectory: pass trajectory=RecordWeights() "
-                                 "(given to fit as a callback) or the saved weights")
-            mask = None if ignore is None else _flatten([np.full(s, len(s) > 1, float) for s in shapes])
+                raise ValueError(
+                    "directions='pca' needs the trajectory: pass trajectory=RecordWeights() "
+                    "(given to fit as a callback) or the saved weights"
+                )
+            mask = (
+                None
+                if ignore is None
+                else _flatten([np.full(s, len(s) > 1, float) for s in shapes])
+            )
             (dx, dy), ratio = pca_directions(path, center, mask)
     else:
         kind = "custom"
-        dx, dy = (np.asarray(_flatten(d) if isinstance(d, (list, tuple)) else d, dtype=float)
-                  for d in directions)
+        dx, dy = (
+            np.asarray(_flatten(d) if isinstance(d, (list, tuple)) else d, dtype=float)
+            for d in directions
+        )
         if dx.shape != center.shape or dy.shape != center.shape:
-            raise ValueError(f"custom directions must have {len(center)} entries each, got "
-                             f"{dx.shape} and {dy.shape}")
+            raise ValueError(
+                f"custom directions must have {len(center)} entries each, got "
+                f"{dx.shape} and {dy.shape}"
+            )
     plane = np.stack([dx, dy], axis=1)
     coords = None
     if path is not None:
@@ -289,8 +343,19 @@ def loss_landscape(model, X, y, *, directions="random", trajectory=None, member=
     center_loss = float(evaluate(1, lambda part: center[None])[0][0])
     directions = tuple([d[0] for d in _unflatten(v[None], shapes)] for v in (dx, dy))
     shape = (len(b), len(a))
-    return Landscape(kind, a, b, loss.reshape(shape), accuracy.reshape(shape), weights,
-                     center_loss, directions, coords, path_loss, ratio)
+    return Landscape(
+        kind,
+        a,
+        b,
+        loss.reshape(shape),
+        accuracy.reshape(shape),
+        weights,
+        center_loss,
+        directions,
+        coords,
+        path_loss,
+        ratio,
+    )
 
 
 def plot_landscape(result, ax=None, *, levels=15, log=True, path=True, label="path (projected)"):
@@ -309,10 +374,13 @@ def plot_landscape(result, ax=None, *, levels=15, log=True, path=True, label="pa
     if path and result.path is not None:
         c = plotting.color(0)
         x, y = result.path[:, 0], result.path[:, 1]
-        drawn["path"] = ax.plot(x, y, color=c, lw=plotting.LINE_WIDTH, zorder=3, label=label,
-                                solid_capstyle="round")[0]
+        drawn["path"] = ax.plot(
+            x, y, color=c, lw=plotting.LINE_WIDTH, zorder=3, label=label, solid_capstyle="round"
+        )[0]
         drawn["start"] = ax.plot(x[:1], y[:1], "o", mfc="white", mec=c, mew=1.5, ms=7, zorder=4)[0]
-        drawn["end"] = ax.plot(x[-1:], y[-1:], "o", color=c, mec="white", mew=0.8, ms=6, zorder=5)[0]
+        drawn["end"] = ax.plot(x[-1:], y[-1:], "o", color=c, mec="white", mew=0.8, ms=6, zorder=5)[
+            0
+        ]
         ax.legend(loc="upper right", framealpha=0.9)
     xlabel, ylabel = result.axis_labels()
     ax.set_xlabel(xlabel)
@@ -339,23 +407,46 @@ def animate_landscape(result, *, fps=10, hold=1.5, levels=15, log=True):
         FigureCanvasAgg(figure)
         drawn = plot_landscape(result, figure.add_subplot(), levels=levels, log=log, path=False)
     ax, path = drawn.ax, result.path
-    trail, = ax.plot([], [], color=plotting.color(0), lw=plotting.LINE_WIDTH, zorder=3,
-                     solid_capstyle="round")
-    head, = ax.plot([], [], "o", color=plotting.color(0), ms=8, zorder=5)
-    text = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=plotting.FONT_SIZE,
-                   bbox=dict(facecolor="white", alpha=0.8, edgecolor="none"))
+    (trail,) = ax.plot(
+        [], [], color=plotting.color(0), lw=plotting.LINE_WIDTH, zorder=3, solid_capstyle="round"
+    )
+    (head,) = ax.plot([], [], "o", color=plotting.color(0), ms=8, zorder=5)
+    text = ax.text(
+        0.02,
+        0.97,
+        "",
+        transform=ax.transAxes,
+        va="top",
+        fontsize=plotting.FONT_SIZE,
+        bbox=dict(facecolor="white", alpha=0.8, edgecolor="none"),
+    )
 
     def update(i):
-        trail.set_data(path[:i + 1, 0], path[:i + 1, 1])
-        head.set_data(path[i:i + 1, 0], path[i:i + 1, 1])
+        trail.set_data(path[: i + 1, 0], path[: i + 1, 1])
+        head.set_data(path[i : i + 1, 0], path[i : i + 1, 1])
         text.set_text(f"epoch {i}   loss {result.path_loss[i]:.4g}")
         return trail, head, text
 
     # the numbers, for the browser player: one path, its true loss, epoch by epoch
     epochs = np.arange(len(path))
-    track = plotting.Drawn(label="the training path", positions=path[:, None], diverged=[False],
-                           losses=np.asarray(result.path_loss)[:, None], reached=np.array([-1]),
-                           lrs=np.zeros((0, 1)), steps=epochs)
-    scene = Scene(surface=result, runs=[], groups=[track], colors=[[plotting.color(0)]],
-                  mains=[ax], sides={}, last=len(path) - 1, clock="epoch", outcomes=False)
+    track = plotting.Drawn(
+        label="the training path",
+        positions=path[:, None],
+        diverged=[False],
+        losses=np.asarray(result.path_loss)[:, None],
+        reached=np.array([-1]),
+        lrs=np.zeros((0, 1)),
+        steps=epochs,
+    )
+    scene = Scene(
+        surface=result,
+        runs=[],
+        groups=[track],
+        colors=[[plotting.color(0)]],
+        mains=[ax],
+        sides={},
+        last=len(path) - 1,
+        clock="epoch",
+        outcomes=False,
+    )
     return Animation(figure, update, [trail, head, text], epochs, fps, hold, scene=scene)

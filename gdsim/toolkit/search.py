@@ -132,12 +132,21 @@ class SearchResult:
     def histories(self):
         """One :class:`History` per candidate, ``(epochs, n_seeds)``."""
         h = self.history
-        return [History({k: v[:, c] for k, v in h.history.items()}, h.epoch, h.diverged_at[c],
-                        h.stopped_at[c], h.params) for c in range(len(self.candidates))]
+        return [
+            History(
+                {k: v[:, c] for k, v in h.history.items()},
+                h.epoch,
+                h.diverged_at[c],
+                h.stopped_at[c],
+                h.params,
+            )
+            for c in range(len(self.candidates))
+        ]
 
     def diagnose(self, **options):
         """:func:`gdsim.diagnose` on every candidate and seed: why the losers lost."""
         from gdsim.toolkit.diagnosis import diagnose
+
         return diagnose(self.history, **options)
 
     def table(self, format="text"):
@@ -146,6 +155,7 @@ class SearchResult:
         :func:`gdsim.diagnose` label. The best candidate is marked ``*``."""
         arguments.check_choice("format", format, ["text", "markdown"])
         from gdsim.toolkit.diagnosis import MIN_EPOCHS, render_table
+
         labels = None
         if len(self.history.epoch) >= MIN_EPOCHS:
             found = self.diagnose().labels
@@ -164,9 +174,11 @@ class SearchResult:
 
     def __repr__(self):
         epochs = self.history.params.get("epochs")
-        return (f"SearchResult({self.kind}: {len(self.candidates)} candidates × {self.n_seeds} "
-                f"seeds, {epochs} epochs each; best {_describe(self.best)} by {self.score} "
-                f"{self.metric})\n{self.table()}")
+        return (
+            f"SearchResult({self.kind}: {len(self.candidates)} candidates × {self.n_seeds} "
+            f"seeds, {epochs} epochs each; best {_describe(self.best)} by {self.score} "
+            f"{self.metric})\n{self.table()}"
+        )
 
     def plot(self, ax=None, metric=None):
         """Score against lr on a log axis, mean ± std over the seeds as error bars, one line per
@@ -187,28 +199,50 @@ class SearchResult:
         drawn = plotting.Drawn(ax=ax, lines=[], best=None, groups=[], points=None)
         if len(distinct) < len(self.candidates) or not others:
             for g, key in enumerate(distinct):
-                members = sorted((c for c in range(len(keys)) if keys[c] == key), key=lambda c: lr[c])
+                members = sorted(
+                    (c for c in range(len(keys)) if keys[c] == key), key=lambda c: lr[c]
+                )
                 label = ", ".join(f"{n}={v}" for n, v in zip(others, key)) or None
-                drawn["lines"].append(ax.errorbar(
-                    lr[members], mean[members], yerr=std[members], color=plotting.color(g),
-                    marker="o", ms=5, capsize=3, elinewidth=1.2, label=label))
+                drawn["lines"].append(
+                    ax.errorbar(
+                        lr[members],
+                        mean[members],
+                        yerr=std[members],
+                        color=plotting.color(g),
+                        marker="o",
+                        ms=5,
+                        capsize=3,
+                        elinewidth=1.2,
+                        label=label,
+                    )
+                )
                 drawn["groups"].append(label)
         else:
             # every candidate has its own value (random search over a range): colour the points
             # by the first other hyperparameter instead of joining them into lines
             shade = np.array([self.candidates[c][others[0]] for c in range(len(keys))], dtype=float)
-            drawn["lines"].append(ax.errorbar(lr, mean, yerr=std, fmt="none", ecolor="#888888",
-                                              capsize=3, elinewidth=1.2))
+            drawn["lines"].append(
+                ax.errorbar(
+                    lr, mean, yerr=std, fmt="none", ecolor="#888888", capsize=3, elinewidth=1.2
+                )
+            )
             drawn["points"] = ax.scatter(lr, mean, c=shade, cmap="viridis", s=30, zorder=3)
             ax.figure.colorbar(drawn["points"], ax=ax, label=others[0])
         b = self.best_index
-        drawn["best"] = ax.plot(lr[b], mean[b], **{**plotting.MINIMUM_STYLE, "markersize": 16},
-                                label=f"best: {_describe(self.best)}")[0]
+        drawn["best"] = ax.plot(
+            lr[b],
+            mean[b],
+            **{**plotting.MINIMUM_STYLE, "markersize": 16},
+            label=f"best: {_describe(self.best)}",
+        )[0]
         ax.set_xscale("log")
         ax.set_xlabel("learning rate")
         ax.set_ylabel(f"{metric} ({self.score} epoch)")
-        ax.set_title(f"{self.kind} search: mean ± std over {self.n_seeds} seeds, "
-                     f"{self.history.params.get('epochs')} epochs each", fontsize=plotting.FONT_SIZE)
+        ax.set_title(
+            f"{self.kind} search: mean ± std over {self.n_seeds} seeds, "
+            f"{self.history.params.get('epochs')} epochs each",
+            fontsize=plotting.FONT_SIZE,
+        )
         ax.legend(loc="best", framealpha=0.9)
         return plotting.finish(drawn)
 
@@ -223,6 +257,7 @@ def _describe(candidate):
 
 # -- running ---------------------------------------------------------------------------------------
 
+
 def _schedule_factory(value):
     """``(label, factory or None)`` for one value of the ``schedule`` axis."""
     if value is None:
@@ -233,8 +268,10 @@ def _schedule_factory(value):
         return value, SCHEDULES[value]
     if callable(value):
         return getattr(value, "__name__", repr(value)), value
-    raise TypeError(f"schedule values must be names {list(SCHEDULES)} or callables "
-                    f"(lr, steps) -> Schedule, got {value!r}")
+    raise TypeError(
+        f"schedule values must be names {list(SCHEDULES)} or callables "
+        f"(lr, steps) -> Schedule, got {value!r}"
+    )
 
 
 def _scheduled_lr(lr, factories, steps):
@@ -248,8 +285,9 @@ def _scheduled_lr(lr, factories, steps):
     def value(e):
         out = np.empty(np.broadcast_shapes(np.shape(e), lr.shape))
         for idx, schedule in built:
-            out[..., idx] = lr[idx] if schedule is None else \
-                np.broadcast_to(schedule(e), out[..., idx].shape)
+            out[..., idx] = (
+                lr[idx] if schedule is None else np.broadcast_to(schedule(e), out[..., idx].shape)
+            )
         return out
 
     return schedules.Schedule("searched", value, {"lr": lr})
@@ -264,12 +302,31 @@ def _seed_list(seeds):
     return seeds
 
 
-def _run(kind, make_optimizer, candidates, names, X, y, validation_data, layers, epochs, seeds,
-         batch_size, metric, score, schedule_per, model_options, verbose, grid_shape=None):
+def _run(
+    kind,
+    make_optimizer,
+    candidates,
+    names,
+    X,
+    y,
+    validation_data,
+    layers,
+    epochs,
+    seeds,
+    batch_size,
+    metric,
+    score,
+    schedule_per,
+    model_options,
+    verbose,
+    grid_shape=None,
+):
     if not callable(make_optimizer):
         raise TypeError(f"make_optimizer must be callable (e.g. gdsim.SGD), got {make_optimizer!r}")
     if validation_data is None:
-        raise ValueError("a search scores candidates on validation data: pass validation_data=(X_val, y_val)")
+        raise ValueError(
+            "a search scores candidates on validation data: pass validation_data=(X_val, y_val)"
+        )
     arguments.check_choice("metric", metric, METRICS)
     arguments.check_choice("score", score, ["final", "best"])
     arguments.check_choice("schedule_per", schedule_per, ["batch", "epoch"])
@@ -277,26 +334,47 @@ def _run(kind, make_optimizer, candidates, names, X, y, validation_data, layers,
     batch_size = arguments.check_int("batch_size", batch_size, minimum=1)
     arguments.check_choice("verbose", verbose, [0, 1, 2])
     if not (model_options is None or isinstance(model_options, dict)):
-        raise TypeError(f"model_options must be a dict of MLP keywords (activation=..., ...), "
-                        f"got {model_options!r}")
+        raise TypeError(
+            f"model_options must be a dict of MLP keywords (activation=..., ...), "
+            f"got {model_options!r}"
+        )
     seeds = _seed_list(seeds)
     S = len(seeds)
-    kwargs = {n: np.repeat(np.array([c[n] for c in candidates], dtype=float), S)
-              for n in names if n != "schedule"}
+    kwargs = {
+        n: np.repeat(np.array([c[n] for c in candidates], dtype=float), S)
+        for n in names
+        if n != "schedule"
+    }
     if "schedule" in names:
         factories = [_schedule_factory(c["schedule"])[1] for c in candidates for _ in seeds]
         n_steps = epochs * (-(-len(X) // batch_size)) if schedule_per == "batch" else epochs
         kwargs["lr"] = _scheduled_lr(kwargs["lr"], factories, n_steps)
     optimizer = make_optimizer(**kwargs)
-    model = MLP(layers, population=len(candidates) * S, seed=seeds * len(candidates),
-                **(model_options or {}))
-    history = fit(model, optimizer, X, y, epochs=epochs, batch_size=batch_size,
-                  validation_data=validation_data, verbose=verbose, schedule_per=schedule_per)
+    model = MLP(
+        layers,
+        population=len(candidates) * S,
+        seed=seeds * len(candidates),
+        **(model_options or {}),
+    )
+    history = fit(
+        model,
+        optimizer,
+        X,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=validation_data,
+        verbose=verbose,
+        schedule_per=schedule_per,
+    )
     # the table and ``best`` show a schedule by its name
-    shown = [{**c, "schedule": _schedule_factory(c["schedule"])[0]} if "schedule" in c else dict(c)
-             for c in candidates]
-    return SearchResult(kind, shown, names, seeds, history.reshape(len(candidates), S),
-                        metric, score, grid_shape)
+    shown = [
+        {**c, "schedule": _schedule_factory(c["schedule"])[0]} if "schedule" in c else dict(c)
+        for c in candidates
+    ]
+    return SearchResult(
+        kind, shown, names, seeds, history.reshape(len(candidates), S), metric, score, grid_shape
+    )
 
 
 def _values(name, values):
@@ -311,9 +389,23 @@ def _values(name, values):
     return values
 
 
-def grid_search(make_optimizer, X, y, validation_data, *, layers, epochs=20, seeds=3,
-                batch_size=32, metric="val_accuracy", score="final", schedule_per="batch",
-                model_options=None, verbose=0, **grid):
+def grid_search(
+    make_optimizer,
+    X,
+    y,
+    validation_data,
+    *,
+    layers,
+    epochs=20,
+    seeds=3,
+    batch_size=32,
+    metric="val_accuracy",
+    score="final",
+    schedule_per="batch",
+    model_options=None,
+    verbose=0,
+    **grid,
+):
     """Train every combination of ``grid`` (``lr=[...]`` required; ``momentum=[...]``,
     ``schedule=[...]`` or any hyperparameter ``make_optimizer`` takes) on the same seeds.
 
@@ -330,14 +422,46 @@ def grid_search(make_optimizer, X, y, validation_data, *, layers, epochs=20, see
     names = list(grid)
     axes = [_values(n, grid[n]) for n in names]
     candidates = [dict(zip(names, combo)) for combo in itertools.product(*axes)]
-    return _run("grid", make_optimizer, candidates, names, X, y, validation_data, layers, epochs,
-                seeds, batch_size, metric, score, schedule_per, model_options, verbose,
-                grid_shape=tuple(len(a) for a in axes))
+    return _run(
+        "grid",
+        make_optimizer,
+        candidates,
+        names,
+        X,
+        y,
+        validation_data,
+        layers,
+        epochs,
+        seeds,
+        batch_size,
+        metric,
+        score,
+        schedule_per,
+        model_options,
+        verbose,
+        grid_shape=tuple(len(a) for a in axes),
+    )
 
 
-def random_search(make_optimizer, X, y, validation_data, *, n_candidates, layers, epochs=20,
-                  seeds=3, seed=None, batch_size=32, metric="val_accuracy", score="final",
-                  schedule_per="batch", model_options=None, verbose=0, **space):
+def random_search(
+    make_optimizer,
+    X,
+    y,
+    validation_data,
+    *,
+    n_candidates,
+    layers,
+    epochs=20,
+    seeds=3,
+    seed=None,
+    batch_size=32,
+    metric="val_accuracy",
+    score="final",
+    schedule_per="batch",
+    model_options=None,
+    verbose=0,
+    **space,
+):
     """Sample ``n_candidates`` points of ``space`` and train them all on the same seeds.
 
     ``lr=(low, high)`` is sampled log-uniformly (every decade equally likely), as is any
@@ -354,7 +478,9 @@ def random_search(make_optimizer, X, y, validation_data, *, n_candidates, layers
     columns = {}
     for name, spec in space.items():
         if isinstance(spec, tuple) and len(spec) == 3 and spec[0] in ("log", "lin"):
-            columns[name] = _Range(name, spec[1], spec[2], spec[0] == "log").sample(rng, n_candidates)
+            columns[name] = _Range(name, spec[1], spec[2], spec[0] == "log").sample(
+                rng, n_candidates
+            )
         elif isinstance(spec, tuple):
             if len(spec) != 2:
                 raise ValueError(f"{name} range must be (low, high), got {spec!r}")
@@ -365,5 +491,21 @@ def random_search(make_optimizer, X, y, validation_data, *, n_candidates, layers
     raw = [{name: columns[name][i] for name in space} for i in range(n_candidates)]
     raw = [{k: float(v) if isinstance(v, np.floating) else v for k, v in c.items()} for c in raw]
     raw.sort(key=lambda c: c["lr"])
-    return _run("random", make_optimizer, raw, list(space), X, y, validation_data, layers, epochs,
-                seeds, batch_size, metric, score, schedule_per, model_options, verbose)
+    return _run(
+        "random",
+        make_optimizer,
+        raw,
+        list(space),
+        X,
+        y,
+        validation_data,
+        layers,
+        epochs,
+        seeds,
+        batch_size,
+        metric,
+        score,
+        schedule_per,
+        model_options,
+        verbose,
+    )

@@ -56,8 +56,9 @@ __all__ = ["transfer_tasks", "transfer_experiment", "TransferResult", "CONDITION
 CONDITIONS = ("scratch", "full", "head", "discriminative")
 
 
-def transfer_tasks(n_clusters=8, n_classes=2, shift=1.5, n_source=4000, n_target=40, n_test=2000,
-                   seed=1):
+def transfer_tasks(
+    n_clusters=8, n_classes=2, shift=1.5, n_source=4000, n_target=40, n_test=2000, seed=1
+):
     """``(X_a, y_a), (X_b, y_b), (X_b_test, y_b_test)``: the source and target tasks described in
     the module docstring, standardized with the source's mean and std."""
     n_clusters = arguments.check_int("n_clusters", n_clusters, minimum=2)
@@ -71,8 +72,12 @@ def transfer_tasks(n_clusters=8, n_classes=2, shift=1.5, n_source=4000, n_target
     rng = np.random.default_rng(seed)
     centers = rng.uniform(-10, 10, size=(n_clusters, 2))
     moved = centers + rng.normal(0.0, shift, size=centers.shape)
-    X_a, y_a = datasets.blobs(arguments.check_int("n_source", n_source, minimum=n_clusters),
-                              centers=centers, cluster_std=1.5, seed=seed + 1)
+    X_a, y_a = datasets.blobs(
+        arguments.check_int("n_source", n_source, minimum=n_clusters),
+        centers=centers,
+        cluster_std=1.5,
+        seed=seed + 1,
+    )
     X_b, clusters = datasets.blobs(n_target + n_test, centers=moved, cluster_std=1.5, seed=seed + 2)
     y_b = clusters % n_classes
     mean, std = X_a.mean(axis=0), X_a.std(axis=0)
@@ -80,8 +85,11 @@ def transfer_tasks(n_clusters=8, n_classes=2, shift=1.5, n_source=4000, n_target
     def scale(X):
         return (X - mean) / std
 
-    return ((scale(X_a), y_a), (scale(X_b[:n_target]), y_b[:n_target]),
-            (scale(X_b[n_target:]), y_b[n_target:]))
+    return (
+        (scale(X_a), y_a),
+        (scale(X_b[:n_target]), y_b[:n_target]),
+        (scale(X_b[n_target:]), y_b[n_target:]),
+    )
 
 
 @dataclass
@@ -103,7 +111,8 @@ class TransferResult:
         return self.history[key][-last:].mean(axis=(0, 2))
 
     def best(self, key="val_accuracy"):
-        """``(n_conditions,)``: the best epoch's ``key`` (seed mean), what early stopping could keep."""
+        """``(n_conditions,)``: the best epoch's ``key`` (seed mean), what early stopping could
+        keep."""
         return self.history[key].mean(axis=2).max(axis=0)
 
     def table(self):
@@ -121,6 +130,7 @@ class TransferResult:
         C = len(self.conditions)
         if axes is None:
             import matplotlib.pyplot as plt
+
             with theme.style():
                 fig = plt.figure(figsize=(3.4 * C, 7.2), layout="constrained")
                 grid = fig.add_gridspec(2, C, height_ratios=[1.1, 1])
@@ -131,13 +141,20 @@ class TransferResult:
                 axes = [top] + bottom
         top, bottom = axes[0], list(axes[1:])
         epochs = np.arange(1, len(self.history.epoch) + 1)
-        accuracy = [top.plot(epochs, self.history.val_accuracy[:, c].mean(axis=1), color=theme.color(c),
-                             label=name)[0] for c, name in enumerate(self.conditions)]
+        accuracy = [
+            top.plot(
+                epochs,
+                self.history.val_accuracy[:, c].mean(axis=1),
+                color=theme.color(c),
+                label=name,
+            )[0]
+            for c, name in enumerate(self.conditions)
+        ]
         top.set_xlabel("epoch")
         top.set_ylabel("target test accuracy")
         top.set_title("Fine-tuning a pretrained network on a small related task")
         top.legend(loc="lower right", framealpha=0.9)
-        ratios = self.ratios.mean(axis=-1)                     # (updates, layers, conditions)
+        ratios = self.ratios.mean(axis=-1)  # (updates, layers, conditions)
         if per_epoch:
             n = self.batches_per_epoch
             ratios = ratios[: len(ratios) // n * n].reshape(-1, n, *ratios.shape[1:]).mean(axis=1)
@@ -157,22 +174,43 @@ class TransferResult:
                     lines.append(None)
             frozen = [str(layer + 1) for layer in range(L) if lines[layer] is None]
             if frozen:
-                ax.text(0.97, 0.03, f"layer{'s' if len(frozen) > 1 else ''} {', '.join(frozen)}: "
-                        "frozen (no updates)", transform=ax.transAxes, ha="right", va="bottom",
-                        fontsize=9, color="#555555")
+                ax.text(
+                    0.97,
+                    0.03,
+                    f"layer{'s' if len(frozen) > 1 else ''} {', '.join(frozen)}: "
+                    "frozen (no updates)",
+                    transform=ax.transAxes,
+                    ha="right",
+                    va="bottom",
+                    fontsize=9,
+                    color="#555555",
+                )
             ax.axhline(1e-3, color="#777777", ls="--", lw=1)
             ax.set_yscale("log")
             ax.set_title(name)
             ax.set_xlabel("epoch")
             drawn_ratios.append(lines)
         bottom[0].set_ylabel("‖Δθ‖ / ‖θ‖ per update")
-        bottom[0].legend(handles=[ln for ln in drawn_ratios[0] if ln is not None], loc="best",
-                         framealpha=0.9, fontsize=9)
+        bottom[0].legend(
+            handles=[ln for ln in drawn_ratios[0] if ln is not None],
+            loc="best",
+            framealpha=0.9,
+            fontsize=9,
+        )
         return theme.finish(theme.Drawn(axes=axes, accuracy=accuracy, ratios=drawn_ratios))
 
 
-def transfer_experiment(seeds=3, epochs=100, lr=1e-2, hidden=32, pretrain_epochs=30, batch_size=8,
-                        optimizer=Adam, task=None, verbose=0):
+def transfer_experiment(
+    seeds=3,
+    epochs=100,
+    lr=1e-2,
+    hidden=32,
+    pretrain_epochs=30,
+    batch_size=8,
+    optimizer=Adam,
+    task=None,
+    verbose=0,
+):
     """Pretrain on task A, fine-tune on task B four ways (module docstring); one call.
 
     ``optimizer`` is an optimizer class called with ``lr=`` (default Adam, fastai's default
@@ -190,31 +228,50 @@ def transfer_experiment(seeds=3, epochs=100, lr=1e-2, hidden=32, pretrain_epochs
     arguments.check_int("pretrain_epochs", pretrain_epochs, minimum=0)
     arguments.check_int("batch_size", batch_size, minimum=1)
     arguments.check_choice("verbose", verbose, [0, 1, 2])
-    if not callable(optimizer):   # an instance is not: it is built here, once per phase
-        raise TypeError("optimizer must be an optimizer class (or factory) called with lr=..., "
-                        f"such as gdsim.Adam, got {optimizer!r}")
+    if not callable(optimizer):  # an instance is not: it is built here, once per phase
+        raise TypeError(
+            "optimizer must be an optimizer class (or factory) called with lr=..., "
+            f"such as gdsim.Adam, got {optimizer!r}"
+        )
     if not (task is None or isinstance(task, dict)):
         raise TypeError(f"task must be a dict of transfer_tasks keywords, got {task!r}")
     (X_a, y_a), (X_b, y_b), test = transfer_tasks(**(task or {}))
     n_clusters, n_classes = int(y_a.max()) + 1, int(max(y_b.max(), test[1].max())) + 1
     S, C = len(seeds), len(CONDITIONS)
     source = MLP([2, hidden, hidden, n_clusters], population=S, seed=seeds)
-    pretrain = fit(source, optimizer(lr=3e-3), X_a, y_a, epochs=pretrain_epochs, batch_size=32,
-                   verbose=verbose)
+    pretrain = fit(
+        source, optimizer(lr=3e-3), X_a, y_a, epochs=pretrain_epochs, batch_size=32, verbose=verbose
+    )
     # member c·S + s; the new heads (and the scratch bodies) come from seeds disjoint from the
     # pretraining seeds, the same for every condition
-    target = MLP([2, hidden, hidden, n_classes], population=C * S,
-                 seed=np.tile([1000 + s for s in seeds], C))
+    target = MLP(
+        [2, hidden, hidden, n_classes], population=C * S, seed=np.tile([1000 + s for s in seeds], C)
+    )
     pretrained = source.get_weights()
     fresh = target.get_weights()
     body = [np.concatenate([fresh[i][:S]] + [w] * (C - 1)) for i, w in enumerate(pretrained[:4])]
     target.set_weights(body + fresh[4:])
-    lrs = {"scratch": [lr] * 3, "full": [lr] * 3, "head": [0.0, 0.0, lr],
-           "discriminative": layer_lrs(slice(lr / 100, lr), 3).tolist()}
-    per_member = np.repeat(np.array([lrs[name] for name in CONDITIONS]).T, S, axis=1)   # (3, C·S)
+    lrs = {
+        "scratch": [lr] * 3,
+        "full": [lr] * 3,
+        "head": [0.0, 0.0, lr],
+        "discriminative": layer_lrs(slice(lr / 100, lr), 3).tolist(),
+    }
+    per_member = np.repeat(np.array([lrs[name] for name in CONDITIONS]).T, S, axis=1)  # (3, C·S)
     recorder = UpdateRatios()
-    history = fit(target, optimizer(lr=lr), X_b, y_b, epochs=epochs, batch_size=batch_size,
-                  validation_data=test, callbacks=[recorder], layer_lrs=per_member, verbose=verbose)
+    history = fit(
+        target,
+        optimizer(lr=lr),
+        X_b,
+        y_b,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=test,
+        callbacks=[recorder],
+        layer_lrs=per_member,
+        verbose=verbose,
+    )
     ratios = recorder.ratios.reshape(len(recorder.ratios), 3, C, S)
-    return TransferResult(CONDITIONS, seeds, lrs, history.reshape(C, S), ratios,
-                          recorder.batches_per_epoch, pretrain)
+    return TransferResult(
+        CONDITIONS, seeds, lrs, history.reshape(C, S), ratios, recorder.batches_per_epoch, pretrain
+    )
