@@ -16,8 +16,9 @@ The two one-at-a-time baselines train a random sample of the pixels (``--sample`
 are extrapolated to all 65 536: an estimate, printed as such. Ratios are given in wall-clock time
 and in CPU time (this process and its worker processes): on a machine shared with other work the
 wall clock also measures the neighbours, the CPU time only the work. ``--zoom`` also computes
-maps 10, 100 and 1000 times closer to a boundary point, at the same resolution, and prints the
-box-counting dimension of the boundary at every depth.
+maps 10, 100 and 1000 times closer to the boundary point nearest ``NEAR`` (where the blue region
+meets the red one), at the same resolution, and prints the box-counting dimension of the boundary
+at every depth.
 Usage: ``python benchmarks/bench_trainability.py [--zoom]``.
 """
 
@@ -35,6 +36,7 @@ from gdsim.nn import fit
 from gdsim.nn.edge import paper_setup
 
 LR = ((3.0, 3e4), (0.05, 0.5))  # input-layer and output-layer lrs around the boundary
+NEAR = (300.0, 0.22)  # the zoom's target: where the blue region meets the red one
 
 
 def cpu_seconds():
@@ -103,7 +105,7 @@ def main():
         f"{edge.dimension:.2f} (box sizes {edge.fit_range[0]}..{edge.fit_range[1]} px)"
     )
     if args.zoom:
-        point = tmap.boundary_point()
+        point = tmap.boundary_point(near=NEAR)
         began = time.perf_counter()
         for factor, deeper in zip((10, 100, 1000), tmap.zoom_path(point, (10, 100, 1000))):
             box = deeper.boundary_dimension()
