@@ -258,4 +258,4 @@ def test_a_registered_gallery_figure_is_drawn_by_gdsim_figure(tmp_path, capsys):
         assert cli.main(["figure", "--list"]) == 0
         assert "PNG: three SGD paths on the quadratic bowl." in capsys.readouterr().out
     finally:
-        gallery.REGISTRY.unregister("bowl-paths")
+        gallery.unregister("bowl-paths")

@@ -12,30 +12,14 @@ from gdsim.teach import gallery
 
 matplotlib.use("Agg")
 
-# small versions: the same code paths and layouts, fewer steps and pixels
-QUICK = {
-    "optimizer-race": {"steps": 60},
-    "optimizer-race-movie": {"steps": 60, "frames": 4},
-    "which-minimum": {"steps": 40, "frames": 4},
-    "basins-by-lr": {"grid": 40, "steps": 60, "samples": 2},
-    "stability": {"steps": 40, "resolution": (16, 10)},
-    "schedules": {"steps": 60},
-    "lr-sweep": {"epochs": 3},
-    "momentum": {"epochs": 3},
-    "decay": {"epochs": 3},
-    "plateau": {"epochs": 3},
-    "adaptive": {"epochs": 3},
-}
-
-
 def test_every_gallery_figure_has_a_quick_version():
-    assert set(QUICK) == set(gallery.names())
+    assert set(gallery.QUICK) == set(gallery.names())
 
 
 @pytest.mark.parametrize("size", [None, gallery.PROJECTOR], ids=["default", "projector"])
-@pytest.mark.parametrize("name", sorted(QUICK))
+@pytest.mark.parametrize("name", sorted(gallery.QUICK))
 def test_every_gallery_figure_passes_the_lint(name, size):
-    options = dict(QUICK[name], **({"figsize": size} if size else {}))
+    options = dict(gallery.QUICK[name], **({"figsize": size} if size else {}))
     drawing = gallery.REGISTRY.get(name, **options)
     figure = getattr(drawing, "figure", drawing) if hasattr(drawing, "frame_steps") else drawing
     try:
@@ -53,7 +37,7 @@ def test_every_gallery_figure_passes_the_lint(name, size):
 
 @pytest.mark.parametrize("suffix", ["png", "svg", "pdf"])
 def test_save_writes_every_format(tmp_path, suffix):
-    figure = gallery.REGISTRY.get("stability", **QUICK["stability"])
+    figure = gallery.REGISTRY.get("stability", **gallery.QUICK["stability"])
     path = gallery.save(figure, tmp_path / f"map.{suffix}")
     assert path.stat().st_size > 1000 and path.read_bytes()[:4] in (b"\x89PNG", b"<?xm", b"%PDF")
 

@@ -1,10 +1,5 @@
-"""The named figures of the tour and the lessons, one function each, for instructors to reuse.
-
-Each returns its matplotlib Figure (or, for a movie, a gdsim Animation) so it can be tweaked
-before saving; ``gdsim figure NAME`` writes it and ``gdsim figure --list`` describes them all.
-``figsize=PROJECTOR`` gives a 16:9 slide. An instructor adds one with
-``gdsim.teach.gallery.register(name, function)``, where ``function(**options)`` returns the
-Figure or Animation.
+"""The tour's headline figures: fair optimizer races, which minimum, basins, stability, schedules
+and the seed tutorial's experiments.
 
 Races are fair: each optimizer runs at its own best learning rate, picked by :func:`tune_lr`
 from a sweep drawn on the figure, and a contender that diverges or climbs above its starting
@@ -21,13 +16,11 @@ import numpy as np
 from gdsim import optimizers, plotting, surfaces
 from gdsim.plotting.animation import animate
 from gdsim.plotting.maps import plot_basins, plot_stability
-from gdsim.registry import Registry, summary
+from gdsim.registry import summary
 from gdsim.sim.maps import basins, stability
 from gdsim.sim.sweep import sweep
 from gdsim.teach import experiments
-
-PROJECTOR = (13.33, 7.5)  # inches: a 16:9 slide
-
+from gdsim.teach.gallery.base import PROJECTOR, register  # noqa: F401 (PROJECTOR re-exported)
 
 # -- fair races ---------------------------------------------------------------------------------
 
@@ -358,48 +351,17 @@ def experiment_figure(name, *, seeds=1, epochs=200, figsize=None):
     return experiments.figure(name, seeds=seeds, epochs=epochs, figsize=figsize)
 
 
-# -- the registry ---------------------------------------------------------------------------------
-
-REGISTRY = Registry("figure")
-register = REGISTRY.register
-names = REGISTRY.names
-describe = REGISTRY.describe
-
-register("optimizer-race", optimizer_race)
-register("optimizer-race-movie", optimizer_race_movie)
-register("which-minimum", which_minimum)
-register("basins-by-lr", basins_by_lr)
-register("stability", stability_map)
-register("schedules", schedules)
+register("optimizer-race", optimizer_race, quick={"steps": 60})
+register("optimizer-race-movie", optimizer_race_movie, quick={"steps": 60, "frames": 4})
+register("which-minimum", which_minimum, quick={"steps": 40, "frames": 4})
+register("basins-by-lr", basins_by_lr, quick={"grid": 40, "steps": 60, "samples": 2})
+register("stability", stability_map, quick={"steps": 40, "resolution": (16, 10)})
+register("schedules", schedules, quick={"steps": 60})
 for _name, (_experiment, _) in experiments.FIGURES.items():
     register(
         _name,
         functools.partial(experiment_figure, _name),
         "PNG, the seed tutorial's experiment: " + summary(_experiment),
+        quick={"epochs": 3},
     )
 del _name, _experiment
-
-
-def default_name(name, drawing):
-    """The file a figure is saved to by default: its name, .gif for a movie, else .png."""
-    return f"{name}.gif" if hasattr(drawing, "frame_steps") else f"{name}.png"
-
-
-def save(drawing, path, dpi=100):
-    """Write a Figure (any matplotlib format, from the suffix) or an Animation, close it, and
-    return the path."""
-    from pathlib import Path
-
-    path = Path(path)
-    try:
-        if hasattr(drawing, "frame_steps"):
-            return Path(drawing.save(path))
-        drawing.savefig(path, dpi=dpi)
-        return path
-    finally:
-        if hasattr(drawing, "frame_steps"):
-            drawing.close()
-        else:
-            import matplotlib.pyplot as plt
-
-            plt.close(drawing)
