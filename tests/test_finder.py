@@ -336,7 +336,7 @@ def test_surface_figure_links_the_curve_to_runs():
     for run, lr, lines in zip(drawn.runs, picks.values(), drawn.trajectories.lines):
         assert run.steps == 50 and np.allclose(run.lrs, lr)
         drawn_x = lines[0].get_xdata()
-        if bool(run.diverged):   # drawn until it leaves the picture, ending on the picture's edge
+        if bool(run.diverged):  # drawn until it leaves the picture, ending on the picture's edge
             (x0, x1), _ = surface.bounds
             assert np.allclose(drawn_x[:-1], run.positions[: len(drawn_x) - 1, 0])
             assert len(drawn_x) <= run.steps + 1 and x0 - 1e-9 <= drawn_x[-1] <= x1 + 1e-9

@@ -12,6 +12,7 @@ from gdsim.teach import gallery
 
 matplotlib.use("Agg")
 
+
 def test_every_gallery_figure_has_a_quick_version():
     assert set(gallery.QUICK) == set(gallery.names())
 
