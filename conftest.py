@@ -9,7 +9,13 @@ import os
 import tempfile
 from pathlib import Path
 
-STARTUP = "from gdsim.plotting.lint import watch_notebook\nwatch_notebook()\n"
+# lessons draw every figure with a gallery function; the homework's "see it" cells draw the
+# student's own function, so there only the legibility is checked
+STARTUP = """\
+from pathlib import Path
+from gdsim.plotting.lint import watch_notebook
+watch_notebook(require_gallery=Path.cwd().name == "lessons")
+"""
 
 
 def pytest_configure(config):

@@ -295,6 +295,7 @@ class Explorer:
             else:
                 self.figure = Figure(figsize=(10, 4.6), dpi=dpi, layout="constrained")
                 FigureCanvasAgg(self.figure)
+            self.figure.gdsim_figure = "explorer"  # an interactive figure, not a gallery one
             self.ax, self.loss_ax = self.figure.subplots(
                 1, 2, gridspec_kw={"width_ratios": (1.15, 1)}
             )

@@ -319,19 +319,32 @@ def check(fig, name=None):
         )
 
 
-def watch_notebook(ipython=None):
+NOT_FROM_THE_GALLERY = (
+    "not drawn by a gdsim.teach.gallery function: a lesson draws each of its figures with one"
+)
+
+
+def watch_notebook(ipython=None, require_gallery=False):
     """Lint every figure a notebook cell shows, and fail the cell when one has problems.
 
     Called from an IPython startup file (the test suite installs one for the lessons), it runs
     after each cell, before the inline backend shows and closes the cell's figures, and also
     checks an Animation the cell returns. A failing figure turns the cell into an error whose
-    message lists the problems, so ``pytest --nbmake`` reports the lesson and the cell.
+    message lists the problems, so ``pytest --nbmake`` reports the lesson and the cell. With
+    ``require_gallery`` a figure is also a problem unless a gallery function drew it (it
+    carries ``gdsim_figure``, as the gallery's figures and the explorer's do).
     """
     if ipython is None:
         from IPython import get_ipython
 
         ipython = get_ipython()
     found = []
+
+    def problems(figure):
+        listed = lint(figure)
+        if require_gallery and not getattr(figure, "gdsim_figure", None):
+            listed.append(NOT_FROM_THE_GALLERY)
+        return listed
 
     def before_figures_close():
         import sys
@@ -341,13 +354,13 @@ def watch_notebook(ipython=None):
         import matplotlib.pyplot as plt
 
         for number in plt.get_fignums():
-            found.extend(f"figure {number}: {p}" for p in lint(plt.figure(number)))
+            found.extend(f"figure {number}: {p}" for p in problems(plt.figure(number)))
 
     def after_cell(result):
         shown = getattr(result, "result", None)
         figure = getattr(shown, "figure", None)
         if figure is not None and hasattr(figure, "get_figwidth"):
-            found.extend(f"animation: {p}" for p in lint(figure))
+            found.extend(f"animation: {p}" for p in problems(figure))
         if found and result.error_in_exec is None and result.error_before_exec is None:
             result.error_in_exec = AssertionError(
                 f"{len(found)} legibility problem(s):\n" + "\n".join(f"  - {p}" for p in found)

@@ -352,14 +352,16 @@ FIGURES = {
 }
 
 
-def figure(name, seeds=1, epochs=200, figsize=None):
+def figure(name, seeds=1, epochs=200, figsize=None, experiment=None):
     """Run experiment ``name`` (``lr-sweep``, ``momentum``, ``decay``, ``plateau``, ``adaptive``)
-    and return its figure (a matplotlib Figure, not shown by pyplot)."""
+    and return its figure (a matplotlib Figure, not shown by pyplot); with ``experiment`` (the
+    result of that experiment's function) draw it without running it again."""
     from matplotlib.figure import Figure
 
     name = arguments.check_choice("figure", name, FIGURES)
     run, metric = FIGURES[name]
-    experiment = run(seeds=seeds, epochs=epochs)
+    if experiment is None:
+        experiment = run(seeds=seeds, epochs=epochs)
     rows = 3 if metric == "plateau" else -(-len(experiment.values) // 4)
     cols = len(experiment.values) if metric == "plateau" else min(len(experiment.values), 4)
     with plotting.style():

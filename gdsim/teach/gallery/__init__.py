@@ -10,7 +10,20 @@ An instructor adds one with ``gdsim.teach.gallery.register(name, function)``, wh
 ``function(**options)`` returns the Figure or Animation.
 """
 
-from gdsim.teach.gallery import headline
+from gdsim.teach.gallery import (  # noqa: F401 (each module registers its figures)
+    headline,
+    lesson01,
+    lesson02,
+    lesson03,
+    lesson04,
+    lesson05,
+    lesson06,
+    lesson07,
+    lesson08,
+    lesson09,
+    lesson10,
+    lesson11,
+)
 from gdsim.teach.gallery.base import (
     PROJECTOR,
     QUICK,

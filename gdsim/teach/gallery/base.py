@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from gdsim.registry import Registry
@@ -13,11 +14,33 @@ QUICK = {}  # name -> options drawing a small version: the same code paths, fewe
 
 
 def register(name, function, description=None, *, quick=None, replace=False):
-    """Add ``function(**options)`` (returning a Figure or an Animation) as ``name``; ``quick``
-    holds the options for a small version, which the tests lint and check (default: none)."""
-    REGISTRY.register(name, function, description, replace=replace)
+    """Add ``function(**options)`` (returning a Figure or an Animation) as ``name`` and return
+    it, wrapped so that what it draws carries ``gdsim_figure = name`` (the lessons' test checks
+    that every figure a lesson shows comes from the gallery). ``quick`` holds the options of a
+    small version, which the tests lint and check (default: none)."""
+
+    @functools.wraps(function)
+    def drawn(*args, **options):
+        drawing = function(*args, **options)
+        figure = getattr(drawing, "figure", drawing) if hasattr(drawing, "frame_steps") else drawing
+        try:
+            figure.gdsim_figure = name
+        except AttributeError:  # not a Figure: leave it as the function returned it
+            pass
+        return drawing
+
+    REGISTRY.register(name, drawn, description, replace=replace)
     QUICK[name] = dict(quick or {})
-    return function
+    return drawn
+
+
+def figure(name, description=None, *, quick=None):
+    """Decorator form of :func:`register`: ``@figure("fastest-lr", quick={"steps": 50})``."""
+    return functools.partial(_register_as, name, description, quick)
+
+
+def _register_as(name, description, quick, function):
+    return register(name, function, description, quick=quick)
 
 
 def unregister(name):

@@ -346,17 +346,22 @@ def schedules(*, steps=300, figsize=None):
     return drawn.figure
 
 
-def experiment_figure(name, *, seeds=1, epochs=200, figsize=None):
-    """The seed tutorial's experiment ``name`` as a Figure (see :mod:`gdsim.teach.experiments`)."""
-    return experiments.figure(name, seeds=seeds, epochs=epochs, figsize=figsize)
+def experiment_figure(name, experiment=None, *, seeds=1, epochs=200, figsize=None):
+    """The seed tutorial's experiment ``name`` as a Figure (see :mod:`gdsim.teach.experiments`);
+    pass the ``experiment`` a lesson already ran to draw it without running it again."""
+    return experiments.figure(
+        name, seeds=seeds, epochs=epochs, figsize=figsize, experiment=experiment
+    )
 
 
-register("optimizer-race", optimizer_race, quick={"steps": 60})
-register("optimizer-race-movie", optimizer_race_movie, quick={"steps": 60, "frames": 4})
-register("which-minimum", which_minimum, quick={"steps": 40, "frames": 4})
-register("basins-by-lr", basins_by_lr, quick={"grid": 40, "steps": 60, "samples": 2})
-register("stability", stability_map, quick={"steps": 40, "resolution": (16, 10)})
-register("schedules", schedules, quick={"steps": 60})
+optimizer_race = register("optimizer-race", optimizer_race, quick={"steps": 60})
+optimizer_race_movie = register(
+    "optimizer-race-movie", optimizer_race_movie, quick={"steps": 60, "frames": 4}
+)
+which_minimum = register("which-minimum", which_minimum, quick={"steps": 40, "frames": 4})
+basins_by_lr = register("basins-by-lr", basins_by_lr, quick={"grid": 40, "steps": 60, "samples": 2})
+stability_map = register("stability", stability_map, quick={"steps": 40, "resolution": (16, 10)})
+schedules = register("schedules", schedules, quick={"steps": 60})
 for _name, (_experiment, _) in experiments.FIGURES.items():
     register(
         _name,
