@@ -109,7 +109,43 @@ def test_oscillating_is_bounded_and_not_settling():
     # Rastrigin's ripples keep a large-lr run bouncing between wells without escaping the bowl
     m = maps.stability("rastrigin", optimizers.SGD, 200, start=(0.3, 0.3), lr=[1e-3, 0.02])
     assert m.classes[0, 1] == maps.OSCILLATING
-    assert drawn_maps.analytic_limit(m) is None
+    # its 25 minima share one curvature 2 + 40π², so they share one limit line
+    (line,) = drawn_maps.limit_lines(m)
+    assert "at 25 minima" in line[2] and f"{2 / (2 + 40 * np.pi**2):.3g}" in line[2]
+
+
+def test_each_minimum_has_its_own_limit_on_a_stability_map():
+    """On a surface with several minima every minimum's 2/λ (or 2(1+μ)/λ) is drawn, and the
+    runs started around one minimum turn unstable at that minimum's own limit."""
+    himmelblau = surfaces.get("himmelblau")
+    curvatures = maps.minimum_curvatures(himmelblau)
+    around = np.linspace(0.05, 0.5, 6)[:, None] * np.array([[0.6, 0.8]]) + [3.0, 2.0]
+    lrs = np.geomspace(1e-3, 0.1, 60)
+    m = maps.stability(himmelblau, optimizers.SGD, 300, lr=lrs, starts=around)
+    drawn = m.plot()
+    assert len(drawn.limits) == 4 and drawn.limit is drawn.limits[0]
+    xs = sorted(line.get_xdata()[0] for line in drawn.limits)
+    np.testing.assert_allclose(xs, np.sort(2 / curvatures))
+    labels = [t.get_text() for t in drawn.legend.get_texts()]
+    k = int(np.argmin(np.hypot(*(himmelblau.minima - [3.0, 2.0]).T)))
+    own = 2 / curvatures[k]
+    assert any(f"at minimum (3.00, 2.00) = {own:.3g}" in text for text in labels)
+    assert (m.classes[:, lrs < own * 0.9] == maps.CONVERGED).all()
+    assert (m.classes[:, lrs > own * 1.1] != maps.CONVERGED).all()
+    assert not plotting.lint(drawn.ax.figure)
+
+    heavy = maps.stability(
+        himmelblau, optimizers.SGD, 60, start=(3.3, 2.3), lr=lrs, momentum=[0.0, 0.45, 0.9]
+    )
+    lines = drawn_maps.limit_lines(heavy)
+    assert len(lines) == 4 and all("2(1+μ)/λ" in label for _, _, label in lines)
+    for xs, ys, _ in lines:  # each one 2(1 + μ)/λ of its own minimum
+        assert np.isclose(xs[:, None] * curvatures / (2 * (1 + ys[:, None])), 1).all(axis=0).any()
+    nesterov = maps.stability(
+        himmelblau, optimizers.SGD(momentum=0.9, nesterov=True), 40, lr=lrs, start=(3.3, 2.3)
+    )
+    assert "2(1+μ)/((1+2μ)λ)" in drawn_maps.limit_lines(nesterov)[0][2]
+    assert drawn_maps.limit_lines(maps.stability(himmelblau, optimizers.Adam, 40, lr=lrs)) == []
 
 
 def test_stability_over_starts_and_bad_input():

@@ -26,7 +26,7 @@ from gdsim.plotting.figures import (
     trajectories,
 )
 from gdsim.plotting.lint import check, lint
-from gdsim.plotting.maps import analytic_limit, plot_basins, plot_stability
+from gdsim.plotting.maps import limit_lines, plot_basins, plot_stability
 from gdsim.plotting.movies import Animation
 from gdsim.plotting.theme import (
     CONTOUR_LINE_COLOR,
@@ -67,7 +67,7 @@ __all__ = [
     "stability",
     "plot_basins",
     "plot_stability",
-    "analytic_limit",
+    "limit_lines",
     "history",
     "plot_cycle",
     "schedules",

@@ -1,13 +1,12 @@
 """Drawing the maps of :mod:`gdsim.sim.maps`: basins of attraction and stability over
-hyperparameters, with the quadratic's analytic limits (lr < 2/L, lr < 2(1 + μ)/L with
-momentum) on top."""
+hyperparameters, with each minimum's stable-lr limit (lr < 2/λ, lr < 2(1 + μ)/λ with momentum)
+on top."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from gdsim import arguments
-from gdsim import optimizers as _optimizers
 from gdsim.plotting import figures as plotting
 from gdsim.plotting.theme import finish
 from gdsim.sim.engine import simulate
@@ -251,51 +250,74 @@ def _axis(ax, which, values, edges, kind):
         set_ticks(shown, [f"{values[i]:.3g}" for i in shown])
 
 
-def analytic_limit(stability_map):
-    """The quadratic's stability limit as (x, y) curve points, or None where no closed form applies.
+def limit_lines(stability_map):
+    """Each minimum's stable-lr limit as ``[(x, y, label), ...]`` curve points in the map's
+    coordinates, minima with the same limit (to 2%) sharing one line; [] where no closed form
+    applies (see :meth:`StabilityMap.limits`).
 
-    Gradient descent on ½pᵀHp converges iff lr < 2/L (L the largest curvature). Heavy-ball
-    momentum (PyTorch SGD, dampening τ) iff lr·(1−τ)·L < 2(1 + μ); Nesterov iff
-    lr·L < 2(1 + μ)/(1 + 2μ).
+    Near a minimum with sharpest curvature λ, gradient descent converges iff lr < 2/λ;
+    heavy-ball momentum μ (PyTorch SGD, dampening τ) iff lr·(1−τ)·λ < 2(1 + μ); Nesterov iff
+    lr·λ < 2(1 + μ)/(1 + 2μ). On the quadratic λ = L at its one minimum.
     """
     m = stability_map
-    L = getattr(m.surface, "lipschitz", None)
-    opt = m.optimizer
-    cls = opt if isinstance(opt, type) else type(opt)
-    if L is None or m.x_name != "lr" or not issubclass(cls, _optimizers.SGD):
-        return None
-    nesterov = bool(getattr(opt, "nesterov", False)) if not isinstance(opt, type) else False
-    dampening = 0.0 if isinstance(opt, type) else getattr(opt, "dampening", 0.0)
-    fixed_momentum = 0.0 if isinstance(opt, type) else getattr(opt, "momentum", 0.0)
-    if (
-        callable(dampening)
-        or callable(fixed_momentum)
-        or np.ndim(dampening)
-        or np.ndim(fixed_momentum)
-    ):
-        return None
+    y_edges, y_kind = _edges(m.y)
+    x_kind = _edges(m.x)[1]
+    if y_kind == "categorical":
+        rows = np.arange(len(m.y))
+        ys = np.repeat(rows, 2) + np.tile([-0.5, 0.5], len(rows))  # one step per row
+        limits = m.limits()
+        limits = None if limits is None else np.repeat(limits, 2, axis=1)
+    else:
+        # from the first row to the last: the formula is not drawn outside the values swept
+        spread = np.geomspace if y_kind == "log" else np.linspace
+        ys = spread(m.y.min(), m.y.max(), 200) if m.swept_rows else y_edges[[0, -1]]
+        limits = m.limits(ys)
+    if limits is None:
+        return []
+    surface, formula = m.surface, _formula(m)
+    groups = []  # [(limit at the first row, [minimum indices])], sharpest minimum first
+    for k in np.argsort(limits[:, 0]):
+        if groups and np.allclose(limits[k], limits[groups[-1][1][0]], rtol=0.02):
+            groups[-1][1].append(k)
+        else:
+            groups.append((limits[k, 0], [k]))
+    lines = []
+    for value, members in groups:
+        if len(surface.minima) == 1:
+            where = "theory"
+        elif len(members) == 1:
+            x, y = surface.minima[members[0]]
+            where = f"at minimum ({x:.2f}, {y:.2f})"
+        else:
+            where = f"at {len(members)} minima"
+        label = f"{formula} {where}" + ("" if m.y_name == "momentum" else f" = {value:.3g}")
+        lines.append((_place(m.x, x_kind, limits[members[0]]), ys, label))
+    return lines
 
-    def limit(mu):
-        if nesterov:
-            return 2 * (1 + mu) / ((1 + 2 * mu) * L)
-        return 2 * (1 + mu) / ((1 - dampening) * L)
 
-    x_kind, y_kind = _edges(m.x)[1], _edges(m.y)[1]
-    if m.y_name == "momentum":
-        mu = np.linspace(min(m.y), max(m.y), 200)
-        return _place(m.x, x_kind, limit(mu)), _place(m.y, y_kind, mu)
-    if m.y_name in ("", "distance of the start from the global minimum"):
-        edges = _edges(m.y)[0]
-        return _place(m.x, x_kind, np.full(2, limit(fixed_momentum))), np.array(
-            [edges[0], edges[-1]]
-        )
-    return None
+def _formula(m):
+    """The limit's formula as the legend writes it."""
+    optimizer = m.row_optimizer(m.y[-1])
+    if m.y_name != "momentum" and not optimizer.momentum:
+        return "lr = 2/λ"
+    return "lr = 2(1+μ)/((1+2μ)λ)" if optimizer.nesterov else "lr = 2(1+μ)/λ"
+
+
+# one colour and dash per limit line, none of them a class colour of the map
+LIMIT_STYLES = tuple(
+    zip(
+        ("white", "#F0E442", "#CC79A7", "#0072B2", "#D55E00"),
+        ("--", ":", "-.", (0, (6, 2, 1, 2, 1, 2)), (0, (1, 1))),
+    )
+)
 
 
 def plot_stability(stability_map, ax=None, *, limit=True, legend=True):
     """The stability map: green converged, light blue still descending, orange oscillating,
-    near-black diverged; on the quadratic the analytic limit as a dashed line. Returns
-    ``Drawn(ax, mesh, limit, legend)`` with ``mesh.get_array()`` the classes.
+    near-black diverged; each minimum's own stable-lr limit (:func:`limit_lines`: 2/λ, or
+    2(1 + μ)/λ over momentum) as a dashed line, its formula and minimum in the legend. Returns
+    ``Drawn(ax, mesh, limits, limit, legend)``: ``limits`` the lines, sharpest minimum first,
+    ``limit`` the first of them (None without a closed form); ``mesh.get_array()`` the classes.
     """
     import matplotlib.colors as mcolors
     import matplotlib.patheffects as effects
@@ -319,19 +341,21 @@ def plot_stability(stability_map, ax=None, *, limit=True, legend=True):
         Patch(facecolor=c, edgecolor="black", linewidth=0.5) for c in plotting.STABILITY_COLORS
     ]
     names = list(CLASSES)
-    curve = analytic_limit(m) if limit else None
-    if curve is not None:
+    drawn["limits"] = []
+    for i, (xs, ys, label) in enumerate(limit_lines(m) if limit else []):
         (line,) = ax.plot(
-            *curve,
-            color="white",
+            xs,
+            ys,
+            color=LIMIT_STYLES[i % len(LIMIT_STYLES)][0],
             lw=2.2,
-            ls="--",
+            ls=LIMIT_STYLES[i % len(LIMIT_STYLES)][1],
             zorder=3,
             path_effects=[effects.withStroke(linewidth=4, foreground="black")],
         )
-        drawn["limit"] = line
+        drawn["limits"].append(line)
         handles.append(line)
-        names.append("theory: 2(1+μ)/L" if m.y_name == "momentum" else "theory: lr = 2/L")
+        names.append(label)
+    drawn["limit"] = drawn["limits"][0] if drawn["limits"] else None
     if legend:
         drawn["legend"] = ax.legend(
             handles,

@@ -289,6 +289,41 @@ class StabilityMap:
     def fractions(self):
         return {name: float(np.mean(self.classes == i)) for i, name in enumerate(CLASSES)}
 
+    def limits(self, y=None):
+        """Each minimum's largest stable lr along the map's rows, ``(n_minima, len(y))`` (``y``:
+        values of the row hyperparameter, default the map's rows): for gradient descent 2/λ (λ
+        the sharpest curvature at that minimum), with momentum μ on a row 2(1 + μ)/λ
+        (:func:`stability_limit`). None unless the map runs lr along x and its optimizer has a
+        closed-form limit."""
+        if self.x_name != "lr" or not len(self.surface.minima):
+            return None
+        curvatures = minimum_curvatures(self.surface)
+        y = self.y if y is None else np.asarray(y, dtype=float)
+        rows = []
+        for value in y if self.swept_rows else y[:1]:
+            optimizer = self.row_optimizer(value)
+            limit = None if optimizer is None else stability_limit(optimizer, curvatures)
+            if limit is None:
+                return None
+            rows.append(limit)
+        limits = np.stack(rows, axis=1)
+        return limits if self.swept_rows else np.repeat(limits, len(y), axis=1)
+
+    @property
+    def swept_rows(self):
+        """Whether the rows are a hyperparameter (rather than the starts, or one row)."""
+        return self.y_name not in ("", "distance of the start from the global minimum")
+
+    def row_optimizer(self, value=None):
+        """The optimizer of the map's first column with the row hyperparameter at ``value``
+        (None if the optimizer given was a factory that does not take it)."""
+        _, maker = _maker(self.optimizer, {self.x_name: self.x})
+        rows = {self.y_name: value} if self.swept_rows and value is not None else {}
+        try:
+            return maker(**{self.x_name: float(self.x[0])}, **rows)
+        except TypeError:
+            return None
+
     def plot(self, ax=None, **options):
         """Draw the map: see :func:`gdsim.plotting.maps.plot_stability`."""
         from gdsim.plotting.maps import plot_stability
