@@ -7,6 +7,7 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from gdsim import plotting  # noqa: E402
 from gdsim.plotting import check, lint  # noqa: E402
 
 
@@ -83,3 +84,46 @@ def test_check_lists_every_problem():
     ax.set_title("tiny", fontsize=6)
     with pytest.raises(AssertionError, match="small text"):
         check(fig, name="strip")
+
+
+class _FakeIPython:
+    """Just enough of IPython for watch_notebook: events and showtraceback."""
+
+    def __init__(self):
+        self.handlers, self.shown = {}, []
+        self.events = self
+        self.showtraceback = self.shown.append
+
+    def register(self, event, handler):
+        self.handlers[event] = handler
+
+    def run_cell(self, draw):
+        result = type("Result", (), {"result": draw(), "error_in_exec": None})()
+        result.error_before_exec = None
+        self.handlers["post_execute"]()
+        self.handlers["post_run_cell"](result)
+        plt.close("all")
+        return result.error_in_exec
+
+
+def test_a_lesson_cell_fails_on_a_figure_no_gallery_function_drew():
+    from gdsim.plotting.lint import NOT_FROM_THE_GALLERY, watch_notebook
+    from gdsim.teach import gallery
+
+    ipython = _FakeIPython()
+    watch_notebook(ipython, require_gallery=True)
+
+    def hand_made():
+        fig, ax = plotting.subplots(figsize=(6, 4))
+        ax.plot([0, 1], [1, 0])
+        ax.set_title("drawn in the cell")
+
+    error = ipython.run_cell(hand_made)
+    assert isinstance(error, AssertionError) and NOT_FROM_THE_GALLERY in str(error)
+    figure = gallery.REGISTRY.get("stability", **gallery.QUICK["stability"])
+    assert figure.gdsim_figure == "stability"
+    assert ipython.run_cell(lambda: gallery.stability_map(**gallery.QUICK["stability"])) is None
+
+    plain = _FakeIPython()
+    watch_notebook(plain)  # the homework: legibility only
+    assert plain.run_cell(hand_made) is None
