@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdsim import optimizers, plotting, surfaces
+from gdsim import arguments, optimizers, plotting, surfaces
 from gdsim.plotting.animation import animate
 from gdsim.plotting.maps import plot_basins, plot_stability
 from gdsim.registry import summary
@@ -260,40 +260,48 @@ BASIN_LRS = (0.005, 0.017, 0.021, 0.023)
 WHICH_LRS = BASIN_LRS
 
 
+def _run_lrs(run):
+    """The lrs a sweep ran, in its order (the tour's WHICH_LRS when it has no lr axis)."""
+    return [float(v) for v in run.coords.get("lr", WHICH_LRS)]
+
+
 def which_title(run):
     """What the which-minimum picture shows, read off its runs: the start picks the minimum, and
     from which lr each minimum no run settles in any more (where lr has passed its 2/λ)."""
     surface = run.surface
-    reached = run.reached.reshape(len(WHICH_LRS), -1)
+    lrs = _run_lrs(run)
+    reached = run.reached.reshape(len(lrs), -1)
     lost = []
     for k, (x, y) in enumerate(surface.minima):
-        kept = [(reached[i] == k).any() for i in range(len(WHICH_LRS))]
+        kept = [(reached[i] == k).any() for i in range(len(lrs))]
         if kept[0] and not all(kept):
             first = kept.index(False)
             if not any(kept[first:]):
-                lost.append(f"({x:.2f}, {y:.2f}) from lr {WHICH_LRS[first]:g}")
+                lost.append(f"({x:.2f}, {y:.2f}) from lr {lrs[first]:g}")
     first = "The start decides the minimum (SGD on Himmelblau)"
     if lost:
         return f"{first};\nno run settles in " + " nor in ".join(lost)
     return first
 
 
-def which_minimum_runs(steps=150):
-    """The same 25 starts on Himmelblau at three learning rates (one sweep)."""
+def which_minimum_runs(steps=150, lrs=WHICH_LRS):
+    """The same 25 starts on Himmelblau at each lr of ``lrs`` (one sweep)."""
     g = np.linspace(-4, 4, 5)
     starts = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)
-    return sweep("himmelblau", optimizers.SGD, starts, steps, lr=list(WHICH_LRS))
+    return sweep("himmelblau", optimizers.SGD, starts, steps, lr=list(lrs))
 
 
-def which_minimum(*, steps=150, frames=100, fps=12, figsize=None):
-    """GIF: 25 starts on Himmelblau at three lrs, each path coloured by the minimum it ends in."""
-    run = which_minimum_runs(steps)
+def which_minimum(run=None, *, steps=150, frames=100, fps=12, dpi=100, figsize=None):
+    """GIF: 25 starts on Himmelblau at four lrs, each path coloured by the minimum it ends in;
+    pass the ``run`` (a sweep over lr) a lesson computed to draw it instead."""
+    run = which_minimum_runs(steps) if run is None else run
     return animate(
         run,
         facet=True,
         color_by="minimum",
-        frames=frames,
+        frames=min(frames, run.positions.shape[0]),
         fps=fps,
+        dpi=dpi,
         title=which_title(run),
         figsize=figsize,
     )
@@ -304,39 +312,102 @@ BASINS_TITLE = (
     "λ: the sharpest curvature (largest Hessian eigenvalue) at that minimum; "
     "black lines: sample runs"
 )
+LOST = 0.01  # a minimum holding less than this share of the starts has lost its basin
 
 
-def basins_by_lr(*, grid=240, steps=200, samples=4, figsize=None):
-    """PNG: basins of SGD on Himmelblau at four lrs, each minimum marked with its limit 2/λ."""
-    basin_map = basins("himmelblau", optimizers.SGD(lr=0.01), grid, steps, lr=list(BASIN_LRS))
+def basins_holds(basin_map):
+    """True when every panel agrees with "a minimum keeps its basin only while lr < its limit":
+    a minimum past its limit holds under ``LOST`` of the starts, one below it holds some."""
+    for i in range(len(basin_map.cells)):
+        limits, lr = basin_map.limits(i), basin_map.lr(i)
+        if limits is None or lr is None:
+            return False
+        labels, _ = basin_map.cell(i)
+        for k, limit in enumerate(limits):
+            share = (labels == k).mean()
+            if (lr > limit and share >= LOST) or (lr < limit and share == 0):
+                return False
+    return True
+
+
+def basins_title(basin_map, samples=4):
+    """:data:`BASINS_TITLE` when the map backs it (:func:`basins_holds`), a plain warning
+    otherwise; "black lines" only when sample runs are drawn."""
+    name = f"{type(basin_map.optimizer(0)).__name__} on {basin_map.surface.name.capitalize()}"
+    if not basins_holds(basin_map):
+        return f"Not every minimum keeps its basin exactly while lr < 2/λ there ({name})"
+    title = BASINS_TITLE.replace("SGD on Himmelblau", name)
+    return title if samples else title.replace("; black lines: sample runs", "")
+
+
+def basins_by_lr(basin_map=None, *, grid=240, steps=200, samples=4, figsize=None):
+    """PNG: basins of SGD on Himmelblau at four lrs, each minimum marked with its limit 2/λ;
+    pass the ``basin_map`` (``gdsim.basins`` over lr) a lesson computed to draw it instead."""
+    if basin_map is None:
+        basin_map = basins("himmelblau", optimizers.SGD(lr=0.01), grid, steps, lr=list(BASIN_LRS))
     figure = None
+    n = len(basin_map.cells)
     if figsize is not None:
-        figure, axes = plotting.subplots(2, 2, figsize=figsize)
-    drawn = plot_basins(
-        basin_map, ax=None if figure is None else list(axes.ravel()), samples=samples
-    )
+        rows = -(-n // 2) if n <= 4 else -(-n // 3)
+        figure, axes = plotting.subplots(rows, -(-n // rows), figsize=figsize, squeeze=False)
+        axes = list(axes.ravel())
+        for extra in axes[n:]:
+            extra.set_visible(False)
+    drawn = plot_basins(basin_map, ax=None if figure is None else axes[:n], samples=samples)
     figure = drawn.axes[0].figure
-    figure.suptitle(BASINS_TITLE)
+    figure.suptitle(basins_title(basin_map, samples))
     return plotting.legible(figure)
 
 
-def stability_map(*, steps=300, resolution=(120, 80), figsize=None):
+def stability_rows(result):
+    """Per momentum row of a stability map over (lr, momentum): the last lr tried below the
+    first diverging one, the first diverging lr (NaN: none) and the theory's limit
+    2(1 + μ)/L."""
+    from gdsim.sim.maps import DIVERGED_CLASS
+
+    x = np.asarray(result.x, dtype=float)
+    diverged = result.classes == DIVERGED_CLASS
+    first = diverged.argmax(axis=1)
+    some = diverged.any(axis=1)
+    found = np.where(some, x[first], np.nan)
+    before = np.where(some & (first > 0), x[np.maximum(first - 1, 0)], np.nan)
+    limits = result.limits()
+    theory = None if limits is None else limits.min(axis=0)
+    return before, found, theory
+
+
+def stability_title(result):
+    """"Momentum lets larger steps stay stable, up to lr = 2(1 + μ)/L" when every row of the
+    map diverges first within a grid step of that limit (and so later as μ grows)."""
+    before, found, theory = stability_rows(result)
+    if theory is not None and not np.isnan(found).any():
+        near = (before <= theory * 1.001) & (found >= theory * 0.999)
+        if near.mean() >= 0.9 and found[-1] > found[0]:
+            return "Momentum lets larger steps stay stable, up to lr = 2(1 + μ)/L"
+    if not np.isnan(found).any() and found[-1] > found[0]:
+        return "Momentum lets larger steps stay stable"
+    return "Where heavy-ball momentum stays stable, over lr and momentum"
+
+
+def stability_map(result=None, *, steps=300, resolution=(120, 80), figsize=None):
     """PNG: heavy-ball momentum on the quadratic (L = 10) over lr and momentum, with the theory's
-    limit lr < 2(1 + μ)/L on top."""
-    nx, ny = resolution
-    quadratic = surfaces.get("quadratic", condition=10)
-    result = stability(
-        quadratic,
-        optimizers.SGD,
-        steps,
-        lr=np.geomspace(1e-3, 1.0, nx),
-        momentum=np.linspace(0.0, 0.99, ny),
-    )
+    limit lr < 2(1 + μ)/L on top; pass the ``result`` (``gdsim.stability``) a lesson computed
+    to draw it instead."""
+    if result is None:
+        nx, ny = resolution
+        quadratic = surfaces.get("quadratic", condition=10)
+        result = stability(
+            quadratic,
+            optimizers.SGD,
+            steps,
+            lr=np.geomspace(1e-3, 1.0, nx),
+            momentum=np.linspace(0.0, 0.99, ny),
+        )
     ax = None
     if figsize is not None:
         _, ax = plotting.subplots(figsize=figsize)
     drawn = plot_stability(result, ax=ax)
-    drawn.ax.set_title("Momentum lets larger steps stay stable, up to lr = 2(1 + μ)/L")
+    drawn.ax.set_title(stability_title(result))
     return plotting.legible(drawn.ax.figure)
 
 
@@ -346,12 +417,89 @@ def schedules(*, steps=300, figsize=None):
     return drawn.figure
 
 
-def experiment_figure(name, experiment=None, *, seeds=1, epochs=200, figsize=None):
+CHANCE = 1 / 3  # the seed tutorial's blobs: three classes
+
+
+def _jumps(experiment, key="val_accuracy"):
+    """Per condition, the mean |change| of the seeds' mean ``key`` per epoch over the last half."""
+    mean = experiment.mean(key)
+    return np.abs(np.diff(mean[len(mean) // 2 :], axis=0)).mean(axis=0)
+
+
+def lr_sweep_title(experiment, learned=0.7, near_chance=0.1):
+    """What the lr sweep shows, read off its accuracies: which lrs learn (final test accuracy
+    at least ``learned``), which one bounces most (by far the largest epoch-to-epoch jumps)
+    and which stay near chance (within ``near_chance`` of 1/3)."""
+    final, jumps = experiment.final("val_accuracy"), _jumps(experiment)
+    labels = [label.removeprefix("lr=") for label in experiment.labels]
+    parts = []
+    good = [labels[c] for c in range(len(labels)) if final[c] >= learned]
+    if good:
+        parts.append(f"lr {_names(good)} {'learns' if len(good) == 1 else 'learn'}")
+    loud = int(np.argmax(jumps))
+    if len(jumps) > 2 and jumps[loud] > 2 * np.median(jumps) and final[loud] < learned:
+        parts.append(f"lr {labels[loud]} bounces")
+    stuck = [labels[c] for c in range(len(labels)) if final[c] < CHANCE + near_chance]
+    if stuck:
+        parts.append(f"{_names(stuck)} {'stays' if len(stuck) == 1 else 'stay'} near chance (1/3)")
+    if not parts:
+        return f"{experiment.title}: no lr reaches {learned:.0%} test accuracy"
+    return "Plain SGD on the blobs network: " + ",\n".join([", ".join(parts[:2])] + parts[2:])
+
+
+def momentum_title(experiment, target=0.78, spread=0.03):
+    """What the momentum sweep shows, read off its accuracies: how many epochs each momentum
+    needs to reach ``target`` training accuracy, and whether they all end within ``spread``
+    of the same test accuracy."""
+    train = experiment.mean("accuracy")
+    epochs = [
+        int(np.flatnonzero(train[:, c] >= target)[0]) + 1 if (train[:, c] >= target).any() else None
+        for c in range(len(experiment.values))
+    ]
+    final = experiment.final("val_accuracy")
+    gap = final.max() - final.min()
+    same = gap < spread
+    tail = f"all end within {np.ceil(gap * 100) / 100:.2f} of the same test accuracy"
+    reached = [c for c, e in enumerate(epochs) if e is not None]
+    if not reached:
+        return f"No momentum reaches {target:.0%} training accuracy in {len(train)} epochs"
+    fastest = min(reached, key=lambda c: epochs[c])
+    plain = experiment.values.index(0.0) if 0.0 in experiment.values else None
+    if plain is not None and fastest != plain:
+        without = (
+            f"epoch {epochs[plain]}" if epochs[plain] is not None else f"not in {len(train)} epochs"
+        )
+        first = (
+            f"Momentum buys speed: {target:.0%} training accuracy at {without} without it,\n"
+            f"at epoch {epochs[fastest]} with {experiment.labels[fastest]}"
+        )
+        return first + (f"; {tail}" if same else "")
+    return f"Momentum does not reach {target:.0%} training accuracy sooner here" + (
+        f"; {tail}" if same else ""
+    )
+
+
+EXPERIMENT_TITLES = {"lr-sweep": lr_sweep_title, "momentum": momentum_title}
+
+
+def experiment_figure(name, experiment=None, *, seeds=1, epochs=200, title=None, figsize=None):
     """The seed tutorial's experiment ``name`` as a Figure (see :mod:`gdsim.teach.experiments`);
-    pass the ``experiment`` a lesson already ran to draw it without running it again."""
-    return experiments.figure(
+    pass the ``experiment`` a lesson already ran to draw it without running it again. The title
+    is ``title``, else the one :data:`EXPERIMENT_TITLES` reads off the results, else the
+    experiment's own. The figure carries ``gdsim_figure = name`` like every gallery figure."""
+    name = arguments.check_choice("figure", name, experiments.FIGURES)
+    if experiment is None:
+        experiment = experiments.FIGURES[name][0](seeds=seeds, epochs=epochs)
+    figure = experiments.figure(
         name, seeds=seeds, epochs=epochs, figsize=figsize, experiment=experiment
     )
+    if title is None and name in EXPERIMENT_TITLES:
+        title = EXPERIMENT_TITLES[name](experiment)
+    if title is not None:
+        figure.suptitle(title)
+        plotting.legible(figure)
+    figure.gdsim_figure = name
+    return figure
 
 
 optimizer_race = register("optimizer-race", optimizer_race, quick={"steps": 60})
