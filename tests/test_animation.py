@@ -225,3 +225,35 @@ def test_bad_arguments(race, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="ffmpeg"):
         anim.save(tmp_path / "x.mp4")
     anim.close()
+
+
+def test_a_rules_lrs_recorded_every_few_steps_are_drawn_at_their_steps():
+    """ReduceLROnPlateau's lrs follow ``record``: one per recorded step. The lr panel, the
+    gradient arrows and the browser player place each at its own step, not at its row number."""
+    from gdsim.plotting import player
+
+    rule = schedules.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=2, min_delta=1e-3)
+    run = simulate("himmelblau", optimizers.SGD(lr=0.02), STARTS, 120, callbacks=[rule], record=5)
+    assert len(run.lrs) == len(run.recorded_steps) < run.steps
+    np.testing.assert_array_equal(run.lr_steps, run.recorded_steps)
+    assert np.ptp(run.lrs) > 0  # the rule did cut the lr
+    anim = animation.animate(run, panels=("loss", "lr"), frames=6, internals=True)
+    try:
+        panel = anim.scene.sides["lr"]
+        anim.render(len(anim) - 1)
+        (curves,) = [c for c in panel.collections if len(c.get_segments())]
+        for segment, j in zip(curves.get_segments(), range(len(STARTS))):
+            np.testing.assert_array_equal(segment[:, 0], run.recorded_steps)
+            np.testing.assert_array_equal(segment[:, 1], run.lrs[:, j])
+        description = player.payload(anim, poster=False)
+        group = description["groups"][0]
+        assert description["stepTables"][group["lrSteps"]] == run.recorded_steps.tolist()
+    finally:
+        anim.close()
+    every = simulate("himmelblau", optimizers.SGD(lr=0.02), STARTS, 30, callbacks=[rule])
+    np.testing.assert_array_equal(every.lr_steps, np.arange(30))
+    anim = animation.animate(every, panels=("lr",), frames=3)
+    try:
+        assert player.payload(anim, poster=False)["groups"][0]["lrSteps"] == -1
+    finally:
+        anim.close()

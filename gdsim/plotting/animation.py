@@ -378,10 +378,10 @@ def _internals(internals, groups, mains, facet, surface):
     for g, j in chosen:
         group = groups[g]
         path = group.positions[:, j]
-        lr = group.lrs[:, j] if group.lrs.size else np.zeros(0)
-        lr_at = np.append(lr, lr[-1:] if lr.size else [0.0])[
-            np.minimum(group.steps, max(len(lr), 0))
-        ]
+        lr = group.lrs[:, j] if group.lrs.size else np.zeros(1)
+        # the lr in force at each recorded step: the last row of lrs at or before it
+        row = np.searchsorted(group.lr_steps, group.steps, side="right") - 1
+        lr_at = lr[np.clip(row, 0, len(lr) - 1)]
         grad_step = -lr_at[:, None] * surface.grad(path)
         taken = np.diff(path, axis=0, append=path[-1:])
         data.append((g, group.steps, path, grad_step, taken))
@@ -451,7 +451,7 @@ def _side_panel(name, ax, groups, surface, color_by, track_color, last):
             values, _ = plotting._gap(group.losses, surface, True)  # the panel's label is shorter
             steps = group.steps
         else:
-            values, steps = group.lrs, np.arange(len(group.lrs))
+            values, steps = group.lrs, group.lr_steps
         track = track_color(g, group)
         for j in range(values.shape[1]):
             curves.append(np.column_stack((steps, values[:, j])))

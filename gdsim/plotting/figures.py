@@ -152,7 +152,8 @@ def groups(run, label=None):
     """Split a Run into one :class:`Drawn` record per grid cell (one per lr, momentum, ...
     combination), each holding the paths from every start of that cell: ``label``,
     ``positions (T, n, 2)``, ``losses (T, n)``, ``diverged (n,)``, ``reached (n,)``,
-    ``lrs (steps, n)``, ``steps`` (recorded step of each row), ``optimizer`` and ``surface``.
+    ``lrs (steps, n)`` with ``lr_steps`` (the step of each of its rows), ``steps`` (recorded
+    step of each row of the positions), ``optimizer`` and ``surface``.
     Colours and legends go by cell, so each cell keeps one colour everywhere.
     """
     n_start = _start_ndim(run)
@@ -192,6 +193,7 @@ def groups(run, label=None):
             reached=run.reached.reshape((n_cells, n))[i],
             diverged_at=run.diverged_at.reshape((n_cells, n))[i],
             lrs=lrs[:, i],
+            lr_steps=run.lr_steps,
             steps=run.recorded_steps,
             optimizer=_cell_optimizer(run.optimizer, cells[i]),
             surface=run.surface,
@@ -277,6 +279,7 @@ def _as_groups(source, paths=None, labels=None):
                     diverged_at=np.full(n, -1),
                     reached=surface.nearest_minimum(paths[-1]),
                     lrs=np.zeros((0, n)),
+                    lr_steps=np.zeros(0, int),
                     steps=np.arange(len(paths)),
                     optimizer=None,
                     surface=surface,

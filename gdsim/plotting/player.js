@@ -64,6 +64,7 @@ function gdsimPlayer(root, P) {
       g.lrCurves = curves;
       g.lrLength = length;
       g.table = P.stepTables[g.steps];
+      g.lrTable = g.lrSteps >= 0 ? P.stepTables[g.lrSteps] : null;   // null: row t is step t
     }
     for (const a of P.arrows) a.values = new Float32Array(buffer, a.data, P.groups[a.group].T * 4);
   }
@@ -192,6 +193,7 @@ function gdsimPlayer(root, P) {
       return [(t) => g.table[t], (t) => g.gap[j * T + t], k + 1];
     }
     const c = g.lrCurves === 1 ? 0 : j, L = g.lrLength;
+    if (g.lrTable) return [(t) => g.lrTable[t], (t) => g.lrs[c * L + t], rowAt(g.lrTable, step()) + 1];
     return [(t) => t, (t) => g.lrs[c * L + t], Math.min(L, step() + 1)];
   }
   function curveCount(g, kind) { return kind === "lr" ? (g.lrLength ? g.lrCurves : 0) : g.n; }
@@ -299,7 +301,8 @@ function gdsimPlayer(root, P) {
       lines.push([P.clockName + " " + g.table[k] + ": loss " + said]);
     }
     if (g.lrLength) {
-      const c = g.lrCurves === 1 ? 0 : j, e = Math.min(step(), g.lrLength - 1);
+      const c = g.lrCurves === 1 ? 0 : j;
+      const e = g.lrTable ? rowAt(g.lrTable, step()) : Math.min(step(), g.lrLength - 1);
       lines.push(["lr " + number(g.lrs[c * g.lrLength + e])]);
     }
     if (h.j >= 0 && g.reached[j] in P.outcomes) lines.push(["ends: " + P.outcomes[g.reached[j]]]);

@@ -245,7 +245,7 @@ def _poster(figure, scene, shown, colours):
             if name == "loss":
                 values, steps = figures._gap(group.losses, scene.surface, True)[0], group.steps
             else:
-                values, steps = group.lrs, np.arange(len(group.lrs))
+                values, steps = group.lrs, group.lr_steps
             curves = [np.column_stack((steps, values[:, j])) for j in range(values.shape[1])]
             artists.append(
                 (panel, LineCollection(curves, colors=colours[g], linewidths=1.6, alpha=0.85))
@@ -315,6 +315,14 @@ def payload(animation, *, poster=True):
             .T
         )
         lrs = np.asarray(group.lrs, dtype=float)
+        # a rule's lrs recorded every few steps come with their steps; otherwise row i is step i
+        lr_steps = [int(s) for s in group.lr_steps]
+        if lr_steps == list(range(len(lrs))):
+            lr_table = -1
+        else:
+            if lr_steps not in step_tables:
+                step_tables.append(lr_steps)
+            lr_table = step_tables.index(lr_steps)
         shared = lrs.size == 0 or bool((lrs == lrs[:, :1]).all())
         lrs = lrs[:, :1] if shared and lrs.size else lrs
         for c in colours[g]:
@@ -339,6 +347,7 @@ def payload(animation, *, poster=True):
                     lrs.shape[1],
                     lrs.shape[0],
                 ],
+                "lrSteps": lr_table,
             }
         )
     arrows = []

@@ -558,6 +558,7 @@ class _Engine:
             reached=reached,
             settled_at=None if self.settled_at is None else self.settled_at.reshape(batch),
             axes=axes[len(axes) - len(batch) :],
+            lr_steps=np.array(self.lr_steps) if self.dynamic_lrs is not None else None,
         )
 
 

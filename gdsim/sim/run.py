@@ -49,6 +49,11 @@ class Run:
     axes: tuple
     coords: dict = field(default_factory=dict)
     selected: dict = field(default_factory=dict)  # grid values fixed by ``select``
+    lr_steps: np.ndarray | None = None  # the step of each row of lrs; None: every update's
+
+    def __post_init__(self):
+        if self.lr_steps is None:
+            self.lr_steps = np.arange(len(self.lrs))
 
     @property
     def batch_shape(self):
@@ -93,6 +98,7 @@ class Run:
             axes=tuple(a for a, i in zip(self.axes, index) if isinstance(i, slice)),
             coords={a: self.coords[a] for a in left},
             selected=selected,
+            lr_steps=self.lr_steps,
         )
 
     def _cell_optimizer(self, selected, left):

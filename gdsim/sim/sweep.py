@@ -235,4 +235,5 @@ def _assemble(cells, grid, looped, numeric, make_optimizer, start_ndim):
         settled_at=field("settled_at"),
         axes=tuple(names) + tuple(start_axes),
         coords={n: list(grid[n]) for n in names},
+        lr_steps=first.lr_steps,
     )

@@ -436,6 +436,7 @@ def animate_landscape(result, *, fps=10, hold=1.5, levels=15, log=True):
         losses=np.asarray(result.path_loss)[:, None],
         reached=np.array([-1]),
         lrs=np.zeros((0, 1)),
+        lr_steps=np.zeros(0, int),
         steps=epochs,
     )
     scene = Scene(
