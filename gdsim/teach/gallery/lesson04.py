@@ -1,6 +1,313 @@
 """The figures of lesson 4, Adaptive methods: Adagrad, RMSprop, Adam.
 
-One function each, reachable as ``gdsim figure NAME``.
+One function each, reachable as ``gdsim figure NAME``. Each takes the data the lesson computed
+(``effective=``, ``runs=`` with their ``labels=``) and computes the lesson's own when called
+alone; each title is read off the data by a ``*_title`` function the tests check. The tutorial's
+experiment is the headline figure ``adaptive`` (``gallery.REGISTRY.get("adaptive",
+experiment=...)``).
 """
 
 from __future__ import annotations
+
+import numpy as np
+
+from gdsim import optimizers, plotting, surfaces
+from gdsim.plotting.animation import animate
+from gdsim.sim import simulate
+from gdsim.teach.gallery.base import figure
+
+START = [[-1.8, 1.0]]
+PLATEAU_START = [[-1.5, 1.5]]
+SOLVED = 1e-4  # the loss the ravine race counts the steps to
+
+
+def ravine(angle=0):
+    """The lesson's ravine: ½(x² + 50y²), curvature 1 along x and 50 along y (rotated by
+    ``angle`` degrees)."""
+    return surfaces.get("quadratic", condition=50, angle=angle)
+
+
+def curvatures(surface):
+    """The Hessian's eigenvalues at the (first) minimum, smallest first."""
+    surface = surfaces.as_surface(surface)
+    return np.linalg.eigvalsh(surface.hessian(surface.minima[:1]))[0]
+
+
+def adaptive():
+    """The lesson's three adaptive optimizers, by their legend labels."""
+    return {
+        "Adagrad (lr=0.5)": optimizers.Adagrad(lr=0.5),
+        "RMSprop (lr=0.05)": optimizers.RMSprop(lr=0.05),
+        "Adam (lr=0.1)": optimizers.Adam(lr=0.1),
+    }
+
+
+def ravine_race_optimizers():
+    """SGD just under its limit 2/50 and the three adaptive optimizers, by their labels."""
+    return {"SGD (lr=0.035)": optimizers.SGD(lr=0.035), **adaptive()}
+
+
+# -- the effective learning rate, coordinate by coordinate ---------------------------------------
+
+
+def effective_lr_of(optimizer, state):
+    """``lr / (sqrt(accumulator) + eps)`` per coordinate, read from an optimizer's state after a
+    step (Adam's accumulator bias-corrected, as its update uses it)."""
+    name = type(optimizer).__name__
+    if name == "Adagrad":
+        accumulator = state.sum
+    elif name == "RMSprop":
+        accumulator = state.square_avg
+    elif name == "Adam":
+        accumulator = state.exp_avg_sq / (1 - optimizer.beta2**state.step)
+    else:
+        raise TypeError(f"no effective lr for {name}; have Adagrad, RMSprop and Adam")
+    return optimizer.lr / (np.sqrt(accumulator) + optimizer.eps)
+
+
+def effective_lrs(steps=60):
+    """``{label: (steps, 2) array}``: each adaptive optimizer's effective lr per coordinate
+    after every step on the ravine, as the lesson's cell computes it with ``init``/``update``."""
+    surface, found = ravine(), {}
+    for name, optimizer in adaptive().items():
+        theta = np.array(START[0], dtype=float)
+        state = optimizer.init(theta)
+        per_step = []
+        for _ in range(steps):
+            theta, state = optimizer.update(theta, surface.grad(theta), state)
+            per_step.append(effective_lr_of(optimizer, state))
+        found[name] = np.array(per_step)
+    return found
+
+
+def effective_title(effective, surface=None):
+    """How much smaller the steep coordinate's step is, and where both sit against the limit
+    2/λ_steep one lr for both coordinates would have to respect."""
+    gentle, steep = curvatures(ravine() if surface is None else surface)
+    values = np.array(list(effective.values()))  # (optimizers, steps, 2)
+    ratios = values[..., 0] / values[..., 1]
+    limit = 2 / steep
+    if not (ratios > 1).all():
+        return "The effective lr per coordinate: the steep y's is not always the smaller one"
+    first = (
+        f"Each coordinate gets its own step: the steep y's effective lr is "
+        f"{ratios.min():.0f}–{ratios.max():.0f}× smaller than the gentle x's"
+    )
+    if (values[..., 1] < limit).all() and (values[..., 0] > limit).all():
+        return (
+            f"{first};\ny's stays below 2/λ_y = 2/{steep:.3g}, x's is above it: "
+            "no single lr could do both"
+        )
+    return first
+
+
+@figure("effective-lr", quick={"steps": 8})
+def effective_lr(effective=None, *, steps=60, figsize=None):
+    """PNG, lesson 4: each adaptive optimizer's effective lr per coordinate on the ravine,
+    step by step, against the limit 2/λ of the steep coordinate."""
+    effective = effective_lrs(steps) if effective is None else effective
+    surface = ravine()
+    gentle, steep = curvatures(surface)
+    limit = 2 / steep
+    fig, axes = plotting.subplots(1, len(effective), figsize=figsize or (13.0, 4.9), sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, (name, per_step) in zip(axes, effective.items()):
+        t = np.arange(1, len(per_step) + 1)
+        ax.plot(
+            t, per_step[:, 0], color=plotting.color(0), label=f"x (gentle, curvature {gentle:.3g})"
+        )
+        ax.plot(
+            t,
+            per_step[:, 1],
+            "--",
+            color=plotting.color(1),
+            label=f"y (steep, curvature {steep:.3g})",
+        )
+        ax.axhline(
+            limit,
+            color="black",
+            ls=":",
+            lw=1.8,
+            label=f"2/λ_y = {limit:.2g}: above it a step along y grows",
+        )
+        ax.set(title=name, yscale="log", xlabel="step")
+        ax.grid(alpha=0.3, which="major")
+    axes[0].set_ylabel("effective learning rate")
+    fig.legend(
+        *axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3, frameon=False
+    )
+    fig.suptitle(effective_title(effective, surface))
+    return plotting.legible(fig)
+
+
+# -- the race down the ravine ---------------------------------------------------------------------
+
+
+def ravine_runs(steps=80):
+    """``(runs, labels)``: the race of :func:`ravine_race_optimizers` on the ravine."""
+    race = ravine_race_optimizers()
+    return [simulate(ravine(), opt, START, steps) for opt in race.values()], list(race)
+
+
+def steps_to(run, threshold=SOLVED):
+    """The first recorded step at which every start's loss is below ``threshold`` (None: never)."""
+    below = (run.losses.reshape(len(run.losses), -1) < threshold).all(axis=1)
+    return int(run.recorded_steps[below.argmax()]) if below.any() else None
+
+
+def _e(value):
+    """1e-04 as 1e-4."""
+    return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
+
+
+def _short(label):
+    return label.split(" (")[0]
+
+
+def _names(names):
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def ravine_title(runs, labels, threshold=SOLVED):
+    """Who gets the loss below ``threshold`` within the run, in which step, and who does not."""
+    reached = {_short(label): steps_to(run, threshold) for run, label in zip(runs, labels)}
+    there = [f"{name} (step {step})" for name, step in reached.items() if step is not None]
+    not_there = [name for name, step in reached.items() if step is None]
+    steps = max(run.steps for run in runs)
+    if not there:
+        return f"After {steps} steps on the ravine no optimizer has the loss below {_e(threshold)}"
+    verb = "reaches" if len(there) == 1 else "reach"
+    first = f"On the axis-aligned ravine {_names(there)} {verb} loss < {_e(threshold)}"
+    if not_there:
+        verb = "is" if len(not_there) == 1 else "are"
+        first += f";\n{_names(not_there)} {verb} not there after {steps} steps"
+    return first
+
+
+def _with_limit(labels, runs):
+    """Legend labels; a plain SGD run also shows its lr against the limit 2/L."""
+    out = []
+    for label, run in zip(labels, runs):
+        opt = run.optimizer
+        plain = (
+            type(opt).__name__ == "SGD"
+            and not callable(opt.lr)
+            and not np.any(np.asarray(getattr(opt, "momentum", 0)))
+        )
+        if plain:
+            limit = 2 / curvatures(run.surface)[-1]
+            relation = "<" if float(opt.lr) < limit else "≥"
+            label = f"{label}, {relation} 2/L = {limit:.2g}"
+        out.append(label)
+    return out
+
+
+@figure("ravine-race-movie", quick={"steps": 10, "frames": 3})
+def ravine_race_movie(runs=None, labels=None, *, steps=80, frames=60, fps=10, dpi=60, figsize=None):
+    """GIF, lesson 4: SGD and the three adaptive methods down the axis-aligned ravine, each
+    one's gradient step and actual step drawn as arrows, the loss alongside."""
+    if runs is None:
+        runs, labels = ravine_runs(steps)
+    labels = [run.optimizer.label() for run in runs] if labels is None else list(labels)
+    movie = animate(
+        runs,
+        labels=_with_limit(labels, runs),
+        internals=True,
+        frames=min(frames, max(run.positions.shape[0] for run in runs)),
+        fps=fps,
+        dpi=dpi,
+        panels=("loss",),
+        title=ravine_title(runs, labels),
+        figsize=figsize or (11.0, 6.4),
+    )
+    main, loss = movie.figure.axes[:2]
+    gentle, steep = curvatures(runs[0].surface)
+    main.set_title(f"curvature {gentle:.3g} along x, {steep:.3g} along y")
+    low, high = loss.get_ylim()
+    if low < SOLVED < high:  # the loss the title counts the steps to
+        loss.axhline(SOLVED, color="black", ls=":", lw=1.5)
+        loss.annotate(
+            f"loss {_e(SOLVED)}",
+            (1.0, SOLVED),
+            xycoords=("axes fraction", "data"),
+            xytext=(-4, 4),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+        )
+    plotting.legible(movie.figure)
+    return movie
+
+
+# -- the plateau ----------------------------------------------------------------------------------
+
+
+def plateau_contenders():
+    """The lesson's five optimizers for the plateau, by their legend labels."""
+    return {
+        "SGD (lr=0.5)": optimizers.SGD(lr=0.5),
+        "momentum 0.9 (lr=0.5)": optimizers.SGD(lr=0.5, momentum=0.9),
+        "Adagrad (lr=0.5)": optimizers.Adagrad(lr=0.5),
+        "RMSprop (lr=0.05)": optimizers.RMSprop(lr=0.05),
+        "Adam (lr=0.05)": optimizers.Adam(lr=0.05),
+    }
+
+
+def plateau_runs(steps=200):
+    """``(runs, labels)``: the five optimizers from the plateau's shelf."""
+    contenders, surface = plateau_contenders(), surfaces.get("plateau")
+    return [simulate(surface, opt, PLATEAU_START, steps) for opt in contenders.values()], list(
+        contenders
+    )
+
+
+def plateau_title(runs, labels):
+    """Who crosses the shelf to the minimum within the run, and who stalls."""
+    crossed = [_short(lab) for run, lab in zip(runs, labels) if (run.reached >= 0).all()]
+    stalled = [_short(lab) for run, lab in zip(runs, labels) if not (run.reached >= 0).all()]
+    steps = max(run.steps for run in runs)
+    slope = abs(runs[0].surface.grad(np.asarray(runs[0].positions[0, 0], dtype=float))[0])
+    first = f"From a shelf with slope {_e(slope)} along x, in {steps} steps "
+    if not crossed:
+        return first + "no optimizer crosses it to the minimum"
+    if not stalled:
+        return first + "every optimizer crosses it to the minimum"
+    return (
+        first
+        + f"{_names(crossed)} cross it to the minimum,\n{_names(stalled)} "
+        + ("stalls" if len(stalled) == 1 else "stall")
+        + " on it"
+    )
+
+
+def hidden_paths(runs, labels, tolerance=0.02):
+    """Legend labels, with a note on every path a later one (drawn on top) covers: each of its
+    points lies within ``tolerance`` × the picture's diagonal of the other's path."""
+    (x0, x1), (y0, y1) = runs[0].surface.bounds
+    near = tolerance * np.hypot(x1 - x0, y1 - y0)
+    paths = [run.positions.reshape(len(run.positions), -1, 2)[:, 0] for run in runs]
+
+    def within(a, b):
+        distances = np.hypot(*(a[:, None, :] - b[None, :, :]).transpose(2, 0, 1))
+        return distances.min(axis=1).max() < near
+
+    out = []
+    for i, label in enumerate(labels):
+        over = [_short(labels[j]) for j in range(i + 1, len(runs)) if within(paths[i], paths[j])]
+        out.append(label + (f"; under {_names(over)}'s path" if over else ""))
+    return out
+
+
+@figure("plateau-crossing", quick={"steps": 30})
+def plateau_crossing(runs=None, labels=None, *, steps=200, figsize=None):
+    """PNG, lesson 4: five optimizers from a nearly flat shelf: the adaptive ones cross it to
+    the minimum, plain and heavy-ball SGD stall."""
+    if runs is None:
+        runs, labels = plateau_runs(steps)
+    labels = [run.optimizer.label() for run in runs] if labels is None else list(labels)
+    fig, ax = plotting.subplots(figsize=figsize or (11.0, 6.6))
+    plotting.trajectories(runs, ax=ax, labels=hidden_paths(runs, labels), legend=False)
+    ax.set_title("")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, frameon=False)
+    ax.figure.suptitle(plateau_title(runs, labels))
+    return plotting.legible(ax.figure)
