@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 
-def _print_catalogue(title, catalogue):
+def _print_catalogue(title, catalogue, width=None):
     """``title:`` then one entry a line, long descriptions wrapped under their own column."""
     import shutil
     import textwrap
 
     print(f"{title}:")
-    width = max(map(len, catalogue))
+    width = width or max(map(len, catalogue))
     columns = max(shutil.get_terminal_size((100, 24)).columns, 60)
     for name, description in catalogue.items():
         lines = textwrap.wrap(description, columns - width - 4) or [""]
@@ -38,10 +38,18 @@ def _list(_args):
         ("Optimizers", optimizers.describe()),
         ("Schedules", schedules.describe()),
         ("Metric-driven lr rules (callbacks)", rules),
-        ("Figures (gdsim figure NAME)", gallery.describe()),
     ):
         _print_catalogue(title, catalogue)
+    _print_figures("Figures (gdsim figure NAME)", gallery)
     return 0
+
+
+def _print_figures(title, gallery):
+    """The gallery's figures under the heading of the tour or the lesson they belong to."""
+    print(f"{title}:\n")
+    width = max(map(len, gallery.names()))
+    for heading, figures in gallery.catalogue().items():
+        _print_catalogue(f"  {heading}", {f"  {k}": v for k, v in figures.items()}, width + 2)
 
 
 def _tour(args):
@@ -244,7 +252,7 @@ def _figure(args):
     from gdsim.teach import gallery
 
     if args.list or args.name is None:
-        _print_catalogue("Figures", gallery.describe())
+        _print_figures("Figures", gallery)
         return 0
     make = gallery.REGISTRY.factory(args.name)
     accepted = inspect.signature(make).parameters

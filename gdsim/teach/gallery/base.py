@@ -5,19 +5,21 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from gdsim.registry import Registry
+from gdsim.registry import Registry, summary
 
 PROJECTOR = (13.33, 7.5)  # inches: a 16:9 slide
 
 REGISTRY = Registry("figure")
 QUICK = {}  # name -> options drawing a small version: the same code paths, fewer steps and pixels
+SECTIONS = {}  # name -> the module that registered it (the tour's, a lesson's, or the user's)
 
 
-def register(name, function, description=None, *, quick=None, replace=False):
+def register(name, function, description=None, *, quick=None, section=None, replace=False):
     """Add ``function(**options)`` (returning a Figure or an Animation) as ``name`` and return
     it, wrapped so that what it draws carries ``gdsim_figure = name`` (the lessons' test checks
     that every figure a lesson shows comes from the gallery). ``quick`` holds the options of a
-    small version, which the tests lint and check (default: none)."""
+    small version, which the tests lint and check (default: none); ``section`` the module
+    whose heading ``gdsim figure --list`` shows it under (default: the function's own)."""
 
     @functools.wraps(function)
     def drawn(*args, **options):
@@ -29,8 +31,11 @@ def register(name, function, description=None, *, quick=None, replace=False):
             pass
         return drawing
 
+    if description is None:  # one line in the list: the docstring's first sentence
+        description = summary(function).split(". ")[0].rstrip(".") + "."
     REGISTRY.register(name, drawn, description, replace=replace)
     QUICK[name] = dict(quick or {})
+    SECTIONS[name] = section or getattr(function, "__module__", None) or "__main__"
     return drawn
 
 
@@ -46,6 +51,31 @@ def _register_as(name, description, quick, function):
 def unregister(name):
     REGISTRY.unregister(name)
     QUICK.pop(name, None)
+    SECTIONS.pop(name, None)
+
+
+def catalogue():
+    """``{heading: {name: description}}``: the tour's figures, then each lesson's, then any
+    registered elsewhere, as ``gdsim figure --list`` prints them."""
+    import importlib
+    import sys
+
+    grouped = {}
+    for name, description in describe().items():
+        module = SECTIONS.get(name, "__main__")
+        if module == "gdsim.teach.gallery.headline":
+            heading = "The tour's figures"
+        elif module.startswith("gdsim.teach.gallery.lesson"):
+            doc = (sys.modules.get(module) or importlib.import_module(module)).__doc__
+            # "The figures of lesson 1, Gradient descent and the learning rate."
+            number, _, title = (
+                doc.split("\n")[0].removeprefix("The figures of lesson ").partition(", ")
+            )
+            heading = f"Lesson {number}: {title.rstrip('.')}"
+        else:
+            heading = "Registered by you"
+        grouped.setdefault(heading, {})[name] = description
+    return grouped
 
 
 names = REGISTRY.names
