@@ -309,7 +309,7 @@ def which_minimum(run=None, *, steps=150, frames=100, fps=12, dpi=100, figsize=N
 
 BASINS_TITLE = (
     "A minimum keeps its basin only while lr < 2/λ there (SGD on Himmelblau)\n"
-    "λ: the sharpest curvature (largest Hessian eigenvalue) at that minimum; "
+    "λ: the sharpest curvature (largest Hessian eigenvalue) at that minimum\n"
     "black lines: sample runs"
 )
 LOST = 0.01  # a minimum holding less than this share of the starts has lost its basin
@@ -337,7 +337,7 @@ def basins_title(basin_map, samples=4):
     if not basins_holds(basin_map):
         return f"Not every minimum keeps its basin exactly while lr < 2/λ there ({name})"
     title = BASINS_TITLE.replace("SGD on Himmelblau", name)
-    return title if samples else title.replace("; black lines: sample runs", "")
+    return title if samples else title.replace("\nblack lines: sample runs", "")
 
 
 def basins_by_lr(basin_map=None, *, grid=240, steps=200, samples=4, figsize=None):
@@ -377,7 +377,7 @@ def stability_rows(result):
 
 
 def stability_title(result):
-    """"Momentum lets larger steps stay stable, up to lr = 2(1 + μ)/L" when every row of the
+    """ "Momentum lets larger steps stay stable, up to lr = 2(1 + μ)/L" when every row of the
     map diverges first within a grid step of that limit (and so later as μ grows)."""
     before, found, theory = stability_rows(result)
     if theory is not None and not np.isnan(found).any():
@@ -516,5 +516,6 @@ for _name, (_experiment, _) in experiments.FIGURES.items():
         functools.partial(experiment_figure, _name),
         "PNG, the seed tutorial's experiment: " + summary(_experiment),
         quick={"epochs": 3},
+        section=__name__,
     )
 del _name, _experiment

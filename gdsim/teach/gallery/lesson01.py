@@ -45,7 +45,8 @@ def bowl_title(surface):
     """What the landscape shows: its two curvatures, and the limit the steep one sets."""
     gentle, steep = curvatures(surface)
     return (
-        f"Gentle along one axis (curvature {gentle:.3g}), steep along the other (L = {steep:.3g}):\n"
+        f"Gentle along one axis (curvature {gentle:.3g}), "
+        f"steep along the other (L = {steep:.3g}):\n"
         f"gradient descent is stable only for lr < 2/L = {2 / steep:.3g}"
     )
 
@@ -210,7 +211,9 @@ def fastest_title(scan, threshold=SOLVED):
     best = int(np.nanargmin(steps))
     gentle, steep = curvatures(scan.surface)
     limit, theory = 2 / steep, 2 / (steep + gentle)
-    first = f"The fastest lr, {lrs[best]:.2g} ({steps[best]:.0f} steps to a loss < {threshold:g}),\n"
+    first = (
+        f"The fastest lr, {lrs[best]:.2g} ({steps[best]:.0f} steps to a loss < {threshold:g}),\n"
+    )
     if lrs[best] < limit and lrs[best] > 0.8 * limit:
         where = "sits just under the cliff 2/L"
     elif lrs[best] < limit:
@@ -263,7 +266,9 @@ def fastest_lr(scan=None, *, steps=1000, n=200, threshold=SOLVED, figsize=None):
             zorder=5,
             label=f"fastest found: lr={lrs[best]:.2g}, {needed[best]:.0f} steps",
         )
-    ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel=f"steps to loss < {threshold:g}")
+    ax.set(
+        xscale="log", yscale="log", xlabel="learning rate", ylabel=f"steps to loss < {threshold:g}"
+    )
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     ax.figure.suptitle(fastest_title(scan, threshold))
     return plotting.legible(ax.figure)
