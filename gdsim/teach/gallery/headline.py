@@ -407,7 +407,8 @@ def stability_map(result=None, *, steps=300, resolution=(120, 80), figsize=None)
     if figsize is not None:
         _, ax = plotting.subplots(figsize=figsize)
     drawn = plot_stability(result, ax=ax)
-    drawn.ax.set_title(stability_title(result))
+    drawn.ax.set_title("")
+    drawn.ax.figure.suptitle(stability_title(result))
     return plotting.legible(drawn.ax.figure)
 
 

@@ -96,24 +96,29 @@ def regime_runs(steps=40):
     return sweep(bowl(), optimizers.SGD, START, steps, lr=list(REGIME_LRS))
 
 
-def _zig_zags(positions):
-    """True where most consecutive steps point against each other (the run crosses the floor)."""
-    steps = np.diff(positions, axis=0)  # (T-1, n, 2)
-    dots = (steps[1:] * steps[:-1]).sum(axis=-1)
-    moving = np.abs(dots) > 0
-    return (dots < 0).sum(axis=0) > 0.5 * np.maximum(moving.sum(axis=0), 1)
+def zig_zags(positions, surface):
+    """True for each path (``positions (T, n, 2)``) that crosses the valley floor on most steps:
+    its coordinate along the sharpest curvature at the minimum flips sign at most of the steps
+    where it is not yet zero."""
+    surface = surfaces.as_surface(surface)
+    _, vectors = np.linalg.eigh(surface.hessian(surface.minima[:1])[0])
+    steep = (positions - surface.minima[0]) @ vectors[:, -1]  # (T, n)
+    steep = np.where(np.abs(steep) > 1e-9 * np.abs(steep).max(axis=0), steep, 0.0)  # round-off
+    pairs = steep[1:] * steep[:-1]
+    alive = pairs != 0
+    return (pairs < 0).sum(axis=0) > 0.5 * np.maximum(alive.sum(axis=0), 1)
 
 
 def regimes(run):
     """One word per lr of ``run`` (a sweep over lr), read off every start's run: "diverges"
     (the loss ends above where it started, or overflowed), "crawls" (it ends above ``CRAWL``
     of its starting loss), "zig-zags in" (it converges but most steps reverse the last one) or
-    "converges"; a diverging run that zig-zags is "zig-zags out"."""
+    "converges" (see :func:`zig_zags`); a diverging run that zig-zags is "zig-zags out"."""
     words = []
     for group in plotting.groups(run):
         losses = group.losses
         up = group.diverged.any() or (losses[-1] > losses[0]).any()
-        zig = _zig_zags(group.positions).all()
+        zig = zig_zags(group.positions, run.surface).all()
         if up:
             words.append("zig-zags out" if zig else "diverges")
         elif (losses[-1] > CRAWL * losses[0]).any():
