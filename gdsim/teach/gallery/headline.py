@@ -381,8 +381,9 @@ def stability_title(result):
     map diverges first within a grid step of that limit (and so later as μ grows)."""
     before, found, theory = stability_rows(result)
     if theory is not None and not np.isnan(found).any():
-        near = (before <= theory * 1.001) & (found >= theory * 0.999)
-        if near.mean() >= 0.9 and found[-1] > found[0]:
+        stable_below = (found >= theory * 0.999).all()  # no row diverges below its limit
+        near = before <= theory * 1.001  # ... and most diverge at the first lr tried past it
+        if stable_below and near.mean() >= 0.9 and found[-1] > found[0]:
             return "Momentum lets larger steps stay stable, up to lr = 2(1 + μ)/L"
     if not np.isnan(found).any() and found[-1] > found[0]:
         return "Momentum lets larger steps stay stable"
@@ -445,7 +446,7 @@ def lr_sweep_title(experiment, learned=0.7, near_chance=0.1):
         parts.append(f"{_names(stuck)} {'stays' if len(stuck) == 1 else 'stay'} near chance (1/3)")
     if not parts:
         return f"{experiment.title}: no lr reaches {learned:.0%} test accuracy"
-    return "Plain SGD on the blobs network: " + ",\n".join([", ".join(parts[:2])] + parts[2:])
+    return "Plain SGD on the blobs network: " + ";\n".join(["; ".join(parts[:2])] + parts[2:])
 
 
 def momentum_title(experiment, target=0.78, spread=0.03):

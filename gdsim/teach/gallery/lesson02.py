@@ -292,7 +292,6 @@ def seeds_best_worst(
         ax.scatter(*X_val.T, c=[colours[c] for c in y_val], s=12, edgecolors="white", lw=0.3)
         ax.set_title(f"{name} seed ({k}): val accuracy {accuracy[k]:.3f}")
         ax.set_xlabel("x₁")
-        ax.set_aspect("equal")
     axes[0].set_ylabel("x₂")
     handles = [Patch(facecolor=c, alpha=0.6, edgecolor="black", lw=0.5) for c in colours]
     axes[0].figure.legend(

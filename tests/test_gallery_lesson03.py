@@ -1,0 +1,171 @@
+"""Lesson 3's gallery figures say what their data shows (the lint of every registered figure is
+in tests/test_gallery.py)."""
+
+import re
+
+import matplotlib
+import matplotlib.colors as mcolors
+import numpy as np
+import pytest
+
+import gdsim
+from gdsim.sim.maps import DIVERGED_CLASS
+from gdsim.teach import gallery
+from gdsim.teach.gallery import lesson03
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def _gentle_and_steep(run_positions, surface):
+    """Each path's coordinates along the gentle and the steep direction, from the minimum."""
+    _, vectors = np.linalg.eigh(surface.hessian(surface.minima[:1])[0])
+    shifted = run_positions - surface.minima[0]
+    return shifted @ vectors[:, 0], shifted @ vectors[:, 1]
+
+
+def _crossings(coordinate):
+    signs = np.sign(coordinate)
+    return int(((signs[1:] * signs[:-1]) < 0).sum())
+
+
+def test_ravine_title_holds_on_plain_gd():
+    run = lesson03.sgd_run(100)
+    title = lesson03.ravine_title(run)
+    _, steep = _gentle_and_steep(run.positions[:, 0], run.surface)
+    assert "bounces from wall to wall" in title
+    assert _crossings(steep) > 0.5 * 100  # it crosses the floor at most steps
+    assert "|1 − lr·L| = 0.75" in title and "|1 − lr·1| = 0.965" in title
+    assert "lr = 0.035 (< 2/L = 0.04)" in title
+    # with a step that does not overshoot the floor (lr·L < 1) the claim goes
+    assert "does not bounce" in lesson03.ravine_title(lesson03.sgd_run(100, lr=0.01))
+    figure = lesson03.ravine_sgd(run)
+    assert figure._suptitle.get_text() == title
+    assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == ["SGD (lr=0.035)"]
+
+
+@pytest.fixture(scope="module")
+def race():
+    return lesson03.ravine_runs(100), list(lesson03.ravine_optimizers())
+
+
+def test_race_title_orders_the_losses_and_counts_the_overshoots(race):
+    runs, labels = race
+    title = lesson03.race_title(runs, labels)
+    first, second = title.split(";\n")
+    named = re.findall(r"(SGD|momentum|Nesterov)(?: at loss)? ([\d.]+e[-+]\d+)", first)
+    finals = {
+        label.split()[0].rstrip(","): float(r.final_loss.max()) for label, r in zip(labels, runs)
+    }
+    assert [n for n, _ in named] == sorted(finals, key=finals.get)
+    for name, value in named:
+        assert f"{finals[name]:.1e}" == value
+    counts = {
+        label.split()[0]: _crossings(_gentle_and_steep(r.positions[:, 0], r.surface)[0])
+        for label, r in zip(labels, runs)
+    }
+    assert counts["SGD,"] == 0
+    times = re.search(r"overshoot the minimum \((\d+) and (\d+) times\)", second).groups()
+    assert [int(t) for t in times] == [counts["momentum"], counts["Nesterov"]]
+    assert all(int(t) > 0 for t in times)
+    # "swings out least": the largest distance past the minimum after the first crossing
+    past = {}
+    for label, r in zip(labels[1:], runs[1:]):
+        gentle = _gentle_and_steep(r.positions[:, 0], r.surface)[0]
+        first_cross = int(np.flatnonzero(np.sign(gentle[1:]) != np.sign(gentle[0]))[0]) + 1
+        past[label.split()[0]] = np.abs(gentle[first_cross:]).max()
+    least = re.search(r"(\w+) swings out least", second).group(1)
+    assert least == min(past, key=past.get)
+
+
+def test_race_movie_draws_each_optimizer_in_its_own_colour(race):
+    runs, labels = race
+    movie = lesson03.ravine_momentum_movie(runs, labels, frames=3)
+    try:
+        figure = movie.figure
+        assert figure._suptitle.get_text() == lesson03.race_title(runs, labels)
+        legend = figure.legends[0]
+        assert [t.get_text() for t in legend.get_texts()] == labels
+        colours = {mcolors.to_hex(h.get_color()) for h in legend.legend_handles}
+        assert len(colours) == len(labels)
+    finally:
+        movie.close()
+
+
+def test_overshoot_title_holds_on_the_three_momenta():
+    run = lesson03.spiral_runs(150)
+    title = lesson03.overshoot_title(run)
+    assert title.startswith("Too much momentum overshoots")
+    positions = run.positions.reshape(run.positions.shape[0], -1, 2)
+    losses = run.losses.reshape(run.losses.shape[0], -1)
+    crossings, rising = {}, {}
+    for c, mu in enumerate(lesson03.SPIRAL_MOMENTA):
+        crossings[mu] = _crossings(_gentle_and_steep(positions[:, c], run.surface)[0])
+        rising[mu] = (np.diff(losses[:, c]) > 0).mean()
+    wild = re.search(r"μ = ([\d. and]+?) pass the minimum ([\d and]+) times", title)
+    mus = [float(m) for m in wild.group(1).split(" and ")]
+    times = [int(t) for t in wild.group(2).split(" and ")]
+    for mu, n in zip(mus, times):
+        assert crossings[mu] == n > 0 and rising[mu] > lesson03.RISING
+    calm = re.search(r"μ = ([\d.]+) never passes it", title)
+    assert calm and crossings[float(calm.group(1))] == 0
+    figure = lesson03.momentum_overshoot(run)
+    assert figure._suptitle.get_text() == title
+    labels = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert labels == [f"lr=0.01, momentum={mu:g}" for mu in lesson03.SPIRAL_MOMENTA]
+
+
+def test_stability_title_holds_on_the_lessons_map():
+    bowl = gdsim.surfaces.get("quadratic", condition=10)
+    momenta = np.linspace(0, 0.99, 12)
+    smap = gdsim.stability(
+        bowl, gdsim.SGD, steps=300, lr=np.geomspace(1e-3, 1, 60), momentum=momenta
+    )
+    title = gallery.headline.stability_title(smap)
+    assert title == "Momentum lets larger steps stay stable, up to lr = 2(1 + μ)/L"
+    x = np.asarray(smap.x)
+    firsts, near = [], []
+    for mu, row in zip(momenta, smap.classes):
+        first = int(np.argmax(row == DIVERGED_CLASS))
+        limit = 2 * (1 + mu) / 10
+        assert (row == DIVERGED_CLASS).any()
+        assert x[first] >= limit * 0.999, mu  # never diverges below its limit
+        firsts.append(x[first])
+        near.append(x[first - 1] <= limit * 1.001)  # ... and mostly right past it
+    assert np.mean(near) >= 0.9
+    assert firsts[-1] > firsts[0]
+    figure = gallery.stability_map(smap)
+    assert figure._suptitle.get_text() == title
+
+
+def test_momentum_title_holds_on_the_experiment():
+    experiment = gdsim.experiments.momentum_sweep(seeds=1, epochs=60)
+    title = gallery.headline.momentum_title(experiment)
+    train = experiment.mean("accuracy")
+
+    def epoch(c):
+        hit = np.flatnonzero(train[:, c] >= 0.78)
+        return int(hit[0]) + 1 if hit.size else None
+
+    if title.startswith("Momentum buys speed"):
+        without = re.search(r"at (epoch (\d+)|not in \d+ epochs) without it", title)
+        plain = epoch(experiment.values.index(0.0))
+        assert (plain is None) if without.group(2) is None else plain == int(without.group(2))
+        fastest, label = re.search(r"at epoch (\d+) with (\S+)", title).groups()
+        c = experiment.labels.index(label.rstrip(";"))
+        assert epoch(c) == int(fastest) and (plain is None or epoch(c) < plain)
+    else:
+        assert "does not reach" in title or title.startswith("No momentum")
+    if "all end within" in title:
+        gap = float(re.search(r"within ([\d.]+)", title).group(1))
+        final = experiment.final("val_accuracy")
+        assert final.max() - final.min() <= gap
+    figure = gallery.experiment_figure("momentum", experiment=experiment)
+    assert figure._suptitle.get_text() == title and figure.gdsim_figure == "momentum"
