@@ -292,8 +292,9 @@ def which_minimum_runs(steps=150, lrs=WHICH_LRS):
 
 
 def which_minimum(run=None, *, steps=150, frames=100, fps=12, dpi=100, figsize=None):
-    """GIF: 25 starts on Himmelblau at four lrs, each path coloured by the minimum it ends in;
-    pass the ``run`` (a sweep over lr) a lesson computed to draw it instead."""
+    """GIF: 25 starts on Himmelblau at four lrs, each path coloured by the minimum it ends in.
+
+    Pass the ``run`` (a sweep over lr) a lesson computed to draw it instead."""
     run = which_minimum_runs(steps) if run is None else run
     return animate(
         run,
@@ -341,8 +342,9 @@ def basins_title(basin_map, samples=4):
 
 
 def basins_by_lr(basin_map=None, *, grid=240, steps=200, samples=4, figsize=None):
-    """PNG: basins of SGD on Himmelblau at four lrs, each minimum marked with its limit 2/λ;
-    pass the ``basin_map`` (``gdsim.basins`` over lr) a lesson computed to draw it instead."""
+    """PNG: basins of SGD on Himmelblau at four lrs, each minimum marked with its limit 2/λ.
+
+    Pass the ``basin_map`` (``gdsim.basins`` over lr) a lesson computed to draw it instead."""
     if basin_map is None:
         basin_map = basins("himmelblau", optimizers.SGD(lr=0.01), grid, steps, lr=list(BASIN_LRS))
     figure = None
@@ -392,8 +394,9 @@ def stability_title(result):
 
 def stability_map(result=None, *, steps=300, resolution=(120, 80), figsize=None):
     """PNG: heavy-ball momentum on the quadratic (L = 10) over lr and momentum, with the theory's
-    limit lr < 2(1 + μ)/L on top; pass the ``result`` (``gdsim.stability``) a lesson computed
-    to draw it instead."""
+    limit lr < 2(1 + μ)/L on top.
+
+    Pass the ``result`` (``gdsim.stability``) a lesson computed to draw it instead."""
     if result is None:
         nx, ny = resolution
         quadratic = surfaces.get("quadratic", condition=10)

@@ -147,8 +147,8 @@ def race_title(runs, labels):
 def ravine_momentum_movie(
     runs=None, labels=None, *, steps=100, frames=60, fps=10, dpi=60, figsize=None
 ):
-    """GIF, lesson 3: plain GD, heavy ball and Nesterov down the ravine, with the plain gradient
-    step and the step taken as arrows and the loss alongside."""
+    """GIF, lesson 3: plain GD, heavy ball and Nesterov down the ravine, the gradient and the
+    step taken drawn as arrows."""
     if runs is None:
         runs = ravine_runs(steps)
     labels = list(ravine_optimizers()) if labels is None else list(labels)
