@@ -244,10 +244,17 @@ def network_finder(num_it=300):
     return lr_find(nn.MLP([2, 50, 3], seed=1), optimizers.SGD(), X_train, y_train, num_it=num_it)
 
 
+def lowest_point(found, k=0):
+    """The lr of the curve's lowest point where the suggestions look (fastai marks it as its
+    ``minimum`` suggestion's point)."""
+    return float(np.atleast_1d(found.points["minimum"][0])[k])
+
+
 def network_title(found, what="SGD on the blobs network"):
-    """Where each suggestion lies against the lowest point of the curve, read off the result."""
-    lrs, losses = found.curve()
-    lowest = float(lrs[int(np.nanargmin(losses))])
+    """Where each suggestion lies against the lowest point of the curve, read off the result.
+    The lowest point is where fastai looks for it: past the first tenth of the sweep (a curve
+    can start below its plateau) and before the last five points."""
+    lowest = lowest_point(found)
     left = [n for n in ("valley", "steep", "minimum", "slide") if found.suggestions[n] < lowest]
     right = [n for n in ("valley", "steep", "minimum", "slide") if n not in left]
 
@@ -271,9 +278,8 @@ def range_test_network(found=None, *, num_it=300, title=None, figsize=None):
     names what was tested (default "SGD on the blobs network")."""
     found = network_finder(num_it) if found is None else found
     _, ax = plotting.subplots(figsize=figsize or (11.0, 5.6))
-    found.plot(ax=ax, raw=True)
-    lrs, losses = found.curve()
-    lowest = float(lrs[int(np.nanargmin(losses))])
+    found.plot(ax=ax, raw=True, skip_end=0)  # every point to the stop: the blow-up too
+    lowest = lowest_point(found)
     ax.axvline(lowest, color="black", ls=":", lw=1.3, label=f"lowest point: lr {lowest:.2g}")
     ax.set_ylabel("loss: smoothed (faint: each batch's)")
     marker = ax.collections[
@@ -281,7 +287,7 @@ def range_test_network(found=None, *, num_it=300, title=None, figsize=None):
     ]
     marker.set_label(f"minimum: {found.minimum:.2g} (lowest / 10)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, framealpha=0.9)
-    ax.set_title(network_title(found, title or "SGD on the blobs network"))
+    ax.figure.suptitle(network_title(found, title or "SGD on the blobs network"))
     return plotting.legible(ax.figure)
 
 
