@@ -119,8 +119,7 @@ def effective_title(effective, surface=None):
 @figure("effective-lr", quick={"steps": 8})
 @_styled
 def effective_lr(effective=None, *, steps=60, figsize=None):
-    """PNG, lesson 4: each adaptive optimizer's effective lr per coordinate on the ravine,
-    step by step, against the limit 2/λ of the steep coordinate."""
+    """PNG, lesson 4: Adagrad's, RMSprop's and Adam's effective lr per coordinate, against 2/λ_y."""
     effective = effective_lrs(steps) if effective is None else effective
     surface = ravine()
     gentle, steep = curvatures(surface)
@@ -221,8 +220,7 @@ def _with_limit(labels, runs):
 @figure("ravine-race-movie", quick={"steps": 10, "frames": 3})
 @_styled
 def ravine_race_movie(runs=None, labels=None, *, steps=80, frames=60, fps=10, dpi=60, figsize=None):
-    """GIF, lesson 4: SGD and the three adaptive methods down the axis-aligned ravine, each
-    one's gradient step and actual step drawn as arrows, the loss alongside."""
+    """GIF, lesson 4: SGD and three adaptive methods down the ravine, their steps as arrows."""
     if runs is None:
         runs, labels = ravine_runs(steps)
     labels = [run.optimizer.label() for run in runs] if labels is None else list(labels)
@@ -318,8 +316,7 @@ def hidden_paths(runs, labels, tolerance=0.02):
 @figure("plateau-crossing", quick={"steps": 30})
 @_styled
 def plateau_crossing(runs=None, labels=None, *, steps=200, figsize=None):
-    """PNG, lesson 4: five optimizers from a nearly flat shelf: the adaptive ones cross it to
-    the minimum, plain and heavy-ball SGD stall."""
+    """PNG, lesson 4: which of five optimizers cross a nearly flat shelf to the minimum."""
     if runs is None:
         runs, labels = plateau_runs(steps)
     labels = [run.optimizer.label() for run in runs] if labels is None else list(labels)

@@ -108,8 +108,7 @@ def schedules_title(schedules, steps):
 @figure("decay-schedules", quick={"steps": 40})
 @_styled
 def decay_schedules(schedules=None, *, steps=STEPS, figsize=None):
-    """PNG, lesson 5: the lesson's four decays and a constant lr against the step, on a log
-    axis so that where each ends can be read."""
+    """PNG, lesson 5: four decays and a constant lr against the step, on a log axis."""
     schedules = candidates(steps) if schedules is None else schedules
     fig, ax = plotting.subplots(figsize=figsize or (10.0, 5.2))
     plotting.schedules(schedules, steps, ax=ax, log=True, legend=False)
@@ -185,8 +184,7 @@ def _cloud_labels(runs, labels):
 def noisy_clouds_movie(
     runs=None, labels=None, *, n=30, steps=STEPS, frames=60, fps=12, dpi=55, trail=3, figsize=None
 ):
-    """GIF, lesson 5: 30 noisy copies of one start at a large constant, a small constant and a
-    decaying lr: a wide cloud, a slow one, a tight one."""
+    """GIF, lesson 5: 30 noisy runs at a large, a small and a decaying lr, one panel each."""
     if runs is None:
         runs, labels = cloud_runs(n, steps)
     labels = [run.optimizer.label() for run in runs] if labels is None else list(labels)
@@ -244,8 +242,7 @@ def single_title(runs, labels):
 def schedule_runs_movie(
     runs=None, labels=None, *, steps=STEPS, frames=60, fps=12, dpi=60, trail=15, figsize=None
 ):
-    """GIF, lesson 5: one noisy run for each of four schedules, with its loss and its lr
-    growing in side panels."""
+    """GIF, lesson 5: one noisy run per schedule, its loss and its lr in side panels."""
     if runs is None:
         runs, labels = single_runs(steps)
     labels = [run.optimizer.label() for run in runs] if labels is None else list(labels)
@@ -315,8 +312,7 @@ def patience_title(runs):
 @figure("reduce-on-plateau", quick={"n": 20, "steps": 40, "patiences": (2, 5, 10)})
 @_styled
 def reduce_on_plateau(runs=None, *, n=500, steps=STEPS, patiences=PATIENCES, figsize=None):
-    """PNG, lesson 5: the median run's lr and loss under ReduceLROnPlateau at three patiences,
-    each lr's first drop marked."""
+    """PNG, lesson 5: the median lr and loss under ReduceLROnPlateau at three patiences."""
     runs = patience_runs(n, steps, patiences) if runs is None else runs
     fig, (ax_lr, ax_loss) = plotting.subplots(1, 2, figsize=figsize or (12.0, 5.0))
     for i, (p, run) in enumerate(runs.items()):
@@ -378,8 +374,7 @@ def keras_title(schedules, at):
 @figure("keras-decay", quick={"steps": 60, "at": 20})
 @_styled
 def keras_decay(schedules=None, *, steps=200, at=50, figsize=None):
-    """PNG, lesson 5: Keras 2's time-based decay lr/(1 + d·t) for four decays over the first
-    200 updates, the lr after 50 marked."""
+    """PNG, lesson 5: Keras 2's time-based decay at four decays, the lr after 50 updates marked."""
     schedules = keras_schedules() if schedules is None else schedules
     fig, ax = plotting.subplots(figsize=figsize or (10.0, 5.2))
     plotting.schedules(schedules, steps, ax=ax, legend=False)

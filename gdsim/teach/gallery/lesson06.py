@@ -120,8 +120,7 @@ def shadow_title(runs, labels):
 def loss_shadow_movie(
     runs=None, labels=None, *, steps=STEPS, frames=60, fps=12, dpi=60, trail=12, figsize=None
 ):
-    """GIF, lesson 6: three noisy runs on the bowl (large constant, small constant, large
-    decaying lr) with their loss curves growing beside them."""
+    """GIF, lesson 6: three noisy runs on the bowl, their loss curves growing beside them."""
     if runs is None:
         runs, labels = regime_runs(steps)
     labels = [run.optimizer.label() for run in runs] if labels is None else list(labels)
@@ -242,8 +241,7 @@ def diagnoses_title(diagnoses):
 @figure("diagnosed-curves", quick={"epochs": 8})
 @_styled
 def diagnosed_curves(cases=None, diagnoses=None, *, epochs=200, figsize=None):
-    """PNG, lesson 6: seven training and validation loss curves, each titled with its
-    diagnosis and the number behind it."""
+    """PNG, lesson 6: seven loss curves, each titled with its diagnosis and its evidence."""
     cases = loss_cases(epochs) if cases is None else cases
     if diagnoses is None:
         diagnoses = {
@@ -328,8 +326,7 @@ def path_title(result):
 @figure("network-path-movie", quick={"epochs": 6, "resolution": 8})
 @_styled
 def network_path_movie(landscape=None, *, epochs=60, lr=1.0, resolution=30, fps=10, figsize=None):
-    """GIF, lesson 6: the tutorial's network at lr = 1, its path epoch by epoch on the plane of
-    the two directions its weights moved most."""
+    """GIF, lesson 6: the tutorial's network at lr = 1, its path on its two main directions."""
     from gdsim.toolkit.landscape import animate_landscape
 
     result = network_landscape(epochs, lr, resolution) if landscape is None else landscape
