@@ -361,7 +361,8 @@ def range_test_optimizers(results=None, *, num_it=300, seeds=5, figsize=None):
         for k in range(result.n_curves):
             lrs, losses = result.curve(k)
             bottom = int(np.nanargmin(losses))
-            top = max(top, np.nanmax(losses[result.num_it // 10 : bottom + 1]))
+            first = min(result.num_it // 10, bottom)  # the plateau, past the first tenth
+            top = max(top, np.nanmax(losses[first : bottom + 1]))
             low = min(low, losses[bottom])
         valley = np.atleast_1d(result.valley)
         ax.set_title(f"{name}\nvalley {valley.min():.2g} to {valley.max():.2g}")
