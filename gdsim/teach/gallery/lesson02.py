@@ -88,7 +88,7 @@ def starts_title(run):
     missed = int((reached < 0).sum())
     label = run.optimizer.label() if hasattr(run.optimizer, "label") else "SGD"
     first = (
-        f"The start decides the minimum: {reached.size} random starts ({label})\n"
+        f"The start decides the minimum: {reached.size} random starts, {label},\n"
         f"end in {len(found)} different minima"
     )
     if missed:
@@ -133,7 +133,7 @@ def basin_map_title(result):
     minima = {k: v for k, v in found.items() if k >= 0}
     label = result.cell_labels[0]
     lost = sum(v for k, v in found.items() if k < 0)
-    first = f"The basin map ({label}): "
+    first = f"The basin map of {label}: "
     if not minima:
         return first + "no start settles in a minimum"
     split = f"{min(minima.values()):.0%}–{max(minima.values()):.0%} each"
