@@ -137,6 +137,9 @@ def test_movie_title_holds_on_the_run():
     assert f"(step {crossed})" in title
     blew = int(run.diverged_at[0])
     assert blew > crossed and f"explodes at step {blew} (lr {lrs[blew]:.2g}" in title
+    # the zig-zag: past 2/L the steep coordinate flips sign every step while it grows
+    y = run.positions[crossed + 8 : blew, 0, 1]
+    assert (np.sign(y[1:]) == -np.sign(y[:-1])).all() and abs(y[-1]) > 1e3 * abs(y[0])
     movie = lesson07.range_test_movie(run, frames=3)
     try:
         lr_panel = movie.scene.sides["lr"]
