@@ -155,3 +155,48 @@ def test_plateau_figure_uses_the_noted_labels_one_colour_each(plateau):
     assert texts == lesson04.hidden_paths(runs, labels)
     colours = {h.get_color() for h in fig.legends[0].legend_handles}
     assert len(colours) == len(runs)
+
+
+# -- the tutorial's experiment ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def adaptive_experiment():
+    from gdsim import experiments
+
+    return experiments.adaptive_optimizers(seeds=1, epochs=100)
+
+
+def test_adaptive_title_claims_hold_on_the_experiment(adaptive_experiment):
+    e = adaptive_experiment
+    title = lesson04.adaptive_title(e)
+    epochs = dict(zip(e.labels, lesson04.epochs_to(e)))
+    train = e.mean("accuracy")
+    for c, label in enumerate(e.labels):  # epochs_to is the first epoch at the target
+        if epochs[label] is not None:
+            assert (
+                train[epochs[label] - 1, c] >= lesson04.TARGET > train[: epochs[label] - 1, c].max()
+            )
+    speed = re.search(r"\n(.*) reach 78% train accuracy first \((.*?);", title)
+    assert speed, title
+    for name in re.split(r", | and ", speed.group(1)):
+        key = name.lower()
+        assert epochs[key] is not None
+        assert epochs["sgd"] is None or epochs[key] < 0.8 * epochs["sgd"]
+    jumps = dict(zip(e.labels, lesson04.accuracy_jumps(e)))
+    low, high = map(float, re.search(r"jumps (\d+)–(\d+)× less", title).groups())
+    ratios = [jumps["sgd"] / jumps[k] for k in e.labels if k != "sgd"]
+    assert round(min(ratios)) == low and round(max(ratios)) == high and min(ratios) > 1
+
+
+def test_adaptive_title_gives_up_the_calm_claim_when_it_fails(adaptive_experiment):
+    import copy
+
+    e = copy.copy(adaptive_experiment)
+    history = dict(e.history)
+    val = np.array(history["val_accuracy"], dtype=float)
+    rng = np.random.default_rng(0)
+    val[:, 1] += rng.normal(0, 0.2, val[:, 1].shape)  # rmsprop's test accuracy now jumps
+    history["val_accuracy"] = val
+    e.history = history
+    assert "not every adaptive method's test accuracy is calmer" in lesson04.adaptive_title(e)

@@ -174,3 +174,57 @@ def test_keras_title_and_markers_read_the_schedules():
         [m.get_ydata()[0] for m in markers], [0.01 / (1 + d * 50) for d in lesson05.KERAS_DECAYS]
     )
     assert fig.gdsim_figure == "keras-decay"
+
+
+# -- the tutorial's experiments ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def decay_experiment():
+    from gdsim import experiments
+
+    return experiments.decay_sweep(seeds=1, epochs=60)
+
+
+@pytest.fixture(scope="module")
+def patience_experiment():
+    from gdsim import experiments
+
+    return experiments.plateau_patience_sweep(seeds=1, epochs=60)
+
+
+def _percents(text):
+    return [float(v) / 100 for v in re.findall(r"(\d+)(?:%|–)", text)]
+
+
+def test_decay_title_groups_the_decays_by_final_accuracy(decay_experiment):
+    e = decay_experiment
+    title = lesson05.decay_title(e)
+    final = dict(zip(e.labels, e.final("val_accuracy")))
+    keep, _, behind = title.partition(";")
+    for label, acc in final.items():
+        ahead = acc >= max(final.values()) - lesson05.MARGIN
+        assert (label in keep.split(": ")[1]) == ahead, (label, title)
+        assert (label in behind) == (not ahead), (label, title)
+    for part, group in ((keep, [a for a in final.values() if a >= max(final.values()) - 0.03]),):
+        low, *high = _percents(part.split(" at ")[-1])
+        assert low == pytest.approx(min(group), abs=0.006)
+    if "too early" in behind:
+        lr = np.asarray(e.history["lr"])[-1, :, 0]
+        ahead = np.array([final[k] >= max(final.values()) - 0.03 for k in e.labels])
+        assert lr[~ahead].max() < lr[ahead].min()
+
+
+def test_patience_experiment_title_holds(patience_experiment):
+    e = patience_experiment
+    title = lesson05.patience_experiment_title(e)
+    final = e.final("accuracy")
+    best = e.labels[int(np.argmax(final))]
+    assert f"{best} ends best ({final.max():.0%} train accuracy)" in title
+    if "cuts the lr" in title:
+        drops = lesson05.lr_drops(e)[0]
+        n = int(re.search(r"cuts the lr (\d+)", title).group(1))
+        assert n == drops.min()
+        last = np.asarray(e.history["lr"])[-1, 0].max()
+        assert f"to {lesson05._e(last)} or below" in title
+        assert ("stalls" in title) == (final[0] < final.max() - 0.05)

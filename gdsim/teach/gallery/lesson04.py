@@ -326,3 +326,64 @@ def plateau_crossing(runs=None, labels=None, *, steps=200, figsize=None):
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, frameon=False)
     ax.figure.suptitle(plateau_title(runs, labels))
     return plotting.legible(ax.figure)
+
+
+# -- the tutorial's experiment ---------------------------------------------------------------------
+
+KERAS_NAMES = {"sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad", "adam": "Adam"}
+TARGET = 0.78  # the training accuracy the speed claim counts the epochs to
+
+
+def epochs_to(experiment, target=TARGET):
+    """Per optimizer, the first epoch (from 1) its seeds' mean training accuracy reaches
+    ``target`` (None: never)."""
+    train = experiment.mean("accuracy")
+    return [
+        int(np.flatnonzero(train[:, c] >= target)[0]) + 1 if (train[:, c] >= target).any() else None
+        for c in range(train.shape[1])
+    ]
+
+
+def accuracy_jumps(experiment):
+    """Per optimizer, the mean |change| of the test accuracy from one epoch to the next over the
+    second half of training, every seed on its own (the tutorial's "volatility")."""
+    test = np.asarray(experiment.history["val_accuracy"], dtype=float)
+    half = test[len(test) // 2 :]
+    return np.abs(np.diff(half, axis=0)).reshape(-1, test.shape[1], test.shape[2]).mean(axis=(0, 2))
+
+
+def adaptive_title(experiment, target=TARGET):
+    """The tutorial's two claims checked on the experiment: which adaptive optimizers reach
+    ``target`` training accuracy sooner than SGD, and how much less their test accuracy jumps."""
+    names = [KERAS_NAMES.get(label, label) for label in experiment.labels]
+    if "SGD" not in names:
+        return f"{experiment.title}: train and test accuracy"
+    base = names.index("SGD")
+    epochs, jumps = epochs_to(experiment, target), accuracy_jumps(experiment)
+    others = [c for c in range(len(names)) if c != base]
+    seeds = len(experiment.seeds)
+    first = f"Keras defaults on the blobs network, {seeds} seed{'s' if seeds > 1 else ''}:\n"
+    faster = [
+        c
+        for c in others
+        if epochs[c] is not None and (epochs[base] is None or epochs[c] < 0.8 * epochs[base])
+    ]
+    if faster:
+        when = _names([str(epochs[c]) for c in faster])
+        when = f"epoch{'s' if len(faster) > 1 else ''} {when}"
+        sgd = f"SGD: {epochs[base]}" if epochs[base] is not None else "SGD: never"
+        speed = (
+            f"{_names([names[c] for c in faster])} reach {target:.0%} train accuracy first "
+            f"({when}; {sgd})"
+        )
+    else:
+        speed = f"no adaptive optimizer reaches {target:.0%} train accuracy much before SGD"
+    ratios = jumps[base] / jumps[others]
+    if (ratios > 1).all():
+        calm = (
+            f"every adaptive method's test accuracy jumps {ratios.min():.0f}–{ratios.max():.0f}× "
+            "less than SGD's"
+        )
+    else:
+        calm = "not every adaptive method's test accuracy is calmer than SGD's"
+    return f"{first}{speed},\n{calm}"

@@ -395,3 +395,68 @@ def keras_decay(schedules=None, *, steps=200, at=50, figsize=None):
     ax.grid(alpha=0.3)
     fig.suptitle(keras_title(schedules, at))
     return plotting.legible(fig)
+
+
+# -- the tutorial's experiments -------------------------------------------------------------------
+
+MARGIN = 0.03  # a final test accuracy within this of the best "keeps up"
+
+
+def _span(values):
+    """Accuracies as "82%" or "69–74%"."""
+    low, high = (f"{100 * v:.0f}" for v in (min(values), max(values)))
+    return f"{low}%" if low == high else f"{low}–{high}%"
+
+
+def decay_title(experiment, margin=MARGIN):
+    """Which decays end within ``margin`` of the best final test accuracy and which fall
+    behind; those behind "cut the lr too early" when their final lr is below every other's."""
+    final = experiment.final("val_accuracy")
+    lr = np.asarray(experiment.history["lr"], dtype=float)[-1].mean(axis=-1)
+    keep = [c for c in range(len(final)) if final[c] >= final.max() - margin]
+    behind = [c for c in range(len(final)) if c not in keep]
+    labels = experiment.labels
+    first = (
+        f"Keras's time-based decay on the blobs network: {_names([labels[c] for c in keep])} "
+        f"{'ends' if len(keep) == 1 else 'end'} at {_span(final[keep])} test accuracy"
+    )
+    if not behind:
+        return first
+    why = (
+        "cut the lr too early"
+        if lr[behind].max() < lr[keep].min()
+        else ("ends" if len(behind) == 1 else "end") + " lower"
+    )
+    return (
+        f"{first};\n{_names([labels[c] for c in behind])} {why}: {_span(final[behind])} "
+        "test accuracy"
+    )
+
+
+def lr_drops(experiment):
+    """``(conditions, seeds)``: how many times each run's lr was cut (by more than √10)."""
+    lr = np.asarray(experiment.history["lr"], dtype=float)
+    return (np.diff(np.log10(lr), axis=0) < -0.5).sum(axis=0)
+
+
+def patience_experiment_title(experiment, margin=0.05):
+    """Which patience ends at the best training accuracy, and what the smallest patience did:
+    how often it cut the lr, how low, and whether it stalled (more than ``margin`` below)."""
+    final = experiment.final("accuracy")
+    best = int(np.argmax(final))
+    labels = experiment.labels
+    first = (
+        f"ReduceLROnPlateau on the blobs network: {labels[best]} ends best "
+        f"({final[best]:.0%} train accuracy)"
+    )
+    low = int(np.argmin(experiment.values))
+    if low == best:
+        return first
+    drops = lr_drops(experiment)[low]
+    last = float(np.asarray(experiment.history["lr"], dtype=float)[-1, low].max())
+    times = f"{drops.min()}" if drops.min() == drops.max() else f"{drops.min()}–{drops.max()}"
+    end = "stalls" if final[low] < final[best] - margin else "ends"
+    return (
+        f"{first};\n{labels[low]} cuts the lr {times} times, to {_e(last)} or below, "
+        f"and {end} at {final[low]:.0%}"
+    )
