@@ -153,3 +153,18 @@ def test_network_path_movie_takes_the_lessons_landscape_and_a_projector_size(lan
         assert movie.figure._suptitle.get_text() == lesson06.path_title(landscape)
     finally:
         movie.close()
+
+
+def test_figures_look_the_same_whatever_the_notebooks_rc_settings(landscape):
+    import matplotlib.pyplot as plt
+
+    def sizes():
+        movie = lesson06.network_path_movie(landscape)
+        try:
+            return movie.figure._suptitle.get_fontsize(), movie.figure.get_size_inches().tolist()
+        finally:
+            movie.close()
+
+    plain = sizes()
+    with plt.rc_context({"font.size": 20}):  # what a notebook's use_style() changes
+        assert sizes() == plain

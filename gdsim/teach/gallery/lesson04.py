@@ -237,7 +237,9 @@ def ravine_race_movie(runs=None, labels=None, *, steps=80, frames=60, fps=10, dp
     )
     main, loss = movie.figure.axes[:2]
     gentle, steep = curvatures(runs[0].surface)
-    main.set_title(f"curvature {gentle:.3g} along x, {steep:.3g} along y")
+    main.set_title(
+        f"curvature {gentle:.3g} along x, {steep:.3g} along y", fontsize=plotting.FONT_SIZE
+    )
     low, high = loss.get_ylim()
     if low < SOLVED < high:  # the loss the title counts the steps to
         loss.axhline(SOLVED, color="black", ls=":", lw=1.5)

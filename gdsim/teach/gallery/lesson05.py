@@ -257,7 +257,9 @@ def schedule_runs_movie(
         figsize=figsize,
     )
     steep = np.linalg.eigvalsh(runs[0].surface.hessian(runs[0].surface.minima[:1]))[0][-1]
-    movie.figure.axes[0].set_title(f"the bowl (L = {steep:g}), noisy gradients")
+    movie.figure.axes[0].set_title(
+        f"the bowl (L = {steep:g}), noisy gradients", fontsize=plotting.FONT_SIZE
+    )
     plotting.legible(movie.figure)
     return movie
 

@@ -135,7 +135,9 @@ def loss_shadow_movie(
         title=shadow_title(runs, labels),
         figsize=figsize,
     )
-    movie.figure.axes[0].set_title("the bowl of lesson 1, noisy gradients")
+    movie.figure.axes[0].set_title(
+        "the bowl of lesson 1, noisy gradients", fontsize=plotting.FONT_SIZE
+    )
     plotting.legible(movie.figure)
     return movie
 
