@@ -4,6 +4,7 @@ import pytest
 from gdsim import datasets
 from gdsim.nn import MLP, History, fit
 from gdsim.optimizers import SGD
+from gdsim.toolkit import diagnosis
 from gdsim.toolkit.diagnosis import LABELS, MIN_EPOCHS, THRESHOLDS, Diagnoses, Diagnosis, diagnose
 
 T = np.arange(200)
@@ -186,3 +187,11 @@ def test_printing_the_diagnoses_gives_the_advice():
     for label, advice in found.advice().items():
         assert label in printed and advice in printed
     assert set(found.advice()) == set(found.counts())
+
+
+def test_the_reason_counts_epochs_from_one_as_the_curves_are_drawn():
+    loss, val = CURVES["overfitting"]
+    d = diagnose(loss, val)
+    best = d.evidence["val_best_epoch"]  # an index into the history
+    assert best == int(np.argmin(diagnosis._smooth(val)))
+    assert f"(epoch {best + 1};" in d.reason

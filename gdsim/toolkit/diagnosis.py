@@ -285,7 +285,8 @@ def _decide(ev, t, has_val):
     ):
         return "overfitting", (
             f"the validation loss ended {_pct(ev['val_rise'])} above its best "
-            f"(epoch {ev['val_best_epoch']}; threshold "
+            # evidence counts from 0 (an index into the history); people count epochs from 1
+            f"(epoch {ev['val_best_epoch'] + 1}; threshold "
             f"{_pct(max(t['val_rise'], t['val_rise_noise'] * ev['val_noise']))}) "
             f"while the training loss fell another "
             f"{_pct(ev['train_fall_since_val_best'])}"

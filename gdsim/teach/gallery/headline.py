@@ -487,10 +487,24 @@ def momentum_title(experiment, target=0.78, spread=0.03):
 EXPERIMENT_TITLES = {"lr-sweep": lr_sweep_title, "momentum": momentum_title}
 
 
+def experiment_title(name, experiment):
+    """The title read off an experiment's results, or None for one without such a title. The
+    adaptive, decay and patience titles live with lessons 4 and 5, which explain them."""
+    from gdsim.teach.gallery import lesson04, lesson05
+
+    titles = {
+        **EXPERIMENT_TITLES,
+        "adaptive": lesson04.adaptive_title,
+        "decay": lesson05.decay_title,
+        "plateau": lesson05.patience_experiment_title,
+    }
+    return titles[name](experiment) if name in titles else None
+
+
 def experiment_figure(name, experiment=None, *, seeds=1, epochs=200, title=None, figsize=None):
     """The seed tutorial's experiment ``name`` as a Figure (see :mod:`gdsim.teach.experiments`);
     pass the ``experiment`` a lesson already ran to draw it without running it again. The title
-    is ``title``, else the one :data:`EXPERIMENT_TITLES` reads off the results, else the
+    is ``title``, else the one :func:`experiment_title` reads off the results, else the
     experiment's own. The figure carries ``gdsim_figure = name`` like every gallery figure."""
     name = arguments.check_choice("figure", name, experiments.FIGURES)
     if experiment is None:
@@ -498,8 +512,8 @@ def experiment_figure(name, experiment=None, *, seeds=1, epochs=200, title=None,
     figure = experiments.figure(
         name, seeds=seeds, epochs=epochs, figsize=figsize, experiment=experiment
     )
-    if title is None and name in EXPERIMENT_TITLES:
-        title = EXPERIMENT_TITLES[name](experiment)
+    if title is None:
+        title = experiment_title(name, experiment)
     if title is not None:
         figure.suptitle(title)
         plotting.legible(figure)
