@@ -16,14 +16,20 @@ SECTIONS = {}  # name -> the module that registered it (the tour's, a lesson's, 
 
 def register(name, function, description=None, *, quick=None, section=None, replace=False):
     """Add ``function(**options)`` (returning a Figure or an Animation) as ``name`` and return
-    it, wrapped so that what it draws carries ``gdsim_figure = name`` (the lessons' test checks
-    that every figure a lesson shows comes from the gallery). ``quick`` holds the options of a
+    it, wrapped so that it draws in gdsim's style and what it draws carries
+    ``gdsim_figure = name`` (the lessons' test checks that every figure a lesson shows comes
+    from the gallery). ``quick`` holds the options of a
     small version, which the tests lint and check (default: none); ``section`` the module
     whose heading ``gdsim figure --list`` shows it under (default: the function's own)."""
 
     @functools.wraps(function)
     def drawn(*args, **options):
-        drawing = function(*args, **options)
+        # in gdsim's style, so the titles and notes a figure adds after the drawing functions
+        # have the same sizes in a notebook (where use_style changed the defaults) as anywhere
+        from gdsim.plotting import style
+
+        with style():
+            drawing = function(*args, **options)
         figure = getattr(drawing, "figure", drawing) if hasattr(drawing, "frame_steps") else drawing
         try:
             figure.gdsim_figure = name

@@ -9,8 +9,6 @@ experiment=...)``).
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from gdsim import optimizers, plotting, surfaces
@@ -47,19 +45,6 @@ def adaptive():
 def ravine_race_optimizers():
     """SGD just under its limit 2/50 and the three adaptive optimizers, by their labels."""
     return {"SGD (lr=0.035)": optimizers.SGD(lr=0.035), **adaptive()}
-
-
-def _styled(function):
-    """``function`` run inside gdsim's figure style, so that the titles, legends and notes it
-    adds after the drawing functions have the same sizes in a notebook (where ``use_style`` has
-    changed the defaults) as anywhere else."""
-
-    @functools.wraps(function)
-    def styled(*args, **options):
-        with plotting.style():
-            return function(*args, **options)
-
-    return styled
 
 
 # -- the effective learning rate, coordinate by coordinate ---------------------------------------
@@ -117,7 +102,6 @@ def effective_title(effective, surface=None):
 
 
 @figure("effective-lr", quick={"steps": 8})
-@_styled
 def effective_lr(effective=None, *, steps=60, figsize=None):
     """PNG, lesson 4: Adagrad's, RMSprop's and Adam's effective lr per coordinate, against 2/λ_y."""
     effective = effective_lrs(steps) if effective is None else effective
@@ -218,7 +202,6 @@ def _with_limit(labels, runs):
 
 
 @figure("ravine-race-movie", quick={"steps": 10, "frames": 3})
-@_styled
 def ravine_race_movie(runs=None, labels=None, *, steps=80, frames=60, fps=10, dpi=60, figsize=None):
     """GIF, lesson 4: SGD and three adaptive methods down the ravine, their steps as arrows."""
     if runs is None:
@@ -316,7 +299,6 @@ def hidden_paths(runs, labels, tolerance=0.02):
 
 
 @figure("plateau-crossing", quick={"steps": 30})
-@_styled
 def plateau_crossing(runs=None, labels=None, *, steps=200, figsize=None):
     """PNG, lesson 4: which of five optimizers cross a nearly flat shelf to the minimum."""
     if runs is None:

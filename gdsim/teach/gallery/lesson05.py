@@ -9,8 +9,6 @@ tutorial's experiments are the headline figures ``decay`` and ``plateau``
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from gdsim import optimizers, plotting, surfaces
@@ -64,19 +62,6 @@ def _names(names):
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _styled(function):
-    """``function`` run inside gdsim's figure style, so that the titles, legends and notes it
-    adds after the drawing functions have the same sizes in a notebook (where ``use_style`` has
-    changed the defaults) as anywhere else."""
-
-    @functools.wraps(function)
-    def styled(*args, **options):
-        with plotting.style():
-            return function(*args, **options)
-
-    return styled
-
-
 # -- the schedules themselves ---------------------------------------------------------------------
 
 
@@ -106,7 +91,6 @@ def schedules_title(schedules, steps):
 
 
 @figure("decay-schedules", quick={"steps": 40})
-@_styled
 def decay_schedules(schedules=None, *, steps=STEPS, figsize=None):
     """PNG, lesson 5: four decays and a constant lr against the step, on a log axis."""
     schedules = candidates(steps) if schedules is None else schedules
@@ -180,7 +164,6 @@ def _cloud_labels(runs, labels):
 
 
 @figure("noisy-clouds-movie", quick={"n": 5, "steps": 10, "frames": 3})
-@_styled
 def noisy_clouds_movie(
     runs=None, labels=None, *, n=30, steps=STEPS, frames=60, fps=12, dpi=55, trail=3, figsize=None
 ):
@@ -238,7 +221,6 @@ def single_title(runs, labels):
 
 
 @figure("schedule-runs-movie", quick={"steps": 10, "frames": 3})
-@_styled
 def schedule_runs_movie(
     runs=None, labels=None, *, steps=STEPS, frames=60, fps=12, dpi=60, trail=15, figsize=None
 ):
@@ -312,7 +294,6 @@ def patience_title(runs):
 
 
 @figure("reduce-on-plateau", quick={"n": 20, "steps": 40, "patiences": (2, 5, 10)})
-@_styled
 def reduce_on_plateau(runs=None, *, n=500, steps=STEPS, patiences=PATIENCES, figsize=None):
     """PNG, lesson 5: the median lr and loss under ReduceLROnPlateau at three patiences."""
     runs = patience_runs(n, steps, patiences) if runs is None else runs
@@ -374,7 +355,6 @@ def keras_title(schedules, at):
 
 
 @figure("keras-decay", quick={"steps": 60, "at": 20})
-@_styled
 def keras_decay(schedules=None, *, steps=200, at=50, figsize=None):
     """PNG, lesson 5: Keras 2's time-based decay at four decays, the lr after 50 updates marked."""
     schedules = keras_schedules() if schedules is None else schedules

@@ -7,8 +7,6 @@ called alone; each title is read off the data by a ``*_title`` function the test
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from gdsim import optimizers, plotting, surfaces
@@ -35,19 +33,6 @@ def _e(value):
 
 def _short(label):
     return label.split(" (")[0]
-
-
-def _styled(function):
-    """``function`` run inside gdsim's figure style, so that the titles, legends and notes it
-    adds after the drawing functions have the same sizes in a notebook (where ``use_style`` has
-    changed the defaults) as anywhere else."""
-
-    @functools.wraps(function)
-    def styled(*args, **options):
-        with plotting.style():
-            return function(*args, **options)
-
-    return styled
 
 
 # -- a loss curve is the shadow of a motion -------------------------------------------------------
@@ -116,7 +101,6 @@ def shadow_title(runs, labels):
 
 
 @figure("loss-shadow-movie", quick={"steps": 12, "frames": 3})
-@_styled
 def loss_shadow_movie(
     runs=None, labels=None, *, steps=STEPS, frames=60, fps=12, dpi=60, trail=12, figsize=None
 ):
@@ -241,7 +225,6 @@ def diagnoses_title(diagnoses):
 
 
 @figure("diagnosed-curves", quick={"epochs": 8})
-@_styled
 def diagnosed_curves(cases=None, diagnoses=None, *, epochs=200, figsize=None):
     """PNG, lesson 6: seven loss curves, each titled with its diagnosis and its evidence."""
     cases = loss_cases(epochs) if cases is None else cases
@@ -326,7 +309,6 @@ def path_title(result):
 
 
 @figure("network-path-movie", quick={"epochs": 6, "resolution": 8})
-@_styled
 def network_path_movie(landscape=None, *, epochs=60, lr=1.0, resolution=30, fps=10, figsize=None):
     """GIF, lesson 6: the tutorial's network at lr = 1, its path on its two main directions."""
     from gdsim.toolkit.landscape import animate_landscape
