@@ -104,3 +104,16 @@ def test_the_simulator_runs_without_matplotlib():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_every_subpackage_is_installed():
+    """pyproject lists the packages by hand: a new folder left out installs without its code
+    (an editable install hides that; a fresh venv does not)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT.parent / "pyproject.toml").read_text())
+    listed = set(config["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(ROOT.parent).parts) for init in ROOT.rglob("__init__.py")
+    }
+    assert found <= listed, f"add to pyproject's packages: {sorted(found - listed)}"
