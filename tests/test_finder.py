@@ -281,10 +281,15 @@ def test_plot_marks_the_suggestions(blobs):
     n = result.lengths - 5
     assert np.array_equal(line.get_xdata(), result.lrs[:n])
     assert np.array_equal(line.get_ydata(), result.smoothed[:n])
-    for name in ("valley", "slide", "minimum", "steep"):
+    for name in ("valley", "slide", "steep"):
         assert np.allclose(drawn.markers[name].get_offsets()[0], result.points[name])
     # fastai marks the lowest loss; (lr / 10) * 10 need not give back lr's last bit
     assert result.points["minimum"][0] == pytest.approx(result.minimum * 10, rel=1e-12)
+    # the plot dots "minimum" at the lr it suggests, on the curve, not at the lowest point
+    dot_lr, dot_loss = drawn.markers["minimum"].get_offsets()[0]
+    assert dot_lr == pytest.approx(result.minimum, rel=1e-12)
+    on_curve = np.interp(np.log10(dot_lr), np.log10(line.get_xdata()), line.get_ydata())
+    assert dot_loss == pytest.approx(on_curve)
     pop = lr_find(MLP([2, 8, 3], population=3, seed=0), SGD(), X, y, end_lr=100.0)
     drawn = pop.plot()
     assert len(drawn.lines) == 3 and len(drawn.markers["valley"].get_offsets()) == 3

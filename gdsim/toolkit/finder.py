@@ -61,6 +61,7 @@ __all__ = [
 ]
 
 SUGGESTIONS = ("valley", "slide", "minimum", "steep")
+MARKERS = {"valley": "o", "slide": "s", "minimum": "D", "steep": "^"}
 DIVERGENCE_FACTOR = 4.0  # fastai: stop once the smoothed loss exceeds 4x the best so far
 
 
@@ -230,6 +231,13 @@ class LRFinderResult:
         if single:
             self.losses, self.smoothed, self.lengths = losses[:, 0], smoothed[:, 0], int(lengths[0])
 
+    def _loss_at(self, k, lr):
+        """Curve ``k``'s smoothed loss at ``lr``, interpolated in log lr."""
+        lrs, smoothed = self.curve(k)
+        if not len(lrs) or not np.isfinite(lr):
+            return np.nan
+        return float(np.interp(np.log10(lr), np.log10(lrs), smoothed))
+
     def _out(self, values):
         return float(values[0]) if self.single else values
 
@@ -262,10 +270,12 @@ class LRFinderResult:
 
     def plot(self, ax=None, member=None, skip_end=5, suggestions=SUGGESTIONS, raw=False, log=False):
         """fastai's plot: smoothed loss against lr (log axis) without the last ``skip_end``
-        points, the suggestions marked where fastai marks them. One curve: every suggestion in
-        its own colour; a population: one colour per member with its ``valley`` marked (or
-        ``member=k`` for one member). ``raw=True`` adds the unsmoothed batch losses, faint.
-        ``log=True`` draws the loss minus ``floor`` (a surface's lowest value) on a log axis.
+        points, the suggestions marked where fastai marks them (``minimum`` at the lr it
+        suggests, a tenth of the lowest point's, where fastai dots the lowest point). One
+        curve: every suggestion in its own colour; a population: one colour per member with its
+        ``valley`` marked (or ``member=k`` for one member). ``raw=True`` adds the unsmoothed
+        batch losses, faint. ``log=True`` draws the loss minus ``floor`` (a surface's lowest
+        value) on a log axis.
         Returns ``Drawn(ax, lines, raw, markers)``."""
         for name in suggestions:
             arguments.check_choice("suggestion", name, SUGGESTIONS)
@@ -294,6 +304,11 @@ class LRFinderResult:
         ):
             xs, ys = (np.atleast_1d(v) for v in self.points[name])
             lr = np.atleast_1d(self.suggestions[name])
+            if name == "minimum":
+                # fastai dots the lowest point, ten times the lr it suggests: drawn at the
+                # suggestion instead, on the curve, so a dot always sits at its legend's lr
+                xs = lr.copy()
+                ys = np.array([self._loss_at(k, lr[k]) for k in range(len(lr))])
             if one:
                 xs, ys, lr = xs[members], ys[members], lr[members]
                 label = f"{name}: {lr[0]:.2g}"
@@ -305,7 +320,8 @@ class LRFinderResult:
                 xs,
                 self._y(ys, log),
                 c=colors,
-                s=60,
+                marker=MARKERS[name],  # a shape each too, for readers who cannot tell the colours
+                s=70,
                 zorder=5,
                 edgecolors="black",
                 linewidths=0.6,
