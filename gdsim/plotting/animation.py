@@ -212,7 +212,7 @@ def animate(
             c=colors,
             edgecolors="white",
             linewidths=0.8,
-            zorder=5,
+            zorder=6.5,  # over the minima's stars: a run that arrived must stay visible
         )
         trails = _trail_lines(ax, paths, [track_color(g, group) for g, group in mine])
         recorded = [group.steps for _, group in mine]
