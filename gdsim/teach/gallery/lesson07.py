@@ -42,27 +42,23 @@ def bowl_sweep_run(steps=90):
 
 
 def movie_title(run):
-    """What the sweep in motion shows, read off the run: where the run is when the growing lr
-    passes 2/L, and at which step (and lr) it explodes."""
+    """What the sweep in motion shows, read off the run: until which step (and lr, against
+    2/L) the loss keeps falling, and at which step the growing zig-zag overflows."""
     lrs = np.asarray(run.lrs, dtype=float).reshape(-1)
     cliff = _cliff(run.surface)
     factor = lrs[1] / lrs[0]
     losses = np.asarray(run.losses, dtype=float).reshape(len(run.losses), -1)[:, 0]
     first = f"The lr grows ×{factor:.3f} a step"
-    crossed = np.flatnonzero(lrs > cliff)
-    if not crossed.size:
+    if not (lrs > cliff).any():
         return f"{first}; it never passes 2/L = {cliff:.2g} in {run.steps} steps"
-    at = int(crossed[0])
-    settled = losses[at] < 0.01 * losses[0]
-    where = "is at" if settled else "has not reached"
-    line = f"{first}: the run {where} the minimum when it passes 2/L = {cliff:.2g} (step {at})"
+    lowest = int(np.nanargmin(np.where(np.isfinite(losses), losses, np.nan)))
+    lr = lrs[min(lowest, len(lrs) - 1)]
+    side = f"{lr / cliff:.1f}× past" if lr > cliff else f"{cliff / lr:.1f}× below"
+    line = f"{first}: the loss falls until step {lowest} (lr {lr:.2g}, {side} 2/L = {cliff:.2g})"
     blew = int(np.reshape(run.diverged_at, -1)[0])
     if blew < 0:
-        return f"{line},\nand has not exploded after {run.steps} steps"
-    return (
-        f"{line},\nthen the zig-zag grows until it explodes at step {blew} (lr {lrs[blew]:.2g}, "
-        f"{lrs[blew] / cliff:.0f}× the cliff)"
-    )
+        return f"{line},\nand has not blown up after {run.steps} steps"
+    return f"{line},\nthen the zig-zag grows until it overflows at step {blew} (lr {lrs[blew]:.2g})"
 
 
 @figure("range-test-movie", quick={"steps": 90, "frames": 4})
