@@ -53,50 +53,111 @@ def test_ravine_title_holds_on_plain_gd():
 
 @pytest.fixture(scope="module")
 def race():
-    return lesson03.ravine_runs(100), list(lesson03.ravine_optimizers())
+    return lesson03.ravine_race(100)
 
 
-def test_race_title_orders_the_losses_and_counts_the_overshoots(race):
-    runs, labels = race
-    title = lesson03.race_title(runs, labels)
+def test_race_is_fair_each_at_its_best_lr_inside_the_grid(race):
+    assert list(race) == list(lesson03.RACE)
+    limits = lesson03.limits(lesson03.ravine())
+    for name, tuned in race.items():
+        chosen = int(np.flatnonzero(tuned.lrs == tuned.lr)[0])
+        assert tuned.eligible[chosen], name
+        # the best of the eligible lrs tried, and not at either edge of the grid
+        assert tuned.scores[chosen] == tuned.scores[tuned.eligible].min(), name
+        assert 0 < chosen < len(tuned.lrs) - 1 and not tuned.eligible[-1], name
+        np.testing.assert_allclose(tuned.lrs, lesson03.RACE_LRS)
+        assert tuned.lr < limits[name], name
+        # no contender diverges or climbs above its starting loss
+        losses = tuned.run.losses[:, 0]
+        assert not tuned.run.diverged.any() and (losses <= losses[0] + 1e-12).all(), name
+        assert tuned.label == f"{name}, lr={tuned.lr:.2g} (best of {len(tuned.lrs)})"
+    # SGD's best sits just under its limit 2/L = 0.04, where the sweep title says it does
+    assert 0.8 * limits["SGD"] <= race["SGD"].lr < limits["SGD"]
+
+
+def test_race_title_orders_the_tuned_losses_and_counts_the_overshoots(race):
+    title = lesson03.race_title(race)
     first, second = title.split(";\n")
+    assert first.startswith("Each at its best lr, after 100 steps: ")
     named = re.findall(r"(SGD|momentum|Nesterov)(?: at loss)? ([\d.]+e[-+]\d+)", first)
-    finals = {
-        label.split()[0].rstrip(","): float(r.final_loss.max()) for label, r in zip(labels, runs)
-    }
+    finals = {name.split(" (")[0]: float(t.run.final_loss.max()) for name, t in race.items()}
     assert [n for n, _ in named] == sorted(finals, key=finals.get)
     for name, value in named:
         assert f"{finals[name]:.1e}" == value
+    # the fair race keeps the textbook order: Nesterov, then the heavy ball, then plain GD
+    assert [n for n, _ in named] == ["Nesterov", "momentum", "SGD"]
     counts = {
-        label.split()[0]: _crossings(_gentle_and_steep(r.positions[:, 0], r.surface)[0])
-        for label, r in zip(labels, runs)
+        name.split(" (")[0]: _crossings(_gentle_and_steep(t.run.positions[:, 0], t.run.surface)[0])
+        for name, t in race.items()
     }
-    assert counts["SGD,"] == 0
+    assert counts["SGD"] == 0
     times = re.search(r"overshoot the minimum \((\d+) and (\d+) times\)", second).groups()
     assert [int(t) for t in times] == [counts["momentum"], counts["Nesterov"]]
     assert all(int(t) > 0 for t in times)
-    # "swings out least": the largest distance past the minimum after the first crossing
-    past = {}
-    for label, r in zip(labels[1:], runs[1:]):
+    past = {}  # "swings out least": the largest distance past the minimum after the first crossing
+    for name in list(race)[1:]:
+        r = race[name].run
         gentle = _gentle_and_steep(r.positions[:, 0], r.surface)[0]
         first_cross = int(np.flatnonzero(np.sign(gentle[1:]) != np.sign(gentle[0]))[0]) + 1
-        past[label.split()[0]] = np.abs(gentle[first_cross:]).max()
+        past[name.split(" (")[0]] = np.abs(gentle[first_cross:]).max()
     least = re.search(r"(\w+) swings out least", second).group(1)
     assert least == min(past, key=past.get)
 
 
-def test_race_movie_draws_each_optimizer_in_its_own_colour(race):
-    runs, labels = race
-    movie = lesson03.ravine_momentum_movie(runs, labels, frames=3)
+def test_race_movie_states_the_lrs_and_tells_the_ends_apart(race):
+    movie = lesson03.ravine_momentum_movie(race, frames=3)
     try:
         figure = movie.figure
-        assert figure._suptitle.get_text() == lesson03.race_title(runs, labels)
+        assert figure._suptitle.get_text() == lesson03.race_title(race)
         legend = figure.legends[0]
-        assert [t.get_text() for t in legend.get_texts()] == labels
+        assert [t.get_text() for t in legend.get_texts()] == [t.label for t in race.values()]
         colours = {mcolors.to_hex(h.get_color()) for h in legend.legend_handles}
-        assert len(colours) == len(labels)
+        assert len(colours) == len(race)
+        # the three runs end within 2% of the picture's diagonal of each other: a note says so
+        ends = np.array([t.run.final.reshape(2) for t in race.values()])
+        spread = np.hypot(*(ends[:, None] - ends[None]).transpose(2, 0, 1)).max()
+        assert spread < 0.02 * np.hypot(4, 4)
+        assert "all 3 end on top of each other" in figure.axes[0].get_title()
     finally:
         movie.close()
+
+
+def test_sweep_figure_shows_every_lr_tried_and_says_where_the_picks_sit(race):
+    title = lesson03.sweep_title(race)
+    assert title.startswith("The race's lrs, each the best of 24 after 100 steps")
+    assert f"SGD's, {race['SGD'].lr:.2g}, sits just under its limit 2/L = 0.04" in title
+    assert "well below their limits" in title
+    limits = lesson03.limits(lesson03.ravine())
+    for name in list(race)[1:]:
+        assert race[name].lr < 0.8 * limits[name]
+    figure = lesson03.ravine_momentum_sweep(race)
+    assert figure.gdsim_figure == "ravine-momentum-sweep"
+    assert figure._suptitle.get_text() == title
+    texts = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert texts[: len(race)] == [t.label for t in race.values()]
+    lines = figure.axes[0].get_lines()
+    for k, tuned in enumerate(race.values()):  # the curve, its ▲ on its own row, its ○
+        curve, triangles, ring = lines[3 * k : 3 * k + 3]
+        np.testing.assert_allclose(curve.get_xdata(), tuned.lrs)
+        np.testing.assert_allclose(triangles.get_xdata(), tuned.lrs[~tuned.eligible])
+        assert ring.get_xdata()[0] == tuned.lr
+    rows = {float(lines[3 * k + 1].get_ydata()[0]) for k in range(len(race))}
+    assert len(rows) == len(race)
+
+
+def test_step_table_matches_what_the_lesson_says(race):
+    # the lesson's table: steps to a loss below 1e-6 at the race's lrs, and the textbook heavy ball
+    def steps(optimizer):
+        losses = gdsim.simulate(lesson03.ravine(), optimizer, lesson03.START, 1000).losses[:, 0]
+        return int(np.argmax(losses < 1e-6))
+
+    counts = [steps(t.optimizer) for t in race.values()]
+    kappa = 50
+    mu = ((np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)) ** 2
+    counts.append(steps(gdsim.SGD(lr=4 / (np.sqrt(kappa) + 1) ** 2, momentum=mu)))
+    assert counts == [177, 127, 69, 48]  # "nearly 30% fewer", "about 60% fewer", "under a third"
+    assert 0.25 < 1 - counts[1] / counts[0] < 0.3 and 0.55 < 1 - counts[2] / counts[0] < 0.65
+    assert counts[3] / counts[0] < 1 / 3
 
 
 def test_overshoot_title_holds_on_the_three_momenta():

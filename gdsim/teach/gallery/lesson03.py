@@ -16,6 +16,7 @@ from gdsim.plotting.animation import animate
 from gdsim.sim.engine import simulate
 from gdsim.sim.sweep import sweep
 from gdsim.teach.gallery.base import figure
+from gdsim.teach.gallery.headline import _sweep_panel, _told_apart, tune_lr
 from gdsim.teach.gallery.lesson01 import zig_zags
 
 START = [[-1.8, 1.0]]
@@ -92,36 +93,46 @@ def ravine_sgd(run=None, *, steps=100, figsize=None):
     return plotting.legible(ax.figure)
 
 
-# -- momentum and Nesterov -----------------------------------------------------------------------
+# -- momentum and Nesterov: a fair race ---------------------------------------------------------
 
 
-def ravine_optimizers():
-    """{label: optimizer}: plain GD at its lr, heavy ball and Nesterov at μ = 0.9."""
-    return {
-        f"SGD, lr={SGD_LR:g}": optimizers.SGD(lr=SGD_LR),
-        f"momentum 0.9, lr={MOMENTUM_LR:g}": optimizers.SGD(lr=MOMENTUM_LR, momentum=0.9),
-        f"Nesterov 0.9, lr={MOMENTUM_LR:g}": optimizers.SGD(
-            lr=MOMENTUM_LR, momentum=0.9, nesterov=True
-        ),
-    }
+def _sgd(**options):
+    return lambda lr: optimizers.SGD(lr=lr, **options)
 
 
-def ravine_runs(steps=100):
-    """The three optimizers of :func:`ravine_optimizers` from the lesson's start."""
-    return [simulate(ravine(), opt, START, steps) for opt in ravine_optimizers().values()]
+RACE = {  # name: the optimizer at a given lr
+    "SGD": _sgd(),
+    "momentum (μ=0.9)": _sgd(momentum=0.9),
+    "Nesterov (μ=0.9)": _sgd(momentum=0.9, nesterov=True),
+}
+RACE_LRS = np.geomspace(1e-3, 0.1, 24)  # the lrs tried for each: SGD's limit 2/L = 0.04 inside
+
+
+def ravine_race(steps=100, lrs=RACE_LRS):
+    """``{name: Tuned}``: plain GD, heavy ball and Nesterov (μ = 0.9) down the ravine from the
+    lesson's start, each at its own best lr of ``lrs`` (:func:`~.headline.tune_lr`: the lowest
+    loss after ``steps`` among the lrs that neither diverge nor climb above the start)."""
+    return {name: tune_lr(ravine(), make, START, steps, lrs, name) for name, make in RACE.items()}
 
 
 def _has_momentum(run):
     return float(run.optimizer.hyperparameters().get("momentum", 0.0)) > 0
 
 
-def race_title(runs, labels):
-    """Who ends lowest, and whether the momentum runs overshoot (cross the minimum along the
-    valley) and which of them swings out least, read off the runs."""
+def _short(name):
+    return name.split(" (")[0]
+
+
+def race_title(race):
+    """Who ends lowest with each optimizer at its best lr, and whether the momentum runs
+    overshoot (cross the minimum along the valley) and which of them swings out least, read
+    off the tuned runs."""
+    names = list(race)
+    runs = [race[name].run for name in names]
+    short = [_short(name) for name in names]
     final = [float(r.final_loss.max()) for r in runs]
-    short = [label.split()[0].rstrip(",") for label in labels]
     order = np.argsort(final)
-    first = f"After {runs[0].steps} steps: " + ", ".join(
+    first = f"Each at its best lr, after {runs[0].steps} steps: " + ", ".join(
         f"{short[i]} at loss {final[i]:.1e}" if k == 0 else f"{short[i]} {final[i]:.1e}"
         for k, i in enumerate(order)
     )
@@ -132,9 +143,9 @@ def race_title(runs, labels):
     over = [i for i in moving if shots[i][0].max() > 0]
     if not over:
         return f"{first};\nno momentum run overshoots the minimum"
-    names = " and ".join(short[i] for i in over)
+    who = " and ".join(short[i] for i in over)
     times = " and ".join(str(int(shots[i][0].max())) for i in over)
-    second = f"{names} {'overshoot' if len(over) > 1 else 'overshoots'} the minimum ({times} times)"
+    second = f"{who} {'overshoot' if len(over) > 1 else 'overshoots'} the minimum ({times} times)"
     if len(over) > 1:
         least = min(over, key=lambda i: shots[i][1].max())
         rest = [least] + [i for i in over if i != least]
@@ -144,28 +155,133 @@ def race_title(runs, labels):
 
 
 @figure("ravine-momentum-movie", quick={"steps": 12, "frames": 3})
-def ravine_momentum_movie(
-    runs=None, labels=None, *, steps=100, frames=60, fps=10, dpi=60, figsize=None
-):
-    """GIF, lesson 3: plain GD, heavy ball and Nesterov down the ravine, the gradient and the
-    step taken drawn as arrows."""
-    if runs is None:
-        runs = ravine_runs(steps)
-    labels = list(ravine_optimizers()) if labels is None else list(labels)
+def ravine_momentum_movie(race=None, *, steps=100, frames=60, fps=10, dpi=60, figsize=None):
+    """GIF, lesson 3: plain GD, heavy ball and Nesterov down the ravine, each at its best lr
+    (the sweep is ``ravine-momentum-sweep``), the gradient and the step taken drawn as arrows.
+
+    Pass the ``race`` (:func:`ravine_race`) the lesson computed to draw it instead."""
+    race = ravine_race(steps) if race is None else race
+    runs = [t.run for t in race.values()]
     movie = animate(
         runs,
-        labels=labels,
+        labels=[t.label for t in race.values()],
         internals=True,
         frames=min(frames, runs[0].positions.shape[0]),
         fps=fps,
         dpi=dpi,
         panels=("loss",),
-        title=race_title(runs, labels),
+        title=race_title(race),
         figsize=figsize or (12.0, 6.8),
     )
     (gentle, steep), _ = _directions(runs[0].surface)
-    movie.figure.axes[0].set_title(f"the ravine: curvature {gentle:g} along, L = {steep:g} across")
+    note = ends_note(race)
+    movie.figure.axes[0].set_title(
+        f"the ravine: curvature {gentle:g} along, L = {steep:g} across"
+        + (f"\n{note}" if note else ""),
+        pad=12,
+    )
     return movie
+
+
+def ends_note(race):
+    """A note naming the runs that end on top of each other (within 2% of the picture's
+    diagonal, as :func:`~.headline._told_apart` counts them), or "" when every end shows."""
+    noted = _told_apart(race, next(iter(race.values())).run.surface)
+    together = [_short(name) for name, label in zip(race, noted) if "; ends under" in label]
+    for label in noted:
+        if "; ends under" in label:
+            together += [_short(n) for n in label.split("; ends under ")[1].split(", ")]
+    together = [n for n in dict.fromkeys(together)]
+    if not together:
+        return ""
+    if len(together) == len(race):
+        return f"all {len(race)} end on top of each other"
+    return f"{' and '.join(together)} end on top of each other"
+
+
+def limits(surface, momentum=0.9):
+    """The largest stable lr on a quadratic of sharpest curvature L: plain GD 2/L, the heavy
+    ball 2(1 + μ)/L, Nesterov 2(1 + μ)/((1 + 2μ)L), by the race's names."""
+    steep = _directions(surface)[0][-1]
+    return {
+        "SGD": 2 / steep,
+        "momentum (μ=0.9)": 2 * (1 + momentum) / steep,
+        "Nesterov (μ=0.9)": 2 * (1 + momentum) / ((1 + 2 * momentum) * steep),
+    }
+
+
+def sweep_title(race):
+    """Where each optimizer's chosen lr sits against its stability limit, read off the sweep:
+    just under it (within 20%), below it, or (never for a stable pick on a quadratic) above."""
+    first = next(iter(race.values()))
+    limit = limits(first.run.surface)
+
+    def where(name):
+        lr, top = race[name].lr, limit[name]
+        return "above" if lr >= top else "just under" if lr >= 0.8 * top else "well below"
+
+    head = f"The race's lrs, each the best of {len(first.lrs)} after {first.run.steps} steps:\n"
+    groups = {}
+    for name in race:
+        groups.setdefault(where(name), []).append(name)
+    parts = []
+    for relation, names in groups.items():
+        lrs = " and ".join(f"{_short(n)}'s, {race[n].lr:.2g}," for n in names)
+        its = "its limit" if len(names) == 1 else "their limits"
+        if len(names) == 1 and _short(names[0]) == "SGD":
+            its = f"its limit 2/L = {limit[names[0]]:.2g}"
+        parts.append(f"{lrs} {'sits' if len(names) == 1 else 'sit'} {relation} {its}")
+    return head + ";\n".join(parts)
+
+
+def sweep_panel(ax, race, colours):
+    """:func:`~.headline._sweep_panel` with each contender's ▲ (an lr that diverges or climbs)
+    on its own row, so that none hides another's, and the loss axis cut to the data. A curve
+    that a later one covers (within 25% at most of the lrs both keep) is drawn broad and pale
+    beneath it; returns a note naming those, "" when there are none."""
+    _sweep_panel(ax, race, colours)
+    lines = ax.get_lines()  # three per contender: the curve, its ▲, its chosen ○
+    top = 1e4
+    for k in range(len(race)):
+        triangles = lines[3 * k + 1]
+        triangles.set_ydata(np.full(len(triangles.get_xdata()), top / 8.0**k))
+    kept = [t.scores[t.eligible] for t in race.values() if t.eligible.any()]
+    low = max(min(float(np.maximum(k, 1e-16).min()) for k in kept) / 30, 1e-17)
+    ax.set_ylim(low, top * 30)
+    names, tuned = list(race), list(race.values())
+    covered = []
+    for i in range(len(tuned)):
+        over = []
+        for j in range(i + 1, len(tuned)):
+            both = tuned[i].eligible & tuned[j].eligible
+            a, b = (np.maximum(t.scores[both], 1e-16) for t in (tuned[i], tuned[j]))
+            if both.sum() >= 2 and (np.abs(np.log(a / b)) < np.log(1.25)).mean() > 0.5:
+                over.append(_short(names[j]))
+        if over:
+            lines[3 * i].set(lw=7, alpha=0.45)
+            under = " and ".join(f"{name}'s" for name in over)
+            covered.append(f"{_short(names[i])}'s curve (broad) runs\nunder {under}")
+    return ";\n".join(covered)
+
+
+@figure("ravine-momentum-sweep", quick={"steps": 12})
+def ravine_momentum_sweep(race=None, *, steps=100, figsize=None):
+    """PNG, lesson 3: the lr sweep behind ``ravine-momentum-movie``: each optimizer's loss after
+    the race against lr, its chosen lr ringed and its stability limit dashed."""
+    race = ravine_race(steps) if race is None else race
+    colours = [plotting.color(i) for i in range(len(race))]
+    fig, ax = plotting.subplots(figsize=figsize or (11.0, 6.4))
+    note = sweep_panel(ax, race, colours)
+    if note:
+        ax.set_title(f"{ax.get_title()}\n{note}")
+    limit = limits(next(iter(race.values())).run.surface)
+    for (name, tuned), c in zip(race.items(), colours):
+        ax.plot([], [], "-o", color=c, ms=4, label=tuned.label)
+        ax.axvline(limit[name], color=c, ls="--", lw=1.4)
+    ax.plot([], [], "--", color="black", lw=1.4, label="each one's stability limit")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, frameon=False)
+    fig.suptitle(sweep_title(race))
+    return plotting.legible(fig)
 
 
 # -- too much momentum ---------------------------------------------------------------------------

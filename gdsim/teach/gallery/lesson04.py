@@ -13,8 +13,9 @@ import numpy as np
 
 from gdsim import optimizers, plotting, surfaces
 from gdsim.plotting.animation import animate
-from gdsim.sim import simulate
 from gdsim.teach.gallery.base import figure
+from gdsim.teach.gallery.headline import _told_apart, tune_lr
+from gdsim.teach.gallery.lesson03 import sweep_panel
 
 START = [[-1.8, 1.0]]
 PLATEAU_START = [[-1.5, 1.5]]
@@ -40,11 +41,6 @@ def adaptive():
         "RMSprop (lr=0.05)": optimizers.RMSprop(lr=0.05),
         "Adam (lr=0.1)": optimizers.Adam(lr=0.1),
     }
-
-
-def ravine_race_optimizers():
-    """SGD just under its limit 2/50 and the three adaptive optimizers, by their labels."""
-    return {"SGD (lr=0.035)": optimizers.SGD(lr=0.035), **adaptive()}
 
 
 # -- the effective learning rate, coordinate by coordinate ---------------------------------------
@@ -139,13 +135,26 @@ def effective_lr(effective=None, *, steps=60, figsize=None):
     return plotting.legible(fig)
 
 
-# -- the race down the ravine ---------------------------------------------------------------------
+# -- the race down the ravine: each optimizer at its best lr -------------------------------------
+
+RAVINE_LRS = np.geomspace(1e-3, 10.0, 25)  # the lrs tried for each: every best lies inside
+RAVINE_RACE = {  # name: the optimizer at a given lr
+    "SGD": lambda lr: optimizers.SGD(lr=lr),
+    "Adagrad": lambda lr: optimizers.Adagrad(lr=lr),
+    "RMSprop": lambda lr: optimizers.RMSprop(lr=lr),
+    "Adam": lambda lr: optimizers.Adam(lr=lr),
+}
 
 
-def ravine_runs(steps=80):
-    """``(runs, labels)``: the race of :func:`ravine_race_optimizers` on the ravine."""
-    race = ravine_race_optimizers()
-    return [simulate(ravine(), opt, START, steps) for opt in race.values()], list(race)
+def ravine_race(steps=80, angle=0, lrs=RAVINE_LRS):
+    """``{name: Tuned}``: SGD and the three adaptive optimizers down the ravine (rotated by
+    ``angle`` degrees) from the lesson's start, each at its own best lr of ``lrs``
+    (:func:`~.headline.tune_lr`: the lowest loss after ``steps`` among the lrs that neither
+    diverge nor climb above the start)."""
+    surface = ravine(angle)
+    return {
+        name: tune_lr(surface, make, START, steps, lrs, name) for name, make in RAVINE_RACE.items()
+    }
 
 
 def steps_to(run, threshold=SOLVED):
@@ -160,26 +169,28 @@ def _e(value):
 
 
 def _short(label):
-    return label.split(" (")[0]
+    return label.split(" (")[0].split(",")[0]
 
 
 def _names(names):
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def ravine_title(runs, labels, threshold=SOLVED):
-    """Who gets the loss below ``threshold`` within the run, in which step, and who does not."""
-    reached = {_short(label): steps_to(run, threshold) for run, label in zip(runs, labels)}
-    there = [f"{name} (step {step})" for name, step in reached.items() if step is not None]
+def ravine_title(race, threshold=SOLVED):
+    """With each optimizer at its best lr: who gets the loss below ``threshold`` within the run,
+    fastest first with the step, and who does not."""
+    reached = {_short(name): steps_to(t.run, threshold) for name, t in race.items()}
+    there = sorted((step, name) for name, step in reached.items() if step is not None)
     not_there = [name for name, step in reached.items() if step is None]
-    steps = max(run.steps for run in runs)
+    steps = max(t.run.steps for t in race.values())
+    first = "Each at its best lr on the axis-aligned ravine"
     if not there:
-        return f"After {steps} steps on the ravine no optimizer has the loss below {_e(threshold)}"
+        return f"{first}: after {steps} steps none has the loss below {_e(threshold)}"
     verb = "reaches" if len(there) == 1 else "reach"
-    first = f"On the axis-aligned ravine {_names(there)} {verb} loss < {_e(threshold)}"
+    first += f":\n{_names([f'{n} (step {k})' for k, n in there])} {verb} loss < {_e(threshold)}"
     if not_there:
         verb = "is" if len(not_there) == 1 else "are"
-        first += f";\n{_names(not_there)} {verb} not there after {steps} steps"
+        first += f"; {_names(not_there)} {verb} not there after {steps} steps"
     return first
 
 
@@ -202,26 +213,31 @@ def _with_limit(labels, runs):
 
 
 @figure("ravine-race-movie", quick={"steps": 10, "frames": 3})
-def ravine_race_movie(runs=None, labels=None, *, steps=80, frames=60, fps=10, dpi=60, figsize=None):
-    """GIF, lesson 4: SGD and three adaptive methods down the ravine, their steps as arrows."""
-    if runs is None:
-        runs, labels = ravine_runs(steps)
-    labels = [run.optimizer.label() for run in runs] if labels is None else list(labels)
+def ravine_race_movie(race=None, *, steps=80, frames=60, fps=10, dpi=60, figsize=None):
+    """GIF, lesson 4: SGD and three adaptive methods down the ravine, each at its best lr (the
+    sweep is ``ravine-race-sweep``), their steps as arrows.
+
+    Pass the ``race`` (:func:`ravine_race`) the lesson computed to draw it instead."""
+    race = ravine_race(steps) if race is None else race
+    runs = [t.run for t in race.values()]
     movie = animate(
         runs,
-        labels=_with_limit(labels, runs),
+        labels=_with_limit([t.label for t in race.values()], runs),
         internals=True,
         frames=min(frames, max(run.positions.shape[0] for run in runs)),
         fps=fps,
         dpi=dpi,
         panels=("loss",),
-        title=ravine_title(runs, labels),
+        title=ravine_title(race),
         figsize=figsize or (11.0, 6.4),
     )
     main, loss = movie.figure.axes[:2]
     gentle, steep = curvatures(runs[0].surface)
+    note = ends_note(race)
     main.set_title(
-        f"curvature {gentle:.3g} along x, {steep:.3g} along y", fontsize=plotting.FONT_SIZE
+        f"curvature {gentle:.3g} along x, {steep:.3g} along y" + (f"\n{note}" if note else ""),
+        fontsize=plotting.FONT_SIZE,
+        pad=12,
     )
     low, high = loss.get_ylim()
     if low < SOLVED < high:  # the loss the title counts the steps to
@@ -239,45 +255,125 @@ def ravine_race_movie(runs=None, labels=None, *, steps=80, frames=60, fps=10, dp
     return movie
 
 
+def ravine_sweep_title(race):
+    """Where SGD's chosen lr sits against its limit 2/L, and the adaptive ones' lrs, read off the
+    sweep."""
+    first = next(iter(race.values()))
+    limit = 2 / curvatures(first.run.surface)[-1]
+    head = f"The race's lrs, each the best of {len(first.lrs)} after {first.run.steps} steps"
+    parts = []
+    for name, t in race.items():
+        if name == "SGD":
+            where = "under" if t.lr < limit else "above"
+            parts.append(f"SGD's, {t.lr:.2g}, sits {where} its limit 2/L = {limit:.2g}")
+    others = [n for n in race if n != "SGD"]
+    if others:
+        lrs = ", ".join(f"{n} {race[n].lr:.2g}" for n in others)
+        above = all(race[n].lr > limit for n in others)
+        parts.append(f"{lrs}{': all above it' if above and parts else ''}")
+    return f"{head}:\n" + ";\n".join(parts)
+
+
+@figure("ravine-race-sweep", quick={"steps": 10})
+def ravine_race_sweep(race=None, *, steps=80, figsize=None):
+    """PNG, lesson 4: the lr sweep behind ``ravine-race-movie``: each optimizer's loss after the
+    race against lr, its chosen lr ringed, SGD's limit 2/L dashed."""
+    race = ravine_race(steps) if race is None else race
+    colours = [plotting.color(i) for i in range(len(race))]
+    fig, ax = plotting.subplots(figsize=figsize or (11.0, 6.4))
+    note = sweep_panel(ax, race, colours)
+    if note:
+        ax.set_title(f"{ax.get_title()}\n{note}")
+    limit = 2 / curvatures(next(iter(race.values())).run.surface)[-1]
+    for tuned, c in zip(race.values(), colours):
+        ax.plot([], [], "-o", color=c, ms=4, label=tuned.label)
+    ax.axvline(limit, color="black", ls="--", lw=1.4, label=f"SGD's limit 2/L = {limit:.2g}")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, frameon=False)
+    fig.suptitle(ravine_sweep_title(race))
+    return plotting.legible(fig)
+
+
+def ends_note(race):
+    """A note naming the runs that end on top of each other (:func:`~.headline._told_apart`),
+    or "" when every end shows."""
+    noted = _told_apart(race, next(iter(race.values())).run.surface)
+    together = []
+    for name, label in zip(race, noted):
+        if "; ends under " in label:
+            together += [name] + label.split("; ends under ")[1].split(", ")
+    together = [_short(n) for n in dict.fromkeys(together)]
+    if not together:
+        return ""
+    if len(together) == len(race):
+        return f"all {len(race)} end on top of each other"
+    return f"{_names(together)} end on top of each other"
+
+
 # -- the plateau ----------------------------------------------------------------------------------
 
+PLATEAU_LRS = np.geomspace(1e-3, 100.0, 26)  # every best lies inside: the larger lrs diverge
+PLATEAU = {  # name: the optimizer at a given lr
+    "SGD": lambda lr: optimizers.SGD(lr=lr),
+    "momentum (μ=0.9)": lambda lr: optimizers.SGD(lr=lr, momentum=0.9),
+    "Adagrad": lambda lr: optimizers.Adagrad(lr=lr),
+    "RMSprop": lambda lr: optimizers.RMSprop(lr=lr),
+    "Adam": lambda lr: optimizers.Adam(lr=lr),
+}
+OFF_THE_SHELF = 0.5  # a loss below this (the shelf sits at 1) means the run left the shelf
 
-def plateau_contenders():
-    """The lesson's five optimizers for the plateau, by their legend labels."""
+
+def plateau_race(steps=200, lrs=PLATEAU_LRS):
+    """``{name: Tuned}``: the five optimizers from the plateau's shelf, each at its best lr."""
+    surface = surfaces.get("plateau")
     return {
-        "SGD (lr=0.5)": optimizers.SGD(lr=0.5),
-        "momentum 0.9 (lr=0.5)": optimizers.SGD(lr=0.5, momentum=0.9),
-        "Adagrad (lr=0.5)": optimizers.Adagrad(lr=0.5),
-        "RMSprop (lr=0.05)": optimizers.RMSprop(lr=0.05),
-        "Adam (lr=0.05)": optimizers.Adam(lr=0.05),
+        name: tune_lr(surface, make, PLATEAU_START, steps, lrs, name)
+        for name, make in PLATEAU.items()
     }
 
 
-def plateau_runs(steps=200):
-    """``(runs, labels)``: the five optimizers from the plateau's shelf."""
-    contenders, surface = plateau_contenders(), surfaces.get("plateau")
-    return [simulate(surface, opt, PLATEAU_START, steps) for opt in contenders.values()], list(
-        contenders
-    )
+def plateau_fates(race):
+    """``{name: fate}``: "reached" (ends at the minimum), "crossed" (left the shelf, loss below
+    :data:`OFF_THE_SHELF`, but not settled yet) or "stalled" (never left it)."""
+    fates = {}
+    for name, t in race.items():
+        if (t.run.reached >= 0).all():
+            fates[name] = "reached"
+        elif (t.run.losses.reshape(len(t.run.losses), -1) < OFF_THE_SHELF).any(axis=0).all():
+            fates[name] = "crossed"
+        else:
+            fates[name] = "stalled"
+    return fates
 
 
-def plateau_title(runs, labels):
-    """Who crosses the shelf to the minimum within the run, and who stalls."""
-    crossed = [_short(lab) for run, lab in zip(runs, labels) if (run.reached >= 0).all()]
-    stalled = [_short(lab) for run, lab in zip(runs, labels) if not (run.reached >= 0).all()]
-    steps = max(run.steps for run in runs)
-    slope = abs(runs[0].surface.grad(np.asarray(runs[0].positions[0, 0], dtype=float))[0])
-    first = f"From a shelf with slope {_e(slope)} along x, in {steps} steps "
-    if not crossed:
-        return first + "no optimizer crosses it to the minimum"
-    if not stalled:
-        return first + "every optimizer crosses it to the minimum"
-    return (
-        first
-        + f"{_names(crossed)} cross it to the minimum,\n{_names(stalled)} "
-        + ("stalls" if len(stalled) == 1 else "stall")
-        + " on it"
-    )
+def plateau_title(race):
+    """With each optimizer at its best lr: who crosses the shelf to the minimum within the run,
+    who crosses it without settling yet, and who stalls."""
+    fates = plateau_fates(race)
+    first = next(iter(race.values())).run
+    steps = first.steps
+    slope = abs(first.surface.grad(np.asarray(first.positions[0, 0], dtype=float))[0])
+    head = f"From a shelf with slope {_e(slope)} along x, each at its best lr, in {steps} steps:\n"
+    group = {
+        f: [_short(n) for n, g in fates.items() if g == f]
+        for f in ("reached", "crossed", "stalled")
+    }
+    parts = []
+    if group["reached"]:
+        verb = "crosses" if len(group["reached"]) == 1 else "cross"
+        parts.append(f"{_names(group['reached'])} {verb} it to the minimum")
+    if group["crossed"]:
+        verb = "crosses" if len(group["crossed"]) == 1 else "cross"
+        parts.append(f"{_names(group['crossed'])} {verb} it but still swings about the minimum")
+    if group["stalled"]:
+        verb = "stalls" if len(group["stalled"]) == 1 else "stall"
+        parts.append(f"{_names(group['stalled'])} {verb} on it")
+    lines = [parts[0]]
+    for part in parts[1:]:  # as few lines as fit
+        if len(lines[-1]) + len(part) < 80:
+            lines[-1] += f"; {part}"
+        else:
+            lines.append(part)
+    return head + ";\n".join(lines)
 
 
 def hidden_paths(runs, labels, tolerance=0.02):
@@ -299,17 +395,26 @@ def hidden_paths(runs, labels, tolerance=0.02):
 
 
 @figure("plateau-crossing", quick={"steps": 30})
-def plateau_crossing(runs=None, labels=None, *, steps=200, figsize=None):
-    """PNG, lesson 4: which of five optimizers cross a nearly flat shelf to the minimum."""
-    if runs is None:
-        runs, labels = plateau_runs(steps)
-    labels = [run.optimizer.label() for run in runs] if labels is None else list(labels)
-    fig, ax = plotting.subplots(figsize=figsize or (11.0, 6.6))
-    plotting.trajectories(runs, ax=ax, labels=hidden_paths(runs, labels), legend=False)
-    ax.set_title("")
+def plateau_crossing(race=None, *, steps=200, figsize=None):
+    """PNG, lesson 4: which of five optimizers, each at its best lr (the sweep drawn beside),
+    cross a nearly flat shelf to the minimum.
+
+    Pass the ``race`` (:func:`plateau_race`) the lesson computed to draw it instead."""
+    race = plateau_race(steps) if race is None else race
+    runs = [t.run for t in race.values()]
+    colours = [plotting.color(i) for i in range(len(race))]
+    fig, (ax, side) = plotting.subplots(
+        1, 2, figsize=figsize or (13.0, 6.8), gridspec_kw={"width_ratios": [1.6, 1]}
+    )
+    plotting.trajectories(
+        runs, ax=ax, labels=hidden_paths(runs, [t.label for t in race.values()]), legend=False
+    )
+    ax.set_title("paths (○ start, ● end)")
+    note = sweep_panel(side, race, colours)
+    side.set_title("the lr sweep:\n○ chosen, ▲ diverges or climbs" + (f"\n{note}" if note else ""))
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, frameon=False)
-    ax.figure.suptitle(plateau_title(runs, labels))
-    return plotting.legible(ax.figure)
+    fig.suptitle(plateau_title(race))
+    return plotting.legible(fig)
 
 
 # -- the tutorial's experiment ---------------------------------------------------------------------
