@@ -18,7 +18,7 @@ from gdsim import arguments
 from gdsim.plotting import figures as plotting
 from gdsim.plotting.movies import Animation, GifWriter, HtmlWriter, Mp4Writer  # noqa: F401 - re-exported
 from gdsim.plotting.player import Scene
-from gdsim.plotting.theme import legible
+from gdsim.plotting.theme import legible, panel_grid
 
 # -- building the figure ---------------------------------------------------------------------------
 
@@ -86,8 +86,7 @@ def _layout(n_main, panels, figsize, dpi, title):
             mains = [fig.add_subplot(grid[:, 0])]
             sides = {name: fig.add_subplot(grid[i, 1]) for i, name in enumerate(panels)}
         else:
-            rows = -(-n_main // 3)  # at most three panels a row, rows as even as they can be
-            cols = -(-n_main // rows)
+            rows, cols = panel_grid(n_main, figsize)
             default = (1 + 4.6 * cols, 0.6 + 4.4 * rows) if n_main > 1 else (6.4, 5.4)
             fig = Figure(figsize=figsize or default, dpi=dpi, layout="constrained")
             mains = list(np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel()))

@@ -8,7 +8,7 @@ import numpy as np
 
 from gdsim import arguments
 from gdsim.plotting import figures as plotting
-from gdsim.plotting.theme import finish
+from gdsim.plotting.theme import finish, panel_grid
 from gdsim.sim.engine import simulate
 from gdsim.sim.maps import CLASSES
 
@@ -137,16 +137,19 @@ def _mark_limits(basin_map, i, ax):
             continue
         sharp = lr >= limit
         words = f"too sharp: {formula} = {limit:.3g}" if sharp else f"{formula} = {limit:.3g}"
-        # below the star, towards the middle of the panel so the box stays inside it
+        # towards the middle of the panel so the box stays inside it: beside the star and
+        # below it in the lower half, above it in the upper half (so two minima in one half
+        # do not put their labels side by side between them)
         dx = 8 if mx < (x0 + x1) / 2 else -8
+        upper = my > (y0 + y1) / 2
         texts.append(
             ax.annotate(
                 words,
                 (mx, my),
-                xytext=(dx, -12),
+                xytext=(dx, 12 if upper else -12),
                 textcoords="offset points",
                 ha="left" if dx > 0 else "right",
-                va="top",
+                va="bottom" if upper else "top",
                 zorder=8,
                 color="#B00000" if sharp else "black",
                 bbox=dict(
@@ -164,8 +167,7 @@ def _panel_axes(ax, n):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        rows = -(-n // 3)  # at most three panels a row, rows as even as they can be
-        cols = -(-n // rows)
+        rows, cols = panel_grid(n)
         with plotting.style():
             # one panel shares its width with the legend beside it, so it gets room for both
             width = 7.6 if n == 1 else 0.4 + 4.2 * cols

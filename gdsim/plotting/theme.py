@@ -161,6 +161,23 @@ def legible(fig):
     return fig
 
 
+def panel_grid(n, figsize=None, reserved=(0.6, 1.8)):
+    """``(rows, cols)`` for ``n`` square panels (maps, paths). Without ``figsize``: at most three
+    a row, rows as even as they can be. With it: the grid whose panels come out largest once
+    ``reserved`` inches (width, height) are left for labels, titles and a legend, so a 16:9
+    slide puts four maps in one row rather than a 2 × 2 block with empty sides."""
+    if figsize is None:
+        rows = -(-n // 3)
+        return rows, -(-n // rows)
+    width, height = figsize[0] - reserved[0], figsize[1] - reserved[1]
+
+    def side(rows):
+        return min(width / -(-n // rows), height / rows)
+
+    rows = max(range(1, n + 1), key=lambda r: (round(side(r), 6), -r))
+    return rows, -(-n // rows)
+
+
 def subplots(nrows=1, ncols=1, *, figsize=None, **options):
     """``plt.subplots`` in gdsim's style with constrained layout, for figures composed of several
     gdsim drawings (``gdsim.plotting.trajectories(run, ax=axes[0])`` ...); call

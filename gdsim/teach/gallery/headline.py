@@ -159,7 +159,7 @@ def _sweep_panel(ax, contenders, colours):
     ax.set_xlabel("learning rate")
     steps = next(iter(contenders.values())).run.steps
     ax.set_ylabel(f"mean final loss − f* ({steps} steps)")
-    ax.set_title("the lr sweep: ○ chosen, ▲ diverges or climbs")
+    ax.set_title("the lr sweep\n○ chosen, ▲ diverges or climbs")
 
 
 def optimizer_race(*, steps=200, figsize=None):
@@ -350,8 +350,8 @@ def basins_by_lr(basin_map=None, *, grid=240, steps=200, samples=4, figsize=None
     figure = None
     n = len(basin_map.cells)
     if figsize is not None:
-        rows = -(-n // 2) if n <= 4 else -(-n // 3)
-        figure, axes = plotting.subplots(rows, -(-n // rows), figsize=figsize, squeeze=False)
+        rows, cols = plotting.panel_grid(n, figsize)
+        figure, axes = plotting.subplots(rows, cols, figsize=figsize, squeeze=False)
         axes = list(axes.ravel())
         for extra in axes[n:]:
             extra.set_visible(False)
