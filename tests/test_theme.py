@@ -35,3 +35,13 @@ def test_figures_after_a_gdsim_figure_still_show_in_a_notebook(monkeypatch):
         for cell in notebook.cells
     ]
     assert shown == [False, True, True]
+
+
+def test_panel_grid_fills_the_slide():
+    from gdsim.plotting import panel_grid
+
+    assert panel_grid(4) == (2, 2) and panel_grid(5) == (2, 3)  # no size: three a row at most
+    assert panel_grid(4, (13.33, 7.5)) == (1, 4)  # 16:9: one row gives larger squares
+    assert panel_grid(4, (8, 8)) == (2, 2)
+    rows, cols = panel_grid(7, (13.33, 7.5))
+    assert rows * cols >= 7 and (rows - 1) * cols < 7
