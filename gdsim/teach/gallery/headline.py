@@ -29,7 +29,8 @@ from gdsim.teach.gallery.base import PROJECTOR, register  # noqa: F401 (PROJECTO
 class Tuned:
     """One contender of a race at its best lr: ``lr`` chosen from ``lrs``, where ``eligible``
     marks the lrs that neither diverge nor climb above the starting loss from any start and
-    ``scores`` is the mean final gap to the global minimum; ``run`` is the chosen lr's Run."""
+    ``scores`` is :func:`end_gap` (the gap to the global minimum over the run's last tenth);
+    ``run`` is the chosen lr's Run."""
 
     name: str
     optimizer: object
@@ -44,10 +45,20 @@ class Tuned:
         return f"{self.name}, lr={self.lr:.2g} (best of {len(self.lrs)})"
 
 
+def end_gap(losses, fstar=0.0):
+    """How far runs still are from the minimum as they end: the highest loss − ``fstar`` over
+    the last tenth of the recorded steps (at least the last 5), averaged over the runs, per
+    leading index of ``losses (T, ..., n_runs)``. The highest, not the last: a run bouncing
+    around the minimum must not win on one lucky low step."""
+    losses = np.asarray(losses, dtype=float)
+    tail = max(5, len(losses) // 10)
+    return (losses[-tail:].max(axis=0) - fstar).mean(axis=-1)
+
+
 def tune_lr(surface, make_optimizer, starts, steps, lrs, name=None):
     """Run ``make_optimizer(lr=...)`` at every lr of ``lrs`` from ``starts`` (one vectorized
-    sweep) and return the :class:`Tuned` contender at the lr with the lowest mean final loss
-    among those that never diverge nor climb above their starting loss."""
+    sweep) and return the :class:`Tuned` contender at the lr that ends closest to the minimum
+    (:func:`end_gap`) among those that never diverge nor climb above their starting loss."""
     surface = surfaces.as_surface(surface)
     lrs = np.asarray(lrs, dtype=float)
     grid = sweep(surface, make_optimizer, starts, steps, lr=list(lrs))
@@ -57,7 +68,7 @@ def tune_lr(surface, make_optimizer, starts, steps, lrs, name=None):
     if not eligible.any():
         raise ValueError(f"no lr in {lrs} keeps {name or make_optimizer} stable from every start")
     fstar = float(surface.minima_values[0]) if len(surface.minima) else 0.0
-    scores = (grid.final_loss.reshape(len(lrs), -1) - fstar).mean(axis=1)
+    scores = end_gap(losses, fstar)
     best = int(np.argmin(np.where(eligible, scores, np.inf)))
     optimizer = make_optimizer(lr=float(lrs[best]))
     run = grid.select(lr=grid.coords["lr"][best])
@@ -158,7 +169,7 @@ def _sweep_panel(ax, contenders, colours):
     ax.set_ylim(floor / 10, top * 30)
     ax.set_xlabel("learning rate")
     steps = next(iter(contenders.values())).run.steps
-    ax.set_ylabel(f"mean final loss − f* ({steps} steps)")
+    ax.set_ylabel(f"loss − f*, worst of the last tenth ({steps} steps)")
     ax.set_title("the lr sweep\n○ chosen, ▲ diverges or climbs")
 
 
