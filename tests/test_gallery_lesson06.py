@@ -135,8 +135,8 @@ def landscape():
 def test_path_title_reads_the_loss_along_the_path(landscape):
     title = lesson06.path_title(landscape)
     d = diagnose(np.asarray(landscape.path_loss))
-    assert f"jumps {d.evidence['noise']:.0%} (diagnose: {d.label})" in title
-    assert d.label == "too high" and title.startswith("The network's path never settles")
+    assert f"jumps {d.evidence['noise']:.0%} epoch to epoch (diagnose: {d.label})" in title
+    assert d.label == "too high" and title.startswith("The network's loss never settles:\nit jumps")
 
 
 def test_path_title_does_not_say_never_settles_for_a_smooth_path():

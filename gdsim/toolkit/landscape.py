@@ -370,6 +370,18 @@ def plot_landscape(result, ax=None, *, levels=15, log=True, path=True, label="pa
         raise TypeError(f"result must be a Landscape from loss_landscape, got {result!r}")
     background = plotting.contour(result, ax=ax, levels=levels, log=log, saddles=False)
     ax = background.ax
+    # the star is the weights the slice is centred on, not a minimum: say so on it
+    ax.annotate(
+        "θ*: the weights the slice is centred on",
+        (0.0, 0.0),
+        xytext=(0, -14),
+        textcoords="offset points",
+        ha="center",
+        va="top",
+        fontsize=plotting.FONT_SIZE - 1,
+        zorder=6,
+        bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8),
+    )
     drawn = plotting.Drawn(ax=ax, background=background, path=None, start=None, end=None)
     if path and result.path is not None:
         c = plotting.color(0)

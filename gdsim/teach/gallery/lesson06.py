@@ -294,18 +294,18 @@ def network_landscape(epochs=60, lr=1.0, resolution=30):
 
 
 def path_title(result):
-    """Whether the path settles, read off the loss along it by :func:`gdsim.diagnose`."""
+    """How the loss behaves along the path, read off it by :func:`gdsim.diagnose` (the star
+    marks the weights the plane is centred on, here where training stopped, not a minimum)."""
     d = diagnose(np.asarray(result.path_loss))
     noise = d.evidence["noise"]
+    bouncing = d.label in ("too high", "diverged")
     first = (
-        "The network's path never settles"
-        if d.label in ("too high", "diverged")
-        else "The network's path"
+        f"The network's loss never settles:\nit jumps {noise:.0%} epoch to epoch "
+        f"(diagnose: {d.label})"
+        if bouncing
+        else f"The network's loss along its path (diagnose: {d.label})"
     )
-    return (
-        f"{first}:\nepoch to epoch its loss jumps {noise:.0%} (diagnose: {d.label}),\n"
-        "drawn on the plane of the two directions its weights moved most"
-    )
+    return f"{first},\non the plane of the two directions its weights moved most"
 
 
 @figure("network-path-movie", quick={"epochs": 6, "resolution": 8})
