@@ -525,9 +525,29 @@ def experiment_figure(name, experiment=None, *, seeds=1, epochs=200, title=None,
     )
     if title is None:
         title = experiment_title(name, experiment)
+    # what the titles measure against, drawn: chance for the lr sweep, the 78% the momentum
+    # and adaptive titles count the epochs to
+    guide = {"lr-sweep": (CHANCE, "chance (1/3)"), "momentum": (0.78, "78%")}.get(name)
+    if name == "adaptive":
+        guide = (0.78, "78%")
+    if guide is not None:
+        for ax in figure.axes:
+            if ax.get_visible() and ax.has_data():
+                ax.axhline(guide[0], color="#555555", ls=":", lw=1.2, zorder=1)
+        visible = [ax for ax in figure.axes if ax.get_visible() and ax.has_data()]
+        if visible:
+            visible[0].annotate(
+                guide[1],
+                (0.0, guide[0]),
+                xycoords=("axes fraction", "data"),
+                xytext=(3, 2),
+                textcoords="offset points",
+                color="#555555",
+                fontsize=plotting.FONT_SIZE - 2,
+            )
     if title is not None:
         figure.suptitle(title)
-        plotting.legible(figure)
+    plotting.legible(figure)
     figure.gdsim_figure = name
     return figure
 
