@@ -156,3 +156,20 @@ def test_a_minimum_past_its_limit_loses_its_basin():
                 assert share < 0.01, (lr, k, share)
             elif lr < limit * 0.8:
                 assert share > 0.05, (lr, k, share)
+
+
+def test_the_list_groups_every_lesson_under_its_heading(capsys):
+    from gdsim import cli
+    from gdsim.teach import lessons
+
+    headings = list(gallery.catalogue())
+    assert headings[0] == "The tour's figures"
+    notebooks = sorted(p.name for p in lessons.folder().glob("[0-9][0-9]_*.ipynb"))
+    assert [h.split(":")[0] for h in headings[1:]] == [f"Lesson {i}" for i in range(1, 12)]
+    assert len(notebooks) == 11
+    assert cli.main(["figure", "--list"]) == 0
+    out = capsys.readouterr().out
+    for heading, figures in gallery.catalogue().items():
+        assert f"  {heading}:" in out
+        for name in figures:
+            assert f"    {name} " in out
