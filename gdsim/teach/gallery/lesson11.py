@@ -136,7 +136,7 @@ def trainability_map(
 def zoom_title(maps, factors):
     """Whether both outcomes stay mixed down to the deepest zoom."""
     if all(mixed(m) for m in maps):
-        return f"Zoomed {factors[-1]:g} times into the edge, it is still ragged: both outcomes mix"
+        return f"Zoomed {factors[-1]:g} times into the edge, it is still ragged:\nboth outcomes mix"
     lost = next(f for m, f in zip(maps, (1,) + tuple(factors)) if not mixed(m))
     return f"Zooming into the edge: at ×{lost:g} the view holds one outcome only"
 
