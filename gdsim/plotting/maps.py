@@ -339,10 +339,13 @@ def plot_stability(stability_map, ax=None, *, limit=True, legend=True):
     ax.set_ylabel(m.y_name)
     if not m.y_name:
         ax.set_yticks([])
+    present = np.unique(m.classes)  # a class no run fell into gets no legend entry
     handles = [
-        Patch(facecolor=c, edgecolor="black", linewidth=0.5) for c in plotting.STABILITY_COLORS
+        Patch(facecolor=c, edgecolor="black", linewidth=0.5)
+        for i, c in enumerate(plotting.STABILITY_COLORS)
+        if i in present
     ]
-    names = list(CLASSES)
+    names = [name for i, name in enumerate(CLASSES) if i in present]
     drawn["limits"] = []
     for i, (xs, ys, label) in enumerate(limit_lines(m) if limit else []):
         (line,) = ax.plot(
