@@ -36,12 +36,17 @@ def save_swarm(n, steps, folder):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many saves each")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         save_swarm(10, 5, folder)  # warm-up: imports, fonts, the contour cache
-        small_time, small_size = save_swarm(50, args.steps, folder)
-        big_time, big_size = save_swarm(1000, args.steps, folder)
-    print(f"{args.steps + 1} frames:")
+        # the best of a few saves, alternating sizes: a noisy machine slows single runs at random
+        small, big = [], []
+        for _ in range(args.repeat):
+            small.append(save_swarm(50, args.steps, folder))
+            big.append(save_swarm(1000, args.steps, folder))
+        (small_time, small_size), (big_time, big_size) = min(small), min(big)
+    print(f"{args.steps + 1} frames, best of {args.repeat} saves each:")
     print(f"    50 trajectories: {small_time:6.2f} s  {small_size / 1e6:5.2f} MB")
     print(f"  1000 trajectories: {big_time:6.2f} s  {big_size / 1e6:5.2f} MB")
     print(

@@ -83,7 +83,12 @@ def drawn_paths(lines):
 
 
 def heads_of(anim):
-    return next(a for a in anim._moving if hasattr(a, "get_offsets") and not hasattr(a, "U"))
+    """The moving particles' markers: ``(positions (n, 2), face colours)`` in drawing order."""
+    lines = [a for a in anim._moving if hasattr(a, "get_marker") and a.get_marker() == "o"]
+    lines = [line for line in lines if line.axes is lines[0].axes]  # the first panel's
+    positions = np.concatenate([np.column_stack(line.get_data()) for line in lines])
+    colours = [line.get_markerfacecolor() for line in lines for _ in line.get_xdata()]
+    return positions, colours
 
 
 def test_trails_and_heads_hold_the_runs_positions(race):
@@ -91,15 +96,13 @@ def test_trails_and_heads_hold_the_runs_positions(race):
     anim = small(surface, runs, frames=4, panels=None)
     anim.render(2)
     step = anim.frame_steps[2]
-    heads = heads_of(anim)
+    heads, _ = heads_of(anim)
     segments = drawn_paths(anim._traces)
     expected = [run.positions[: step + 1, i] for run in runs for i in range(len(STARTS))]
     assert len(segments) == len(expected)
     for got, want in zip(segments, expected):
         np.testing.assert_array_equal(got, want)
-    np.testing.assert_array_equal(
-        heads.get_offsets(), np.concatenate([r.positions[step] for r in runs])
-    )
+    np.testing.assert_array_equal(heads, np.concatenate([r.positions[step] for r in runs]))
     anim.close()
 
 
@@ -163,8 +166,11 @@ def test_facets_colour_by_minimum_and_schedule_panel(tmp_path):
     run = sweep("himmelblau", optimizers.SGD, STARTS, 15, lr=[0.005, 0.01])
     anim = small(run, frames=4, facet=True, color_by="minimum")
     assert len([ax for ax in anim.figure.axes if ax.get_visible()]) == 2
-    colours = heads_of(anim).get_facecolors()
+    anim.render(len(anim) - 1)
+    _, colours = heads_of(anim)
     assert len(colours) == len(STARTS)
+    first_panel = run.reached.reshape(2, -1)[0]
+    assert len(set(colours)) == len(set(first_panel))  # one colour per minimum reached
     frames = anim.save(tmp_path / "frames.html", writer=movies.HtmlWriter()).read_text()
     assert frames.count("data:image/png;base64,") == 4 + 1  # the frame player: four and a poster
     html = anim._repr_html_()  # the browser player: a poster and the background, numbers

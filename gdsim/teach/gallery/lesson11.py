@@ -321,7 +321,8 @@ def box_title(dimensions):
     if np.isfinite(d).all() and ((d > 1) & (d < 2)).all():
         return (
             f"At every zoom the edge's box-counting dimension\nlies between 1 and 2 ({span}): "
-            "rougher than a line at every scale,\nas a fractal is (an estimate over a few box sizes)"
+            "rougher than a line at every scale,\n"
+            "as a fractal is (an estimate over a few box sizes)"
         )
     return f"Box-counting dimension of the edge at each zoom: {span}"
 
