@@ -8,6 +8,7 @@ import pytest
 
 from gdsim import schedules as S
 from gdsim.teach.gallery import lesson05
+from gdsim.teach.gallery.base import short_e
 
 matplotlib.use("Agg")
 
@@ -151,7 +152,7 @@ def test_patience_figure_marks_each_first_drop_and_names_the_factor(patience):
     assert [label.split(",")[0] for label in labels] == [f"patience {p}" for p in patience]
     assert all("factor 0.5" in label for label in labels)
     for (p, run), label in zip(patience.items(), labels):
-        assert f"mean final loss {lesson05._e(run.final_loss.mean())}" in label
+        assert f"mean final loss {short_e(run.final_loss.mean())}" in label
     markers = [line for line in ax_lr.get_lines() if line.get_marker() == "o"]
     assert [int(m.get_xdata()[0]) for m in markers] == [
         lesson05.first_drop(r) for r in patience.values()
@@ -226,5 +227,5 @@ def test_patience_experiment_title_holds(patience_experiment):
         n = int(re.search(r"cuts the lr (\d+)", title).group(1))
         assert n == drops.min()
         last = np.asarray(e.history["lr"])[-1, 0].max()
-        assert f"to {lesson05._e(last)} or below" in title
+        assert f"to {short_e(last)} or below" in title
         assert ("stalls" in title) == (final[0] < final.max() - 0.05)

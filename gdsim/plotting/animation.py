@@ -276,6 +276,13 @@ def _row(steps, step):
     return max(int(np.searchsorted(steps, step, side="right")) - 1, 0)
 
 
+def _by_colour(colors):
+    """``(group index, colour, trajectory indices)`` for each colour of each group, in order."""
+    for g, group_colors in enumerate(colors):
+        for colour in dict.fromkeys(group_colors):
+            yield g, colour, np.flatnonzero(np.array(group_colors, dtype=object) == colour)
+
+
 def _head_markers(ax, colors):
     """Where each particle is, as one line of markers per (group, colour): markers of a line
     draw about seven times faster than a scatter's per-point paths, which matters at a thousand
@@ -283,22 +290,20 @@ def _head_markers(ax, colors):
     from matplotlib.lines import Line2D
 
     heads = []
-    for g, group_colors in enumerate(colors):
-        for colour in dict.fromkeys(group_colors):
-            members = np.flatnonzero(np.array(group_colors, dtype=object) == colour)
-            line = Line2D(
-                [],
-                [],
-                linestyle="none",
-                marker="o",
-                markersize=6,
-                markerfacecolor=colour,
-                markeredgecolor="white",
-                markeredgewidth=0.8,
-                zorder=6.5,  # over the minima's stars: a run that arrived must stay visible
-            )
-            ax.add_line(line)
-            heads.append((line, g, members))
+    for g, colour, members in _by_colour(colors):
+        line = Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markersize=6,
+            markerfacecolor=colour,
+            markeredgecolor="white",
+            markeredgewidth=0.8,
+            zorder=6.5,  # over the minima's stars: a run that arrived must stay visible
+        )
+        ax.add_line(line)
+        heads.append((line, g, members))
     return heads
 
 
@@ -309,20 +314,18 @@ def _trail_lines(ax, paths, colors):
     from matplotlib.lines import Line2D
 
     lines = []
-    for g, group_colors in enumerate(colors):
-        for colour in dict.fromkeys(group_colors):
-            members = np.flatnonzero(np.array(group_colors, dtype=object) == colour)
-            line = Line2D(
-                [],
-                [],
-                color=colour,
-                lw=plotting.LINE_WIDTH * 0.8,
-                zorder=3,
-                solid_capstyle="round",
-                solid_joinstyle="round",
-            )
-            ax.add_line(line)
-            lines.append((line, g, members))
+    for g, colour, members in _by_colour(colors):
+        line = Line2D(
+            [],
+            [],
+            color=colour,
+            lw=plotting.LINE_WIDTH * 0.8,
+            zorder=3,
+            solid_capstyle="round",
+            solid_joinstyle="round",
+        )
+        ax.add_line(line)
+        lines.append((line, g, members))
     return lines
 
 

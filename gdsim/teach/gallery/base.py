@@ -88,6 +88,17 @@ names = REGISTRY.names
 describe = REGISTRY.describe
 
 
+def listed(names):
+    """``["a", "b", "c"]`` as "a, b and c": the names a title lists."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def short_e(value):
+    """A number as a title writes it in one digit: 0.0001 as 1e-4, 0.0027 as 3e-3."""
+    return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
+
+
 def default_name(name, drawing):
     """The file a figure is saved to by default: its name, .gif for a movie, else .png."""
     return f"{name}.gif" if hasattr(drawing, "frame_steps") else f"{name}.png"

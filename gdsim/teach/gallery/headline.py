@@ -20,7 +20,7 @@ from gdsim.registry import summary
 from gdsim.sim.maps import basins, stability
 from gdsim.sim.sweep import sweep
 from gdsim.teach import experiments
-from gdsim.teach.gallery.base import PROJECTOR, register  # noqa: F401 (PROJECTOR re-exported)
+from gdsim.teach.gallery.base import PROJECTOR, listed, register  # noqa: F401 (PROJECTOR re-exported)
 
 # -- fair races ---------------------------------------------------------------------------------
 
@@ -219,8 +219,7 @@ def valley_title(contenders):
 
 
 def _names(names):
-    short = [n.split(" (")[0] for n in names]
-    return short[0] if len(short) == 1 else ", ".join(short[:-1]) + " and " + short[-1]
+    return listed(n.split(" (")[0] for n in names)
 
 
 def valley_race(steps=400):

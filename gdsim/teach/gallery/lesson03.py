@@ -16,7 +16,7 @@ from gdsim.plotting.animation import animate
 from gdsim.sim.engine import simulate
 from gdsim.sim.sweep import sweep
 from gdsim.teach.gallery.base import figure
-from gdsim.teach.gallery.headline import _sweep_panel, _told_apart, end_gap, tune_lr
+from gdsim.teach.gallery.headline import _sgd, _sweep_panel, _told_apart, end_gap, tune_lr
 from gdsim.teach.gallery.lesson01 import zig_zags
 
 START = [[-1.8, 1.0]]
@@ -94,10 +94,6 @@ def ravine_sgd(run=None, *, steps=100, figsize=None):
 
 
 # -- momentum and Nesterov: a fair race ---------------------------------------------------------
-
-
-def _sgd(**options):
-    return lambda lr: optimizers.SGD(lr=lr, **options)
 
 
 RACE = {  # name: the optimizer at a given lr

@@ -13,7 +13,7 @@ import numpy as np
 
 from gdsim import optimizers, plotting, surfaces
 from gdsim.plotting.animation import animate
-from gdsim.teach.gallery.base import figure
+from gdsim.teach.gallery.base import figure, listed, short_e
 from gdsim.teach.gallery.headline import _told_apart, tune_lr
 from gdsim.teach.gallery.lesson03 import sweep_panel
 
@@ -163,17 +163,8 @@ def steps_to(run, threshold=SOLVED):
     return int(run.recorded_steps[below.argmax()]) if below.any() else None
 
 
-def _e(value):
-    """1e-04 as 1e-4."""
-    return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
-
-
 def _short(label):
     return label.split(" (")[0].split(",")[0]
-
-
-def _names(names):
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def ravine_title(race, threshold=SOLVED):
@@ -185,12 +176,14 @@ def ravine_title(race, threshold=SOLVED):
     steps = max(t.run.steps for t in race.values())
     first = "Each at its best lr on the axis-aligned ravine"
     if not there:
-        return f"{first}: after {steps} steps none has the loss below {_e(threshold)}"
+        return f"{first}: after {steps} steps none has the loss below {short_e(threshold)}"
     verb = "reaches" if len(there) == 1 else "reach"
-    first += f":\n{_names([f'{n} (step {k})' for k, n in there])} {verb} loss < {_e(threshold)}"
+    first += (
+        f":\n{listed([f'{n} (step {k})' for k, n in there])} {verb} loss < {short_e(threshold)}"
+    )
     if not_there:
         verb = "is" if len(not_there) == 1 else "are"
-        first += f"; {_names(not_there)} {verb} not there after {steps} steps"
+        first += f"; {listed(not_there)} {verb} not there after {steps} steps"
     return first
 
 
@@ -243,7 +236,7 @@ def ravine_race_movie(race=None, *, steps=80, frames=60, fps=10, dpi=60, figsize
     if low < SOLVED < high:  # the loss the title counts the steps to
         loss.axhline(SOLVED, color="black", ls=":", lw=1.5)
         loss.annotate(
-            f"loss {_e(SOLVED)}",
+            f"loss {short_e(SOLVED)}",
             (1.0, SOLVED),
             xycoords=("axes fraction", "data"),
             xytext=(-4, 4),
@@ -306,7 +299,7 @@ def ends_note(race):
         return ""
     if len(together) == len(race):
         return f"all {len(race)} end on top of each other"
-    return f"{_names(together)} end on top of each other"
+    return f"{listed(together)} end on top of each other"
 
 
 # -- the plateau ----------------------------------------------------------------------------------
@@ -352,7 +345,10 @@ def plateau_title(race):
     first = next(iter(race.values())).run
     steps = first.steps
     slope = abs(first.surface.grad(np.asarray(first.positions[0, 0], dtype=float))[0])
-    head = f"From a shelf with slope {_e(slope)} along x, each at its best lr, in {steps} steps:\n"
+    head = (
+        f"From a shelf with slope {short_e(slope)} along x, each at its best lr, "
+        f"in {steps} steps:\n"
+    )
     group = {
         f: [_short(n) for n, g in fates.items() if g == f]
         for f in ("reached", "crossed", "stalled")
@@ -360,13 +356,13 @@ def plateau_title(race):
     parts = []
     if group["reached"]:
         verb = "crosses" if len(group["reached"]) == 1 else "cross"
-        parts.append(f"{_names(group['reached'])} {verb} it to the minimum")
+        parts.append(f"{listed(group['reached'])} {verb} it to the minimum")
     if group["crossed"]:
         verb = "crosses" if len(group["crossed"]) == 1 else "cross"
-        parts.append(f"{_names(group['crossed'])} {verb} it but still swings about the minimum")
+        parts.append(f"{listed(group['crossed'])} {verb} it but still swings about the minimum")
     if group["stalled"]:
         verb = "stalls" if len(group["stalled"]) == 1 else "stall"
-        parts.append(f"{_names(group['stalled'])} {verb} on it")
+        parts.append(f"{listed(group['stalled'])} {verb} on it")
     lines = [parts[0]]
     for part in parts[1:]:  # as few lines as fit
         if len(lines[-1]) + len(part) < 80:
@@ -390,7 +386,7 @@ def hidden_paths(runs, labels, tolerance=0.02):
     out = []
     for i, label in enumerate(labels):
         over = [_short(labels[j]) for j in range(i + 1, len(runs)) if within(paths[i], paths[j])]
-        out.append(label + (f"; under {_names(over)}'s path" if over else ""))
+        out.append(label + (f"; under {listed(over)}'s path" if over else ""))
     return out
 
 
@@ -458,11 +454,11 @@ def adaptive_title(experiment, target=TARGET):
         if epochs[c] is not None and (epochs[base] is None or epochs[c] < 0.8 * epochs[base])
     ]
     if faster:
-        when = _names([str(epochs[c]) for c in faster])
+        when = listed([str(epochs[c]) for c in faster])
         when = f"epoch{'s' if len(faster) > 1 else ''} {when}"
         sgd = f"SGD: {epochs[base]}" if epochs[base] is not None else "SGD: never"
         speed = (
-            f"{_names([names[c] for c in faster])} reach {target:.0%} train accuracy first "
+            f"{listed([names[c] for c in faster])} reach {target:.0%} train accuracy first "
             f"({when}; {sgd})"
         )
     else:

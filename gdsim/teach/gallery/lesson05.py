@@ -17,7 +17,7 @@ from gdsim.plotting.animation import animate
 from gdsim.plotting.curves import schedule_values
 from gdsim.schedules.plateau import ReduceLROnPlateau
 from gdsim.sim import simulate
-from gdsim.teach.gallery.base import figure
+from gdsim.teach.gallery.base import figure, listed, short_e
 
 START = [-1.9, 1.5]
 STEPS = 200
@@ -43,11 +43,6 @@ def candidates(steps=STEPS):
     }
 
 
-def _e(value):
-    """0.0001 as 1e-4, 0.0027 as 3e-3."""
-    return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
-
-
 def _short(label):
     return label.split(" (")[0]
 
@@ -55,11 +50,6 @@ def _short(label):
 def _legend_beside(ax):
     """The legend to the right of the axes, where it hides no curve."""
     return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
-
-
-def _names(names):
-    names = list(names)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 # -- the schedules themselves ---------------------------------------------------------------------
@@ -79,15 +69,15 @@ def schedules_title(schedules, steps):
     count = {2: "Two", 3: "Three", 4: "Four", 5: "Five"}.get(len(decaying), str(len(decaying)))
     first = (
         f"{count} decays{origin}: at step {steps - 1} the lr ranges from "
-        f"{_e(decaying[low])} ({_short(low)}) to {decaying[high]:.2g} ({_short(high)})"
+        f"{short_e(decaying[low])} ({_short(low)}) to {decaying[high]:.2g} ({_short(high)})"
     )
     if not flat:
         return first
     kept = sorted({float(last[name][-1]) for name in flat})
     if len(flat) == 1:
         return first + f";\nthe constant one stays at {kept[0]:g}"
-    at = f"{kept[0]:g}" if len(kept) == 1 else _names([f"{k:g}" for k in kept])
-    return first + f";\n{_names(flat)} stay at {at}"
+    at = f"{kept[0]:g}" if len(kept) == 1 else listed([f"{k:g}" for k in kept])
+    return first + f";\n{listed(flat)} stay at {at}"
 
 
 @figure("decay-schedules", quick={"steps": 40})
@@ -212,7 +202,7 @@ def single_title(runs, labels):
     first = f"One noisy run per schedule, {runs[0].steps} steps"
     if not decay or not steady:
         return f"{first}: final loss " + ", ".join(
-            f"{label} {_e(f)}" for label, f in zip(labels, final)
+            f"{label} {short_e(f)}" for label, f in zip(labels, final)
         )
     if max(decay) < min(steady):
         factor = min(steady) / max(decay)
@@ -282,7 +272,7 @@ def patience_title(runs):
     first = f"ReduceLROnPlateau on noisy gradients: patience {best} ends lowest"
     low, high = min(runs), max(runs)
     if best in (low, high) or len(runs) < 3:
-        return first + f" (mean loss {_e(losses[best])})"
+        return first + f" (mean loss {short_e(losses[best])})"
     lr_low = float(np.median(np.asarray(runs[low].lrs)[-1]))
     start, drop = float(np.median(np.asarray(runs[high].lrs)[0])), first_drop(runs[high])
     kept = (
@@ -290,7 +280,7 @@ def patience_title(runs):
         if drop is not None
         else f"patience {high} never lowers {start:g}"
     )
-    return first + f";\npatience {low} ends with the lr at {_e(lr_low)}, {kept}"
+    return first + f";\npatience {low} ends with the lr at {short_e(lr_low)}, {kept}"
 
 
 @figure("reduce-on-plateau", quick={"n": 20, "steps": 40, "patiences": (2, 5, 10)})
@@ -304,7 +294,7 @@ def reduce_on_plateau(runs=None, *, n=500, steps=STEPS, patiences=PATIENCES, fig
         losses = np.median(run.losses.reshape(len(run.losses), -1), axis=1)
         factor = drop_factor(run)
         label = f"patience {p}" + (f", factor {factor:.2g}" if factor is not None else "")
-        label += f": mean final loss {_e(float(run.final_loss.mean()))}"
+        label += f": mean final loss {short_e(float(run.final_loss.mean()))}"
         ax_lr.plot(np.arange(len(lrs)), lrs, color=c, drawstyle="steps-post", label=label)
         ax_loss.plot(run.recorded_steps, losses, color=c, label=label)
         drop = first_drop(run)
@@ -399,7 +389,7 @@ def decay_title(experiment, margin=MARGIN):
     behind = [c for c in range(len(final)) if c not in keep]
     labels = experiment.labels
     first = (
-        f"Keras's time-based decay on the blobs network: {_names([labels[c] for c in keep])} "
+        f"Keras's time-based decay on the blobs network: {listed([labels[c] for c in keep])} "
         f"{'ends' if len(keep) == 1 else 'end'} at {_span(final[keep])} test accuracy"
     )
     if not behind:
@@ -410,7 +400,7 @@ def decay_title(experiment, margin=MARGIN):
         else ("ends" if len(behind) == 1 else "end") + " lower"
     )
     return (
-        f"{first};\n{_names([labels[c] for c in behind])} {why}: {_span(final[behind])} "
+        f"{first};\n{listed([labels[c] for c in behind])} {why}: {_span(final[behind])} "
         "test accuracy"
     )
 
@@ -439,6 +429,6 @@ def patience_experiment_title(experiment, margin=0.05):
     times = f"{drops.min()}" if drops.min() == drops.max() else f"{drops.min()}–{drops.max()}"
     end = "stalls" if final[low] < final[best] - margin else "ends"
     return (
-        f"{first};\n{labels[low]} cuts the lr {times} times, to {_e(last)} or below, "
+        f"{first};\n{labels[low]} cuts the lr {times} times, to {short_e(last)} or below, "
         f"and {end} at {final[low]:.0%}"
     )

@@ -13,22 +13,12 @@ from gdsim import optimizers, plotting, surfaces
 from gdsim import schedules as S
 from gdsim.plotting.animation import animate
 from gdsim.sim import simulate
-from gdsim.teach.gallery.base import figure
+from gdsim.teach.gallery.base import figure, short_e
 from gdsim.toolkit.diagnosis import diagnose
 
 START = [[-1.9, 1.5]]
 STEPS = 200
 NOISE = 0.5
-
-
-def _names(names):
-    names = list(names)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _e(value):
-    """0.00077 as 8e-4."""
-    return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
 
 
 def _short(label):
@@ -78,7 +68,7 @@ def shadow_words(runs):
     words = []
     for i, (level, bounce, fall) in enumerate(shapes):
         if i == lowest:
-            words.append(f"ends lowest ({_e(level)})")
+            words.append(f"ends lowest ({short_e(level)})")
         elif bounce > BOUNCE:
             words.append(f"bounces {bounce:.0f}× above its best")
         elif fall < FALLING:
